@@ -75,19 +75,20 @@ all: $(ATSIM) $(TEST_BIN)
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+	@echo "  CC      $<"
+	@$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
 
 $(CORE_LIB): $(call obj,$(CORE_SRC))
 	@mkdir -p $(dir $@)
-	rm -f $@ && ar rcs $@ $^
+	@rm -f $@ && ar rcs $@ $^
 
 $(SIM_LIB): $(call obj,$(SIM_SRC))
 	@mkdir -p $(dir $@)
-	rm -f $@ && ar rcs $@ $^
+	@rm -f $@ && ar rcs $@ $^
 
 $(TESTUTIL_LIB): $(call obj,$(TESTUTIL_SRC))
 	@mkdir -p $(dir $@)
-	rm -f $@ && ar rcs $@ $^
+	@rm -f $@ && ar rcs $@ $^
 
 # The sim links the core, never the engine.
 $(ATSIM): $(call obj,$(CLI_SRC)) $(SIM_LIB) $(CORE_LIB)
@@ -136,7 +137,7 @@ check: $(TEST_BIN) $(ATSIM)
 
 run: deps
 	@$(MAKE) --no-print-directory $(ATSIM)
-	@scripts/demo.sh $(ATSIM)
+	@sim/demo.sh $(ATSIM)
 
 bench: deps
 	@$(MAKE) --no-print-directory $(ATSIM)

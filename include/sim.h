@@ -1,0 +1,154 @@
+/* sim.h — the fake ATS: one instance is one simulated ATS tenant (an
+ * organization with its users, jobs, candidates, credentials and
+ * webhooks) served over HTTP with the personality of a real ATS.
+ *
+ * Everything the control API (/_sim/, docs/sim.md) does is a C call here;
+ * the HTTP layer is a thin JSON wrapper over these functions. Faults and
+ * admin actions take their parameters as key=value strings, so the
+ * scenario runner and the JSON API share one parser and one set of error
+ * messages.
+ *
+ * Threading: none. An instance lives on one at_loop and is only touched
+ * from the thread that runs that loop. */
+#ifndef SIM_H
+#define SIM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+
+#include "at_loop.h"
+
+struct sim;
+
+/* A parameter of a fault or an action: "mode" = "503". */
+struct sim_kv {
+  const char *key;
+  const char *value;
+};
+
+struct sim_config {
+  const char *ats;        /* personality: "greenhouse" */
+  struct at_loop *loop;   /* borrowed; outlives the instance */
+  uint64_t seed;          /* PRNG seed: latency, probabilistic faults, ids */
+  const char *bind;       /* API listener address; default 127.0.0.1 */
+  uint16_t port;          /* API port; 0 = ephemeral */
+  bool control_listener;  /* also listen on a loopback-only control port */
+  uint16_t control_port;  /* 0 = ephemeral */
+  const char *data_file;  /* JSON data replacing the seed data (--data) */
+  bool empty;             /* start from an empty organization (one admin) */
+  /* The vendor rate limit: rate_limit < 0 keeps the personality's default,
+   * 0 turns it off; rate_window_ms 0 keeps the default window. */
+  int rate_limit;
+  int64_t rate_window_ms;
+  bool latency_off;       /* no simulated latency */
+  size_t journal_cap;     /* journal ring size; 0 = 10000 entries */
+  size_t max_body;        /* request body cap; 0 = 1 MiB */
+};
+
+/* Create an instance and start its listener(s). On failure returns NULL
+ * and writes the reason to 'err'. */
+struct sim *sim_new(const struct sim_config *cfg, char *err, size_t errlen);
+
+/* Stop the listeners (held requests are dropped) and free everything. */
+void sim_free(struct sim *s);
+
+uint16_t sim_port(const struct sim *s);
+uint16_t sim_control_port(const struct sim *s); /* 0 without a listener */
+const char *sim_ats(const struct sim *s);        /* "greenhouse" */
+/* "http://127.0.0.1:PORT" (the address clients should use). */
+const char *sim_base_url(const struct sim *s);
+
+/* Put the instance back as it was created (data, credentials, faults,
+ * journal, webhooks, limits), keeping its ports. */
+int sim_reset(struct sim *s, char *err, size_t errlen);
+
+/* ---- faults (docs/faults.md) -------------------------------------------
+ * kinds: rate_limit, outage, async_create, required_field, format_rule,
+ * webhook_disabled, webhook_delay, webhook_duplicate, webhook_reorder,
+ * webhook_bad_signature, webhook_ids_only.
+ * Common parameters: from, until, for (window), after, count (request
+ * counts), route, credential (scope), probability. */
+
+/* Add a fault. Returns 0 and its id in *id, or -1 with a message naming the
+ * bad parameter. */
+int sim_fault_add(struct sim *s, const char *kind, const struct sim_kv *kv,
+                  size_t n, int *id, char *err, size_t errlen);
+/* Clear one fault (0) or report that it does not exist (-1). Clearing
+ * restores normal service: held requests are closed, a refused listener
+ * comes back. */
+int sim_fault_clear(struct sim *s, int id);
+void sim_fault_clear_all(struct sim *s);
+/* The faults as a JSON array (caller frees with cJSON_Delete). */
+cJSON *sim_faults_json(const struct sim *s);
+
+/* ---- admin actions (docs/faults.md) ------------------------------------
+ * Returns 0 and, when 'result' is not NULL, a JSON description of what
+ * changed (caller frees), or -1 with a message. */
+int sim_action(struct sim *s, const char *action, const struct sim_kv *kv,
+               size_t n, cJSON **result, char *err, size_t errlen);
+
+/* ---- credentials --------------------------------------------------------
+ * Mint a credential. 'type' is "api_key", "oauth_client" or
+ * "authorization_code"; parameters: permissions / scopes (comma list;
+ * none = all), user (acting user id), client_id (for a code).
+ * Returns 0 and a JSON object with the credential's id and secrets (the
+ * only place secrets are ever shown), or -1 with a message. */
+int sim_credential_add(struct sim *s, const char *type,
+                       const struct sim_kv *kv, size_t n, cJSON **result,
+                       char *err, size_t errlen);
+/* Revoke a credential by id ("key-1", "client-1"). */
+int sim_credential_revoke(struct sim *s, const char *id, char *err,
+                          size_t errlen);
+cJSON *sim_credentials_json(const struct sim *s); /* without secrets */
+
+/* ---- webhook subscriptions --------------------------------------------- */
+int sim_webhook_add(struct sim *s, const char *url, const char *secret,
+                    const char *events, int *id, char *err, size_t errlen);
+int sim_webhook_remove(struct sim *s, int id);
+cJSON *sim_webhooks_json(const struct sim *s); /* secrets masked */
+
+/* ---- latency -------------------------------------------------------------
+ * Per-route latency (log-normal with that p50 and p99, in ms, on the
+ * instance's clock). 'route' NULL sets the default; p50 = p99 = 0 turns
+ * latency off for the route. */
+int sim_latency_set(struct sim *s, const char *route, int64_t p50,
+                    int64_t p99, char *err, size_t errlen);
+
+/* ---- state and journal -------------------------------------------------- */
+
+/* The whole tenant as JSON: users, jobs with stages, candidates with
+ * applications, counts (caller frees). */
+cJSON *sim_state_json(const struct sim *s);
+
+struct sim_journal_entry {
+  uint64_t n;          /* entry number, from 1 */
+  int64_t t;           /* arrival time (ms) */
+  int64_t sent;        /* when the answer was due (t + latency) */
+  char method[8];
+  char target[200];    /* path and query, as received (may be cut) */
+  char route[64];      /* the route template it matched, "" if none */
+  int status;          /* 0 = no response (reset, hang) */
+  char credential[24]; /* credential id, "" if none */
+  int fault;           /* fault id applied, 0 if none */
+  char fault_kind[24];
+  char note[64];       /* e.g. "truncated", "held" */
+};
+
+/* Copy up to 'max' entries with number > 'after' into 'out'; returns how
+ * many were copied. */
+size_t sim_journal_read(const struct sim *s, uint64_t after,
+                        struct sim_journal_entry *out, size_t max);
+uint64_t sim_journal_last(const struct sim *s);
+cJSON *sim_journal_json(const struct sim *s, uint64_t after, size_t max);
+
+/* Counts of requests answered with 'status' (0 = any) whose route or
+ * target matches 'route' (NULL = any; same patterns as a fault's route). */
+size_t sim_journal_count(const struct sim *s, const char *route, int status);
+
+/* `atsim serve` (sim/serve.c): argv[0] is "serve". Returns the exit code. */
+int sim_serve_main(int argc, char **argv);
+
+#endif

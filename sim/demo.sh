@@ -1,0 +1,3 @@
+#!/usr/bin/env bash
+# placeholder, replaced by the demo
+echo "demo: not yet"

@@ -1,0 +1,124 @@
+/* json.c — cJSON helpers. Ids are 64-bit integers: they are written as raw
+ * integer literals and read back exactly, never through a lossy double. */
+#include "sim_int.h"
+
+#include <ctype.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "at_clock.h"
+
+cJSON *jid(int64_t id)
+{
+  char buf[24];
+  snprintf(buf, sizeof buf, "%lld", (long long)id);
+  return cJSON_CreateRaw(buf);
+}
+
+void jput_id(cJSON *o, const char *k, int64_t id)
+{
+  cJSON_AddItemToObject(o, k, id ? jid(id) : cJSON_CreateNull());
+}
+
+void jput_str(cJSON *o, const char *k, const char *s)
+{
+  cJSON_AddItemToObject(o, k, s ? cJSON_CreateString(s) : cJSON_CreateNull());
+}
+
+void jput_time(cJSON *o, const char *k, int64_t ms)
+{
+  char buf[AT_TIME_BUF];
+  if (ms == 0)
+    cJSON_AddItemToObject(o, k, cJSON_CreateNull());
+  else
+    cJSON_AddItemToObject(o, k,
+                          cJSON_CreateString(at_time_iso8601(ms, true, buf)));
+}
+
+void jput_date(cJSON *o, const char *k, int64_t ms)
+{
+  char buf[AT_TIME_BUF];
+  at_time_iso8601(ms, false, buf);
+  buf[10] = '\0';
+  cJSON_AddItemToObject(o, k, cJSON_CreateString(buf));
+}
+
+void jput_bool(cJSON *o, const char *k, bool b)
+{
+  cJSON_AddItemToObject(o, k, cJSON_CreateBool(b));
+}
+
+void jput_int(cJSON *o, const char *k, long v)
+{
+  char buf[24];
+  snprintf(buf, sizeof buf, "%ld", v);
+  cJSON_AddItemToObject(o, k, cJSON_CreateRaw(buf));
+}
+
+int parse_id(const char *s, int64_t *out)
+{
+  if (s == NULL || *s == '\0' || strlen(s) > 18)
+    return -1;
+  int64_t v = 0;
+  for (const char *p = s; *p; p++) {
+    if (!isdigit((unsigned char)*p))
+      return -1;
+    v = v * 10 + (*p - '0');
+  }
+  *out = v;
+  return 0;
+}
+
+int jget_id(const cJSON *o, const char *k, int64_t *out)
+{
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+  if (v == NULL || cJSON_IsNull(v))
+    return 1;
+  if (cJSON_IsString(v))
+    return parse_id(v->valuestring, out);
+  if (!cJSON_IsNumber(v))
+    return -1;
+  double d = v->valuedouble;
+  if (d != floor(d) || fabs(d) >= 9007199254740992.0)
+    return -1;
+  *out = (int64_t)d;
+  return 0;
+}
+
+const char *jget_str(const cJSON *o, const char *k)
+{
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+  return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+bool jbad_str(const cJSON *o, const char *k)
+{
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+  return v != NULL && !cJSON_IsNull(v) && !cJSON_IsString(v);
+}
+
+cJSON *jparse(const char *body, size_t len, char *err, size_t errlen)
+{
+  const char *end = NULL;
+  /* body is NUL-terminated by the server; the length bounds the parse */
+  cJSON *j = cJSON_ParseWithLengthOpts(body, len, &end, 0);
+  if (j == NULL) {
+    size_t off = end && end >= body ? (size_t)(end - body) : 0;
+    snprintf(err, errlen, "Malformed JSON at byte %zu", off);
+  }
+  return j;
+}
+
+char *jprint(const cJSON *j, size_t *len)
+{
+  char *s = cJSON_PrintUnformatted(j);
+  if (s == NULL) {
+    fputs("atsim: out of memory\n", stderr);
+    abort();
+  }
+  if (len)
+    *len = strlen(s);
+  return s;
+}

@@ -1,0 +1,635 @@
+/* sim_int.h — what the sim's modules and personalities share.
+ *
+ *   model.c      the tenant's data (users, jobs, stages, candidates, ...)
+ *   creds.c      API keys, OAuth clients, codes, grants, tokens
+ *   faults.c     the fault plan: parsing, windows, matching
+ *   actions.c    admin actions
+ *   journal.c    the request journal (a bounded ring)
+ *   limits.c     the vendor rate limiter and the latency model
+ *   statuspage.c the Atlassian Statuspage documents
+ *   control.c    the /_sim/ JSON API
+ *   seed.c       seed data and --data files
+ *   json.c       small cJSON helpers (ids as 64-bit integers)
+ *   sim.c        the instance, the request pipeline
+ *   ats/NAME.c   one personality per ATS
+ */
+#ifndef SIM_INT_H
+#define SIM_INT_H
+
+#include "sim.h"
+
+#include "at_prng.h"
+
+/* ---- small containers ---------------------------------------------------- */
+
+struct vec {
+  void **v;
+  size_t n, cap;
+};
+void vec_push(struct vec *a, void *p);
+void vec_free(struct vec *a); /* frees the array, not the items */
+
+struct strv {
+  char **v;
+  size_t n;
+};
+void strv_add(struct strv *s, const char *x);
+bool strv_has(const struct strv *s, const char *x);
+bool strv_remove(struct strv *s, const char *x);
+void strv_clear(struct strv *s);
+void strv_copy(struct strv *dst, const struct strv *src);
+/* Split a comma (or space) separated list into 's' (appending). */
+void strv_split(struct strv *s, const char *list);
+char *strv_join(const struct strv *s, const char *sep); /* caller frees */
+
+char *xstrdup(const char *s);     /* NULL stays NULL; aborts on OOM */
+void *xcalloc(size_t n, size_t sz);
+void sim_setstr(char **dst, const char *src);
+
+/* int64 id -> pointer (open addressing). */
+struct idmap {
+  int64_t *keys;
+  void **vals;
+  size_t n, cap;
+};
+void idmap_put(struct idmap *m, int64_t k, void *v);
+void *idmap_get(const struct idmap *m, int64_t k);
+void idmap_free(struct idmap *m);
+
+/* ---- the data model ------------------------------------------------------ */
+
+enum sim_job_status { SIM_JOB_OPEN, SIM_JOB_CLOSED, SIM_JOB_DRAFT };
+enum sim_app_status { SIM_APP_ACTIVE, SIM_APP_REJECTED, SIM_APP_HIRED };
+
+const char *sim_job_status_name(enum sim_job_status s);
+int sim_job_status_parse(const char *s, enum sim_job_status *out);
+const char *sim_app_status_name(enum sim_app_status s);
+
+struct sim_user {
+  int64_t id;
+  char *first, *last, *email;
+  bool disabled, site_admin;
+  int64_t created, updated;
+};
+
+struct sim_stage {
+  int64_t id, job_id;
+  char *name;
+  int priority;
+  bool active; /* false once removed */
+  int64_t created, updated;
+};
+
+struct sim_job {
+  int64_t id;
+  char *name, *requisition_id, *department, *office;
+  enum sim_job_status status;
+  bool deleted, confidential;
+  int64_t created, opened, closed, updated;
+};
+
+struct sim_contact {
+  char *value, *type;
+};
+
+struct sim_field {
+  char *key, *value;
+};
+
+struct sim_candidate {
+  int64_t id;
+  char *first, *last, *company, *title;
+  struct sim_contact *emails, *phones;
+  size_t nemails, nphones;
+  struct sim_field *fields;
+  size_t nfields;
+  struct strv tags;
+  int64_t created, updated, last_activity;
+  int64_t merged_into; /* the surviving candidate after a merge, else 0 */
+  bool deleted;
+  int64_t ready_at;    /* async create: reads 404 before this time */
+  char created_by[24]; /* credential id that created it ("" = seed/admin) */
+  struct vec apps;     /* struct sim_app * */
+};
+
+struct sim_app {
+  int64_t id, candidate_id, job_id, stage_id;
+  enum sim_app_status status;
+  int64_t applied, rejected_at, hired_at, last_activity, updated;
+  int64_t source_id, rejection_reason_id;
+  char *rejection_notes;
+  char *start_date;
+  int64_t ready_at;
+};
+
+struct sim_source {
+  int64_t id;
+  char *name;
+};
+
+struct sim_reason {
+  int64_t id;
+  char *name, *type;
+};
+
+struct sim_model {
+  struct vec users, jobs, stages, candidates, apps, sources, reasons;
+  struct idmap cand_ix, app_ix;
+  int64_t next_user, next_job, next_stage, next_cand, next_app;
+  char org_name[64];
+};
+
+void model_init(struct sim_model *m);
+void model_free(struct sim_model *m);
+
+struct sim_user *model_user_add(struct sim_model *m, int64_t id,
+                                const char *first, const char *last,
+                                const char *email, bool admin, int64_t now);
+struct sim_user *model_user(const struct sim_model *m, int64_t id);
+
+struct sim_job *model_job_add(struct sim_model *m, int64_t id,
+                              const char *name, enum sim_job_status st,
+                              int64_t now);
+/* A job by id, deleted ones included (check ->deleted). */
+struct sim_job *model_job(const struct sim_model *m, int64_t id);
+
+struct sim_stage *model_stage_add(struct sim_model *m, struct sim_job *j,
+                                  int64_t id, const char *name, int64_t now);
+struct sim_stage *model_stage(const struct sim_model *m, int64_t id);
+/* The active stages of a job, ordered by priority, into out (max n). */
+size_t model_job_stages(const struct sim_model *m, int64_t job_id,
+                        struct sim_stage **out, size_t max);
+struct sim_stage *model_first_stage(const struct sim_model *m, int64_t job_id);
+
+struct sim_candidate *model_cand_add(struct sim_model *m, int64_t id,
+                                     const char *first, const char *last,
+                                     int64_t now);
+void model_cand_add_email(struct sim_candidate *c, const char *v,
+                          const char *type);
+void model_cand_add_phone(struct sim_candidate *c, const char *v,
+                          const char *type);
+void model_cand_set_field(struct sim_candidate *c, const char *k,
+                          const char *v);
+struct sim_candidate *model_cand(const struct sim_model *m, int64_t id);
+/* True when one of c's emails equals 'email' (case-insensitively when ci). */
+bool model_cand_has_email(const struct sim_candidate *c, const char *email,
+                          bool ci);
+/* A live (not merged, not deleted) candidate. */
+bool model_cand_live(const struct sim_candidate *c);
+/* Number of live candidates. */
+size_t model_cand_count(const struct sim_model *m);
+
+struct sim_app *model_app_add(struct sim_model *m, struct sim_candidate *c,
+                              int64_t job_id, int64_t stage_id, int64_t now);
+struct sim_app *model_app(const struct sim_model *m, int64_t id);
+
+/* State changes. Each returns 0, or -1 with a message in the ATS's words
+ * (e.g. "Application must be 'active', is currently 'rejected'"). */
+int model_app_move(struct sim_model *m, struct sim_app *a, int64_t to_stage,
+                   int64_t now, char *err, size_t errlen);
+int model_app_reject(struct sim_model *m, struct sim_app *a, int64_t reason,
+                     const char *notes, int64_t now, char *err, size_t errlen);
+int model_app_unreject(struct sim_model *m, struct sim_app *a, int64_t now,
+                       char *err, size_t errlen);
+int model_app_hire(struct sim_model *m, struct sim_app *a,
+                   const char *start_date, int64_t now, char *err,
+                   size_t errlen);
+/* Merge 'dup' into 'primary': applications move over, emails and phones
+ * not already there are added, dup is marked merged. */
+int model_cand_merge(struct sim_model *m, struct sim_candidate *primary,
+                     struct sim_candidate *dup, int64_t now, char *err,
+                     size_t errlen);
+void model_cand_touch(struct sim_candidate *c, int64_t now);
+
+struct sim_source *model_source(const struct sim_model *m, int64_t id);
+struct sim_reason *model_reason(const struct sim_model *m, int64_t id);
+void model_source_add(struct sim_model *m, int64_t id, const char *name);
+void model_reason_add(struct sim_model *m, int64_t id, const char *name,
+                      const char *type);
+
+/* ---- credentials ---------------------------------------------------------- */
+
+enum sim_cred_kind { SIM_CRED_NONE, SIM_CRED_KEY, SIM_CRED_TOKEN };
+
+struct sim_apikey {
+  char id[24];          /* "key-1" */
+  char secret[40];
+  bool all;             /* no permission list: every endpoint */
+  struct strv perms;    /* route permissions, e.g. "GET /v1/candidates" */
+  bool revoked;
+  int64_t created;
+};
+
+struct sim_client {
+  char id[24];          /* credential id "client-1" */
+  char client_id[48];
+  char secret[48];
+  struct strv scopes;   /* what the credential may carry */
+  int64_t user_id;      /* default acting user (client credentials) */
+  bool revoked;
+  int64_t created;
+};
+
+struct sim_code {
+  char code[48];
+  char client[24];      /* credential id */
+  int64_t user_id;
+  struct strv scopes;
+  char *redirect_uri;
+  int64_t expires;
+  bool used;
+};
+
+struct sim_grant {
+  int id;
+  char client[24];
+  int64_t user_id;
+  struct strv scopes;   /* what the user granted */
+  bool client_credentials;
+  char refresh[48];     /* current refresh token ("" for client credentials) */
+  int64_t refresh_expires;
+  bool revoked;
+};
+
+struct sim_token {
+  char jti[24];
+  int grant;
+  char client[24];
+  int64_t user_id;
+  struct strv scopes;
+  int64_t issued, expires;
+  bool revoked;
+};
+
+struct sim_creds {
+  struct vec keys, clients, codes, grants, tokens;
+  int next_key, next_client, next_grant, next_token;
+  unsigned char jwt_secret[32];
+};
+
+void creds_init(struct sim_creds *c, struct at_prng *prng);
+void creds_free(struct sim_creds *c);
+struct sim_apikey *creds_key_add(struct sim_creds *c, struct at_prng *p,
+                                 const struct strv *perms, int64_t now);
+struct sim_apikey *creds_key_by_secret(const struct sim_creds *c,
+                                       const char *secret);
+struct sim_apikey *creds_key(const struct sim_creds *c, const char *id);
+struct sim_client *creds_client_add(struct sim_creds *c, struct at_prng *p,
+                                    const struct strv *scopes,
+                                    int64_t user_id, int64_t now);
+struct sim_client *creds_client(const struct sim_creds *c, const char *id);
+struct sim_client *creds_client_by_client_id(const struct sim_creds *c,
+                                             const char *client_id);
+struct sim_code *creds_code_add(struct sim_creds *c, struct at_prng *p,
+                                const struct sim_client *cl, int64_t user_id,
+                                const struct strv *scopes,
+                                const char *redirect_uri, int64_t expires);
+struct sim_code *creds_code(const struct sim_creds *c, const char *code);
+struct sim_grant *creds_grant_add(struct sim_creds *c, struct at_prng *p,
+                                  const struct sim_client *cl,
+                                  int64_t user_id, const struct strv *scopes,
+                                  bool client_credentials);
+struct sim_grant *creds_grant(const struct sim_creds *c, int id);
+struct sim_grant *creds_grant_by_refresh(const struct sim_creds *c,
+                                         const char *refresh);
+void creds_grant_rotate(struct sim_grant *g, struct at_prng *p);
+/* Issue an access token for a grant; returns the token record and writes
+ * the JWT (caller frees) into *jwt. */
+struct sim_token *creds_token_issue(struct sim_creds *c,
+                                    const struct sim_grant *g,
+                                    const struct strv *scopes, int64_t now,
+                                    int64_t ttl, char **jwt);
+/* Verify a JWT's signature and find its token. NULL when it does not
+ * decode, is not ours, or is unknown. */
+struct sim_token *creds_token_by_jwt(const struct sim_creds *c,
+                                     const char *jwt);
+/* Revoke every access token of a grant. */
+void creds_revoke_grant_tokens(struct sim_creds *c, int grant);
+
+/* ---- rate limits and latency --------------------------------------------- */
+
+struct sim_bucket {
+  char key[32];
+  int64_t *hits; /* ring of request times within the window */
+  size_t cap, head, n;
+  int64_t fixed_start; /* fixed windows */
+  int fixed_count;
+};
+
+struct sim_limiter {
+  int limit;        /* 0 = off */
+  int64_t window;
+  bool fixed;       /* fixed window (reset at window boundaries) */
+  struct vec buckets;
+};
+
+struct sim_rl_result {
+  bool limited;
+  int limit, remaining;
+  int64_t reset;       /* ms: when a slot frees up (rolling) / window ends */
+  int64_t retry_after; /* ms */
+};
+
+void limiter_init(struct sim_limiter *l, int limit, int64_t window, bool fixed);
+void limiter_free(struct sim_limiter *l);
+void limiter_reset(struct sim_limiter *l);
+/* Count a request for 'key' at 'now' (unless limited). */
+struct sim_rl_result limiter_hit(struct sim_limiter *l, const char *key,
+                                 int64_t now);
+
+/* ---- faults ---------------------------------------------------------------- */
+
+enum sim_fault_kind {
+  SIM_F_RATE_LIMIT,
+  SIM_F_OUTAGE,
+  SIM_F_ASYNC_CREATE,
+  SIM_F_REQUIRED_FIELD,
+  SIM_F_FORMAT_RULE,
+  SIM_F_WEBHOOK_DISABLED,
+  SIM_F_WEBHOOK_DELAY,
+  SIM_F_WEBHOOK_DUPLICATE,
+  SIM_F_WEBHOOK_REORDER,
+  SIM_F_WEBHOOK_BAD_SIGNATURE,
+  SIM_F_WEBHOOK_IDS_ONLY,
+  SIM_F__COUNT
+};
+
+enum sim_outage_mode {
+  SIM_OUT_503, SIM_OUT_500, SIM_OUT_HANG, SIM_OUT_SLOW, SIM_OUT_RESET,
+  SIM_OUT_TRUNCATED, SIM_OUT_MALFORMED, SIM_OUT_REFUSED
+};
+
+struct sim_fault {
+  int id;
+  enum sim_fault_kind kind;
+  int64_t from, until;     /* window; until 0 = open-ended */
+  long after, count;       /* skip the first 'after' matches; apply 'count'
+                              times (0 = unlimited) */
+  char *route;             /* pattern, NULL = any */
+  char *credential;        /* credential id, NULL = any */
+  double probability;      /* 1 = always */
+  long matched, applied;   /* counters */
+  /* kind parameters */
+  int limit;               /* rate_limit */
+  int64_t window;          /* rate_limit window */
+  enum sim_outage_mode mode;
+  bool commit;             /* outage: commit=before */
+  int64_t delay;           /* slow / webhook_delay / async_create duration */
+  int64_t hold;            /* hang: close after this long (0 = until cleared) */
+  int64_t retry_after;     /* 503: Retry-After seconds (0 = none) */
+  char *message;           /* maintenance message for the status page */
+  bool page_silent;        /* the status page does not report it */
+  char *field;             /* required_field / format_rule */
+  char *rule;              /* format_rule: e164, email, max_length:N, date */
+  int64_t job;             /* rule scoped to a job */
+  int64_t created;
+  struct at_timer *timer_on, *timer_off; /* refused */
+  struct vec held;         /* struct sim_held * (hang) */
+  struct sim_limiter rl;   /* rate_limit: its own windows */
+};
+
+const char *sim_fault_kind_name(enum sim_fault_kind k);
+const char *sim_outage_mode_name(enum sim_outage_mode m);
+
+/* Parse a fault. Returns NULL with a message naming the problem. The caller
+ * assigns the id. */
+struct sim_fault *fault_parse(const char *kind, const struct sim_kv *kv,
+                              size_t n, int64_t now, char *err, size_t errlen);
+void fault_free(struct sim_fault *f);
+cJSON *fault_json(const struct sim_fault *f, int64_t now);
+/* Is the fault's time window open at 'now'? */
+bool fault_window_open(const struct sim_fault *f, int64_t now);
+/* Does a route pattern match a request? 'method' + 'path' is the concrete
+ * request, 'tmpl' its route template (may be NULL). Patterns: "*", a path
+ * glob ("/v1/candidates*"), or "METHOD glob" ("POST /v1/candidates"). */
+bool route_match(const char *pattern, const char *method, const char *path,
+                 const char *tmpl);
+
+/* ---- journal ----------------------------------------------------------------- */
+
+struct sim_journal {
+  struct sim_journal_entry *ring;
+  size_t cap;
+  uint64_t next; /* number of the next entry (from 1) */
+};
+void journal_init(struct sim_journal *j, size_t cap);
+void journal_free(struct sim_journal *j);
+void journal_clear(struct sim_journal *j);
+/* Append an entry; returns a pointer to fill in (valid until the ring
+ * wraps around to it). */
+struct sim_journal_entry *journal_add(struct sim_journal *j);
+struct sim_journal_entry *journal_find(struct sim_journal *j, uint64_t n);
+
+struct sim_latency_rule {
+  char *route; /* NULL = default */
+  double mu, sigma;
+  bool off;
+};
+
+struct sim_latency {
+  struct vec rules;
+};
+void latency_init(struct sim_latency *l, bool off);
+void latency_free(struct sim_latency *l);
+int latency_set(struct sim_latency *l, const char *route, int64_t p50,
+                int64_t p99);
+int64_t latency_sample(const struct sim_latency *l, struct at_prng *p,
+                       const char *method, const char *path,
+                       const char *tmpl);
+
+/* ---- JSON helpers ------------------------------------------------------------ */
+
+/* Put an id as an exact integer literal (never through a double). */
+void jput_id(cJSON *o, const char *k, int64_t id);
+cJSON *jid(int64_t id);
+void jput_str(cJSON *o, const char *k, const char *s); /* NULL -> null */
+void jput_time(cJSON *o, const char *k, int64_t ms);   /* 0 -> null */
+void jput_date(cJSON *o, const char *k, int64_t ms);   /* YYYY-MM-DD */
+void jput_bool(cJSON *o, const char *k, bool b);
+void jput_int(cJSON *o, const char *k, long v);
+/* Read an integer id from a number (exact, |v| < 2^53) or a string of
+ * digits. Returns 0 and sets *out, 1 when absent or null, -1 when it has
+ * the wrong type or is not a whole number. */
+int jget_id(const cJSON *o, const char *k, int64_t *out);
+/* The value of a string member, or NULL (absent, null or not a string). */
+const char *jget_str(const cJSON *o, const char *k);
+/* Is the member present with a type other than string/null? */
+bool jbad_str(const cJSON *o, const char *k);
+/* Parse a request body; NULL with an offset message on error. */
+cJSON *jparse(const char *body, size_t len, char *err, size_t errlen);
+/* Print compactly (caller frees with free()). */
+char *jprint(const cJSON *j, size_t *len);
+/* Parse a decimal id from a string. */
+int parse_id(const char *s, int64_t *out);
+
+/* ---- the instance ------------------------------------------------------------ */
+
+struct sim_call;
+struct sim;
+
+/* What the personality tells the core about a request before it runs. */
+struct sim_route {
+  const char *tmpl;   /* "POST /v1/candidates" */
+  const char *perm;   /* v1 permission or v3 scope needed */
+  bool write;         /* changes state (commit=before applies) */
+};
+
+/* A personality: the wire format of one ATS. Its handlers answer every
+ * request with sim_reply*(); the core adds latency, faults and the journal.
+ */
+struct sim_personality {
+  const char *name;    /* "greenhouse" */
+  const char *display; /* "Greenhouse" */
+  /* Create/free the personality's settings (s->pdata). */
+  void *(*settings_new)(void);
+  void (*settings_free)(void *pdata);
+  /* Identify the route (fills *route; false for an unknown one). */
+  bool (*route)(struct sim_call *c, struct sim_route *route);
+  /* Identify the credential without judging it ("" when none). */
+  void (*identify)(struct sim_call *c, char *cred, size_t len);
+  /* Serve the request: authenticate, authorize, apply, answer. */
+  void (*handle)(struct sim_call *c);
+  /* Wire renderings of what the core decides. */
+  struct at_resp *(*rate_limited)(struct sim_call *c,
+                                  const struct sim_rl_result *rl);
+  struct at_resp *(*outage)(struct sim_call *c, unsigned status,
+                            const char *message);
+  void (*rate_headers)(struct sim_call *c, struct at_resp *r,
+                       const struct sim_rl_result *rl);
+  /* Vendor rate limits: how many limiters, and each one's defaults. */
+  size_t nlimiters;
+  void (*limiter_defaults)(size_t i, int *limit, int64_t *window,
+                           bool *fixed);
+  /* Settings for UNVERIFIED behaviour (docs/fidelity/<ats>.md). */
+  int (*setting)(struct sim *s, const char *key, const char *value,
+                 char *err, size_t errlen);
+  cJSON *(*settings_json)(const struct sim *s);
+  /* A boolean setting by name (false when unknown). */
+  bool (*flag)(const struct sim *s, const char *name);
+  /* A duration setting by name, in ms (0 when unknown). */
+  int64_t (*duration)(const struct sim *s, const char *name);
+  /* The field a friendly name ("phone", "source") stands for. */
+  const char *(*field_alias)(const char *name);
+  /* Every permission an API key can hold (NULL-terminated). */
+  const char *const *permissions;
+  /* Every OAuth scope a client can hold (NULL-terminated). */
+  const char *const *scopes;
+};
+
+#define SIM_MAX_LIMITERS 4
+
+struct sim {
+  const struct sim_personality *p;
+  struct at_loop *loop;
+  struct sim_config cfg;
+  char *bind, *data_file;
+  struct at_httpd *api, *ctl;
+  char base_url[64];
+  struct at_prng prng;
+  uint64_t seed;
+  struct sim_model model;
+  struct sim_creds creds;
+  struct vec faults; /* struct sim_fault * */
+  int next_fault;
+  struct vec webhooks;
+  int next_webhook;
+  struct sim_journal journal;
+  struct sim_limiter limiters[SIM_MAX_LIMITERS];
+  struct sim_latency latency;
+  void *pdata; /* the personality's settings */
+  bool refused; /* the API listener is down (outage refused) */
+};
+
+struct sim_webhook {
+  int id;
+  char *url, *secret;
+  struct strv events;
+  bool enabled;
+  int64_t created;
+};
+
+/* One API request on its way through the pipeline. */
+struct sim_call {
+  struct sim *s;
+  struct at_req *req;
+  const char *method, *path;
+  bool routed;
+  struct sim_route route;
+  char cred[24];
+  uint64_t jn;               /* journal entry number */
+  int64_t now;
+  struct sim_fault *after;   /* an outage applied once the handler ran */
+  struct sim_rl_result rl;   /* the vendor limiter's verdict, if counted */
+  bool has_rl;
+  bool replied;
+  void *pctx;                /* the personality's per-call data */
+};
+
+/* A request held by a hang fault. */
+struct sim_held {
+  struct sim *s;
+  struct sim_fault *f;
+  struct at_req *req;
+  struct at_timer *timer;
+};
+
+/* Answer the call (the core adds latency and journals it). Takes 'r'. */
+void sim_reply(struct sim_call *c, struct at_resp *r);
+void sim_reply_json(struct sim_call *c, unsigned status, cJSON *body);
+void sim_reply_raw(struct sim_call *c, unsigned status, const char *ctype,
+                   const char *body);
+/* Note on the journal entry (e.g. "refresh"). */
+void sim_note(struct sim_call *c, const char *note);
+/* Count the call against vendor limiter 'i' for the call's credential.
+ * Returns true when it is over the limit: the 429 has been sent. */
+bool sim_rate_check(struct sim_call *c, size_t i);
+/* The base URL the client used ("http://host:port"), for Link headers. */
+const char *sim_call_base(struct sim_call *c);
+
+/* The first active fault of 'kind' that matches the call (and counts as
+ * applied), or NULL. Data faults (required_field, format_rule,
+ * async_create) are looked up by the personality while it handles a write. */
+struct sim_fault *sim_fault_hit(struct sim_call *c, enum sim_fault_kind kind,
+                                int64_t job_id);
+/* Check required_field and format_rule faults against a value set. The
+ * personality passes the values found under 'field' (in its own request
+ * shape). Returns the fault violated, writing its message, or NULL. */
+struct sim_fault *sim_rules_check(struct sim_call *c, int64_t job_id,
+                                  const char *(*values)(void *ud,
+                                                        const char *field,
+                                                        size_t i),
+                                  void *ud, char *msg, size_t msglen,
+                                  const char **field);
+
+/* Settings shared by every personality. */
+const struct sim_personality *sim_personality_find(const char *name);
+extern const struct sim_personality sim_greenhouse;
+
+/* Status page documents (statuspage.c). */
+bool statuspage_serve(struct sim *s, struct at_req *r);
+
+/* The control API (control.c): answers /_sim/... requests. */
+void control_serve(struct sim *s, struct at_req *r);
+
+/* Seed data (seed.c). */
+int seed_default(struct sim *s);
+int seed_empty(struct sim *s);
+int seed_load_file(struct sim *s, const char *path, char *err, size_t errlen);
+int seed_load_json(struct sim *s, const cJSON *root, char *err, size_t errlen);
+
+/* Candidate/job/app JSON used by /_sim/state (neutral shape). */
+cJSON *sim_state_candidate(const struct sim *s, const struct sim_candidate *c);
+
+/* Webhooks (webhooks.c) — subscriptions now, deliveries with status pull. */
+void webhooks_free(struct sim *s);
+
+/* Helpers used everywhere. */
+int64_t sim_now(const struct sim *s);
+/* Parse a time parameter: epoch ms, ISO-8601, or "+30m" relative to now. */
+int sim_parse_time(const char *v, int64_t now, int64_t *out);
+/* Apply a refused outage (take the listener down / bring it back). */
+void sim_refused_update(struct sim *s);
+/* Drop every request held by a fault (on clear). */
+void sim_fault_release(struct sim *s, struct sim_fault *f);
+
+#endif

@@ -1,0 +1,204 @@
+/* util.c — small containers used across the sim. */
+#include "sim_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+static void oom(void)
+{
+  fputs("atsim: out of memory\n", stderr);
+  abort();
+}
+
+char *xstrdup(const char *s)
+{
+  if (s == NULL)
+    return NULL;
+  char *d = strdup(s);
+  if (d == NULL)
+    oom();
+  return d;
+}
+
+void *xcalloc(size_t n, size_t sz)
+{
+  void *p = calloc(n ? n : 1, sz ? sz : 1);
+  if (p == NULL)
+    oom();
+  return p;
+}
+
+void sim_setstr(char **dst, const char *src)
+{
+  char *copy = xstrdup(src);
+  free(*dst);
+  *dst = copy;
+}
+
+void vec_push(struct vec *a, void *p)
+{
+  if (a->n == a->cap) {
+    size_t cap = a->cap ? a->cap * 2 : 16;
+    void **v = realloc(a->v, cap * sizeof *v);
+    if (v == NULL)
+      oom();
+    a->v = v;
+    a->cap = cap;
+  }
+  a->v[a->n++] = p;
+}
+
+void vec_free(struct vec *a)
+{
+  free(a->v);
+  a->v = NULL;
+  a->n = a->cap = 0;
+}
+
+void strv_add(struct strv *s, const char *x)
+{
+  char **v = realloc(s->v, (s->n + 1) * sizeof *v);
+  if (v == NULL)
+    oom();
+  s->v = v;
+  s->v[s->n++] = xstrdup(x);
+}
+
+bool strv_has(const struct strv *s, const char *x)
+{
+  for (size_t i = 0; i < s->n; i++)
+    if (strcmp(s->v[i], x) == 0)
+      return true;
+  return false;
+}
+
+bool strv_remove(struct strv *s, const char *x)
+{
+  for (size_t i = 0; i < s->n; i++) {
+    if (strcmp(s->v[i], x) == 0) {
+      free(s->v[i]);
+      memmove(&s->v[i], &s->v[i + 1], (s->n - i - 1) * sizeof *s->v);
+      s->n--;
+      return true;
+    }
+  }
+  return false;
+}
+
+void strv_clear(struct strv *s)
+{
+  for (size_t i = 0; i < s->n; i++)
+    free(s->v[i]);
+  free(s->v);
+  s->v = NULL;
+  s->n = 0;
+}
+
+void strv_copy(struct strv *dst, const struct strv *src)
+{
+  strv_clear(dst);
+  for (size_t i = 0; i < src->n; i++)
+    strv_add(dst, src->v[i]);
+}
+
+void strv_split(struct strv *s, const char *list)
+{
+  if (list == NULL)
+    return;
+  const char *p = list;
+  while (*p) {
+    while (*p == ',' || *p == ' ')
+      p++;
+    const char *e = p;
+    while (*e && *e != ',' && *e != ' ')
+      e++;
+    if (e > p) {
+      char buf[256];
+      size_t n = (size_t)(e - p) < sizeof buf - 1 ? (size_t)(e - p)
+                                                   : sizeof buf - 1;
+      memcpy(buf, p, n);
+      buf[n] = '\0';
+      if (!strv_has(s, buf))
+        strv_add(s, buf);
+    }
+    p = e;
+  }
+}
+
+char *strv_join(const struct strv *s, const char *sep)
+{
+  size_t len = 1;
+  for (size_t i = 0; i < s->n; i++)
+    len += strlen(s->v[i]) + strlen(sep);
+  char *out = xcalloc(1, len);
+  for (size_t i = 0; i < s->n; i++) {
+    if (i)
+      strcat(out, sep);
+    strcat(out, s->v[i]);
+  }
+  return out;
+}
+
+/* ---- idmap ------------------------------------------------------------- */
+
+static size_t slot_of(int64_t k, size_t cap)
+{
+  uint64_t h = (uint64_t)k * UINT64_C(0x9E3779B97F4A7C15);
+  return (size_t)(h >> 20) & (cap - 1);
+}
+
+static void idmap_grow(struct idmap *m)
+{
+  size_t cap = m->cap ? m->cap * 2 : 64;
+  int64_t *keys = xcalloc(cap, sizeof *keys);
+  void **vals = xcalloc(cap, sizeof *vals);
+  for (size_t i = 0; i < m->cap; i++) {
+    if (m->vals[i] == NULL)
+      continue;
+    size_t s = slot_of(m->keys[i], cap);
+    while (vals[s] != NULL)
+      s = (s + 1) & (cap - 1);
+    keys[s] = m->keys[i];
+    vals[s] = m->vals[i];
+  }
+  free(m->keys);
+  free(m->vals);
+  m->keys = keys;
+  m->vals = vals;
+  m->cap = cap;
+}
+
+void idmap_put(struct idmap *m, int64_t k, void *v)
+{
+  if ((m->n + 1) * 2 > m->cap)
+    idmap_grow(m);
+  size_t s = slot_of(k, m->cap);
+  while (m->vals[s] != NULL && m->keys[s] != k)
+    s = (s + 1) & (m->cap - 1);
+  if (m->vals[s] == NULL)
+    m->n++;
+  m->keys[s] = k;
+  m->vals[s] = v;
+}
+
+void *idmap_get(const struct idmap *m, int64_t k)
+{
+  if (m->cap == 0)
+    return NULL;
+  size_t s = slot_of(k, m->cap);
+  while (m->vals[s] != NULL) {
+    if (m->keys[s] == k)
+      return m->vals[s];
+    s = (s + 1) & (m->cap - 1);
+  }
+  return NULL;
+}
+
+void idmap_free(struct idmap *m)
+{
+  free(m->keys);
+  free(m->vals);
+  memset(m, 0, sizeof *m);
+}

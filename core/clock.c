@@ -88,19 +88,43 @@ char *at_time_http_date(int64_t ms, char *buf)
   return buf;
 }
 
+/* Write 'v' as exactly 'n' digits (hot path: no printf). */
+static char *put_digits(char *p, int v, int n)
+{
+  for (int i = n - 1; i >= 0; i--) {
+    p[i] = (char)('0' + v % 10);
+    v /= 10;
+  }
+  return p + n;
+}
+
 char *at_time_iso8601(int64_t ms, bool with_millis, char *buf)
 {
   struct tm tm;
   int millis;
   split(ms, &tm, &millis);
-  if (with_millis)
-    snprintf(buf, AT_TIME_BUF, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
-             tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-             tm.tm_min, tm.tm_sec, millis);
-  else
-    snprintf(buf, AT_TIME_BUF, "%04d-%02d-%02dT%02d:%02d:%02dZ",
-             tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-             tm.tm_min, tm.tm_sec);
+  int year = tm.tm_year + 1900;
+  if (year < 0 || year > 9999) {
+    snprintf(buf, AT_TIME_BUF, "%d-01-01T00:00:00Z", year);
+    return buf;
+  }
+  char *p = put_digits(buf, year, 4);
+  *p++ = '-';
+  p = put_digits(p, tm.tm_mon + 1, 2);
+  *p++ = '-';
+  p = put_digits(p, tm.tm_mday, 2);
+  *p++ = 'T';
+  p = put_digits(p, tm.tm_hour, 2);
+  *p++ = ':';
+  p = put_digits(p, tm.tm_min, 2);
+  *p++ = ':';
+  p = put_digits(p, tm.tm_sec, 2);
+  if (with_millis) {
+    *p++ = '.';
+    p = put_digits(p, millis, 3);
+  }
+  *p++ = 'Z';
+  *p = '\0';
   return buf;
 }
 

@@ -84,6 +84,8 @@ struct at_httpd {
   size_t live;
   bool down, want_down, want_up;
   bool stopping; /* closing: every request that completes is dropped */
+  int64_t date_sec; /* the Date header of the current second */
+  char date[AT_TIME_BUF];
 };
 
 static void *xmalloc(size_t n)
@@ -166,6 +168,21 @@ void at_resp_truncate(struct at_resp *p, size_t n)
 }
 
 void at_resp_close(struct at_resp *p) { p->close = true; }
+
+struct at_resp *at_resp_clone(const struct at_resp *p)
+{
+  struct at_resp *c = at_resp_new(p->status);
+  for (size_t i = 0; i < p->nhdrs; i++)
+    at_resp_header(c, p->hdrs[i].name, p->hdrs[i].value);
+  if (p->body)
+    at_resp_body(c, p->ctype, p->body, p->len);
+  else if (p->ctype)
+    c->ctype = xstrdup(p->ctype);
+  c->send = p->send;
+  c->truncated = p->truncated;
+  c->close = p->close;
+  return c;
+}
 unsigned at_resp_status(const struct at_resp *p) { return p->status; }
 
 const char *at_resp_body_data(const struct at_resp *p, size_t *len)
@@ -419,9 +436,12 @@ static enum MHD_Result queue(struct at_req *r)
   }
   if (m == NULL)
     return MHD_NO;
-  char date[AT_TIME_BUF];
-  MHD_add_response_header(m, "Date",
-                          at_time_http_date(at_loop_now(r->h->loop), date));
+  int64_t sec = at_loop_now(r->h->loop) / 1000;
+  if (sec != r->h->date_sec) {
+    r->h->date_sec = sec;
+    at_time_http_date(sec * 1000, r->h->date);
+  }
+  MHD_add_response_header(m, "Date", r->h->date);
   if (p->ctype)
     MHD_add_response_header(m, MHD_HTTP_HEADER_CONTENT_TYPE, p->ctype);
   for (size_t i = 0; i < p->nhdrs; i++)
@@ -635,6 +655,9 @@ static int start_daemon(struct at_httpd *h, char *err, size_t errlen)
       MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
       MHD_OPTION_CONNECTION_TIMEOUT, timeout,
       MHD_OPTION_CONNECTION_LIMIT, limit,
+      /* 16 KiB per connection (headers and the response head); the body is
+       * ours. libmicrohttpd clears this pool per request. */
+      MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)16384,
       MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned int)1,
       MHD_OPTION_END);
   if (h->d == NULL) {
@@ -668,6 +691,7 @@ struct at_httpd *at_httpd_new(struct at_loop *loop,
   h->conn_limit = cfg->conn_limit;
   h->addr.sin_family = AF_INET;
   h->addr.sin_port = htons(cfg->port);
+  h->date_sec = -1;
   const char *bind = cfg->bind ? cfg->bind : "127.0.0.1";
   if (inet_pton(AF_INET, bind, &h->addr.sin_addr) != 1) {
     snprintf(err, errlen, "%s: '%s' is not an IPv4 address", h->name, bind);

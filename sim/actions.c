@@ -250,6 +250,14 @@ static int act_scope(struct act *a, bool grant)
       strv_add(&c->scopes, scope);
   } else if (!strv_remove(&c->scopes, scope)) {
     return fail(a, "client '%s' does not have scope '%s'", id, scope);
+  } else if (a->s->p->flag && a->s->p->flag(a->s, "regrant_requires_reauth")) {
+    /* the authorizations shrink for good: granting the scope back to the
+     * client does not restore it on refresh */
+    for (size_t i = 0; i < a->s->creds.grants.n; i++) {
+      struct sim_grant *g = a->s->creds.grants.v[i];
+      if (!g->client_credentials && strcmp(g->client, c->id) == 0)
+        strv_remove(&g->scopes, scope);
+    }
   }
   return 0;
 }
@@ -622,6 +630,7 @@ int sim_action(struct sim *s, const char *action, const struct sim_kv *kv,
   for (size_t i = 0; i < sizeof actions / sizeof *actions; i++) {
     if (action && strcmp(actions[i].name, action) == 0) {
       int rc = actions[i].fn(&a);
+      sim_changed(s);
       if (rc == 0) {
         cJSON_AddStringToObject(a.out, "action", action);
         if (result)

@@ -146,6 +146,16 @@ static void not_allowed(struct at_req *r, const char *allow)
   at_req_respond(r, resp, 0);
 }
 
+static cJSON *fault_by_id(const struct sim *s, int id)
+{
+  for (size_t i = 0; i < s->faults.n; i++) {
+    const struct sim_fault *f = s->faults.v[i];
+    if (f->id == id)
+      return fault_json(f, sim_now(s));
+  }
+  return NULL;
+}
+
 /* /_sim/faults[/{id}] */
 static void faults(struct sim *s, struct at_req *r, const char *rest)
 {
@@ -169,18 +179,8 @@ static void faults(struct sim *s, struct at_req *r, const char *rest)
           send_error(r, 400, "a fault needs 'kind' (see docs/faults.md)");
         else if (sim_fault_add(s, kind, kv, (size_t)n, &id, err, sizeof err) != 0)
           send_error(r, 422, err);
-        else {
-          cJSON *all = sim_faults_json(s), *f;
-          cJSON *found = NULL;
-          cJSON_ArrayForEach(f, all)
-          {
-            int64_t fid;
-            if (jget_id(f, "id", &fid) == 0 && fid == id)
-              found = f;
-          }
-          send_json(r, 201, cJSON_Duplicate(found, 1));
-          cJSON_Delete(all);
-        }
+        else
+          send_json(r, 201, fault_by_id(s, id));
       }
       cJSON_Delete(b);
     } else {
@@ -199,18 +199,11 @@ static void faults(struct sim *s, struct at_req *r, const char *rest)
     else
       send_json(r, 204, NULL);
   } else if (method_is(r, "GET")) {
-    cJSON *all = sim_faults_json(s), *f, *found = NULL;
-    cJSON_ArrayForEach(f, all)
-    {
-      int64_t fid;
-      if (jget_id(f, "id", &fid) == 0 && fid == id)
-        found = f;
-    }
-    if (found)
-      send_json(r, 200, cJSON_Duplicate(found, 1));
+    cJSON *f = fault_by_id(s, (int)id);
+    if (f)
+      send_json(r, 200, f);
     else
       send_error(r, 404, "no such fault");
-    cJSON_Delete(all);
   } else {
     not_allowed(r, "GET, DELETE");
   }
@@ -408,6 +401,7 @@ static void settings(struct sim *s, struct at_req *r)
       return;
     }
   }
+  sim_changed(s);
   send_json(r, 200, s->p->settings_json(s));
 }
 

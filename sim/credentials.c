@@ -88,8 +88,21 @@ static int add_key(struct sim *s, const struct sim_kv *kv, size_t n,
     return -1;
   struct strv perms = {0};
   const char *pv = kv_get(kv, n, "permissions");
-  if (pv && strcmp(pv, "all") != 0)
-    strv_split(&perms, pv);
+  if (pv && strcmp(pv, "all") != 0) {
+    /* a comma list: a permission itself has a space ("GET /v1/jobs") */
+    char *copy = xstrdup(pv), *save = NULL;
+    for (char *t = strtok_r(copy, ",", &save); t;
+         t = strtok_r(NULL, ",", &save)) {
+      while (*t == ' ')
+        t++;
+      size_t tl = strlen(t);
+      while (tl > 0 && t[tl - 1] == ' ')
+        t[--tl] = '\0';
+      if (*t && !strv_has(&perms, t))
+        strv_add(&perms, t);
+    }
+    free(copy);
+  }
   if (check_list(&perms, s->p->permissions, "permission", err, errlen)) {
     strv_clear(&perms);
     return -1;

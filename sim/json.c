@@ -10,11 +10,26 @@
 
 #include "at_clock.h"
 
+/* Decimal digits of v into buf (at least 24 bytes); no printf on this hot
+ * path. */
+static const char *i64_str(int64_t v, char *buf)
+{
+  char *p = buf + 23;
+  *p = '\0';
+  uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+  do {
+    *--p = (char)('0' + u % 10);
+    u /= 10;
+  } while (u);
+  if (v < 0)
+    *--p = '-';
+  return p;
+}
+
 cJSON *jid(int64_t id)
 {
   char buf[24];
-  snprintf(buf, sizeof buf, "%lld", (long long)id);
-  return cJSON_CreateRaw(buf);
+  return cJSON_CreateRaw(i64_str(id, buf));
 }
 
 void jput_id(cJSON *o, const char *k, int64_t id)
@@ -53,8 +68,7 @@ void jput_bool(cJSON *o, const char *k, bool b)
 void jput_int(cJSON *o, const char *k, long v)
 {
   char buf[24];
-  snprintf(buf, sizeof buf, "%ld", v);
-  cJSON_AddItemToObject(o, k, cJSON_CreateRaw(buf));
+  cJSON_AddItemToObject(o, k, cJSON_CreateRaw(i64_str(v, buf)));
 }
 
 int parse_id(const char *s, int64_t *out)
@@ -104,6 +118,14 @@ cJSON *jparse(const char *body, size_t len, char *err, size_t errlen)
   const char *end = NULL;
   /* body is NUL-terminated by the server; the length bounds the parse */
   cJSON *j = cJSON_ParseWithLengthOpts(body, len, &end, 0);
+  if (j != NULL && end != NULL) { /* only whitespace may follow ("{}{}") */
+    while (end < body + len && *end && strchr(" \t\r\n", *end))
+      end++;
+    if (end < body + len) {
+      cJSON_Delete(j);
+      j = NULL;
+    }
+  }
   if (j == NULL) {
     size_t off = end && end >= body ? (size_t)(end - body) : 0;
     snprintf(err, errlen, "Malformed JSON at byte %zu", off);
@@ -113,7 +135,8 @@ cJSON *jparse(const char *body, size_t len, char *err, size_t errlen)
 
 char *jprint(const cJSON *j, size_t *len)
 {
-  char *s = cJSON_PrintUnformatted(j);
+  /* one buffer big enough for most answers: fewer reallocations */
+  char *s = cJSON_PrintBuffered(j, 4096, 0);
   if (s == NULL) {
     fputs("atsim: out of memory\n", stderr);
     abort();

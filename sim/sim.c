@@ -186,12 +186,66 @@ static void apply_outage(struct sim_call *c, struct sim_fault *f,
   }
 }
 
+/* ---- the GET cache ------------------------------------------------------ */
+
+void sim_changed(struct sim *s) { s->gen++; }
+
+void sim_pending_until(struct sim *s, int64_t ready)
+{
+  if (ready > s->ready_max)
+    s->ready_max = ready;
+}
+
+static void cache_clear(struct sim *s)
+{
+  for (size_t i = 0; i < sizeof s->cache / sizeof *s->cache; i++) {
+    free(s->cache[i].key);
+    at_resp_free(s->cache[i].resp);
+    s->cache[i].key = NULL;
+    s->cache[i].resp = NULL;
+  }
+}
+
+bool sim_cache_reply(struct sim_call *c)
+{
+  struct sim *s = c->s;
+  if (strcmp(c->method, "GET") != 0 || c->now < s->ready_max || c->after)
+    return false;
+  const char *target = at_req_target(c->req), *base = sim_call_base(c);
+  size_t n = strlen(target) + strlen(base) + 2;
+  char *key = at_req_alloc(c->req, n);
+  snprintf(key, n, "%s|%s", target, base);
+  for (size_t i = 0; i < sizeof s->cache / sizeof *s->cache; i++) {
+    struct sim_cached *e = &s->cache[i];
+    if (e->key && e->gen == s->gen && strcmp(e->key, key) == 0) {
+      sim_reply(c, at_resp_clone(e->resp));
+      return true;
+    }
+  }
+  c->cache_key = key;
+  return false;
+}
+
+static void cache_store(struct sim_call *c, const struct at_resp *r)
+{
+  struct sim *s = c->s;
+  struct sim_cached *e = &s->cache[s->cache_next++ % (sizeof s->cache /
+                                                      sizeof *s->cache)];
+  free(e->key);
+  at_resp_free(e->resp);
+  e->key = xstrdup(c->cache_key);
+  e->resp = at_resp_clone(r);
+  e->gen = s->gen;
+}
+
 void sim_reply(struct sim_call *c, struct at_resp *r)
 {
   if (c->replied) { /* a handler answered twice: keep the first */
     at_resp_free(r);
     return;
   }
+  if (c->cache_key && at_resp_status(r) == 200 && !c->after)
+    cache_store(c, r);
   if (c->has_rl && c->s->p->rate_headers)
     c->s->p->rate_headers(c, r, &c->rl);
   if (c->after) {
@@ -454,6 +508,8 @@ static void on_api(void *ud, struct at_req *req)
   if (wire_faults(c))
     return;
   s->p->handle(c);
+  if (c->routed && c->route.write)
+    sim_changed(s);
   if (!c->replied) { /* a personality bug: never leave a client hanging */
     sim_reply_raw(c, 500, "application/json",
                   "{\"errors\":[{\"message\":\"the simulator gave no "
@@ -619,6 +675,9 @@ static int state_init(struct sim *s, char *err, size_t errlen)
 
 static void state_free(struct sim *s)
 {
+  cache_clear(s);
+  s->gen++;
+  s->ready_max = 0;
   sim_fault_clear_all(s);
   vec_free(&s->faults);
   webhooks_free(s);

@@ -538,6 +538,17 @@ struct sim {
   struct sim_latency latency;
   void *pdata; /* the personality's settings */
   bool refused; /* the API listener is down (outage refused) */
+  /* GET responses are cached while nothing changed: 'gen' moves on every
+   * state change, and nothing is cached while a record is still being
+   * built (async create) before 'ready_max'. */
+  uint64_t gen;
+  int64_t ready_max;
+  struct sim_cached {
+    char *key;
+    struct at_resp *resp;
+    uint64_t gen;
+  } cache[32];
+  unsigned cache_next;
 };
 
 struct sim_webhook {
@@ -563,6 +574,7 @@ struct sim_call {
   bool has_rl;
   bool replied;
   void *pctx;                /* the personality's per-call data */
+  const char *cache_key;     /* set when the answer may be cached */
 };
 
 /* A request held by a hang fault. */
@@ -585,6 +597,13 @@ void sim_note(struct sim_call *c, const char *note);
 bool sim_rate_check(struct sim_call *c, size_t i);
 /* The base URL the client used ("http://host:port"), for Link headers. */
 const char *sim_call_base(struct sim_call *c);
+/* A GET that passed authentication: answer it from the cache (true) or
+ * mark its answer for caching (false). State changes invalidate it. */
+bool sim_cache_reply(struct sim_call *c);
+/* Record that the tenant changed (invalidates cached answers). */
+void sim_changed(struct sim *s);
+/* A record is being built until 'ready' (async create). */
+void sim_pending_until(struct sim *s, int64_t ready);
 
 /* The first active fault of 'kind' that matches the call (and counts as
  * applied), or NULL. Data faults (required_field, format_rule,

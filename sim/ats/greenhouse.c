@@ -212,65 +212,67 @@ enum gh_op {
 struct gh_route {
   const char *method;
   const char *path; /* "{id}" matches a number */
+  const char *tmpl; /* "METHOD path" */
   enum gh_op op;
   const char *perm; /* v1 permission / v3 scope */
   bool write;
 };
 
+#define R(m, p, op, perm, w) {m, p, m " " p, op, perm, w}
 static const struct gh_route routes[] = {
-    {"GET", "/v1/jobs", OP_V1_JOBS, "GET /v1/jobs", false},
-    {"GET", "/v1/jobs/{id}", OP_V1_JOB, "GET /v1/jobs/{id}", false},
-    {"GET", "/v1/jobs/{id}/stages", OP_V1_JOB_STAGES,
-     "GET /v1/jobs/{id}/stages", false},
-    {"GET", "/v1/users", OP_V1_USERS, "GET /v1/users", false},
-    {"GET", "/v1/users/{id}", OP_V1_USER, "GET /v1/users/{id}", false},
-    {"GET", "/v1/candidates", OP_V1_CANDS, "GET /v1/candidates", false},
-    {"GET", "/v1/candidates/{id}", OP_V1_CAND, "GET /v1/candidates/{id}",
-     false},
-    {"POST", "/v1/candidates", OP_V1_CAND_CREATE, "POST /v1/candidates", true},
-    {"POST", "/v1/candidates/{id}/applications", OP_V1_CAND_ADD_APP,
-     "POST /v1/candidates/{id}/applications", true},
-    {"PUT", "/v1/candidates/merge", OP_V1_MERGE, "PUT /v1/candidates/merge",
-     true},
-    {"GET", "/v1/applications", OP_V1_APPS, "GET /v1/applications", false},
-    {"GET", "/v1/applications/{id}", OP_V1_APP, "GET /v1/applications/{id}",
-     false},
-    {"POST", "/v1/applications/{id}/move", OP_V1_MOVE,
-     "POST /v1/applications/{id}/move", true},
-    {"POST", "/v1/applications/{id}/reject", OP_V1_REJECT,
-     "POST /v1/applications/{id}/reject", true},
-    {"POST", "/v1/applications/{id}/unreject", OP_V1_UNREJECT,
-     "POST /v1/applications/{id}/unreject", true},
-    {"POST", "/v1/applications/{id}/hire", OP_V1_HIRE,
-     "POST /v1/applications/{id}/hire", true},
-    {"GET", "/v1/sources", OP_V1_SOURCES, "GET /v1/sources", false},
-    {"GET", "/v1/rejection_reasons", OP_V1_REASONS,
-     "GET /v1/rejection_reasons", false},
-    {"GET", "/v3/jobs", OP_V3_JOBS, "harvest:jobs:list", false},
-    {"GET", "/v3/job_interview_stages", OP_V3_STAGES,
-     "harvest:job_interview_stages:list", false},
-    {"GET", "/v3/users", OP_V3_USERS, "harvest:users:list", false},
-    {"GET", "/v3/candidates", OP_V3_CANDS, "harvest:candidates:list", false},
-    {"POST", "/v3/candidates", OP_V3_CAND_CREATE, "harvest:candidates:create",
-     true},
-    {"POST", "/v3/candidates/{id}/merge", OP_V3_MERGE,
-     "harvest:candidates:merge", true},
-    {"GET", "/v3/applications", OP_V3_APPS, "harvest:applications:list",
-     false},
-    {"POST", "/v3/applications", OP_V3_APP_CREATE,
-     "harvest:applications:create", true},
-    {"POST", "/v3/applications/{id}/move", OP_V3_MOVE,
-     "harvest:applications:move", true},
-    {"POST", "/v3/applications/{id}/reject", OP_V3_REJECT,
-     "harvest:applications:reject", true},
-    {"POST", "/v3/applications/{id}/unreject", OP_V3_UNREJECT,
-     "harvest:applications:unreject", true},
-    {"POST", "/v3/applications/{id}/hire", OP_V3_HIRE,
-     "harvest:applications:hire", true},
-    {"GET", "/v3/rejection_reasons", OP_V3_REASONS,
-     "harvest:rejection_reasons:list", false},
-    {"POST", "/token", OP_TOKEN, NULL, true},
-    {"GET", "/authorize", OP_AUTHORIZE, NULL, false},
+    R("GET", "/v1/jobs", OP_V1_JOBS, "GET /v1/jobs", false),
+    R("GET", "/v1/jobs/{id}", OP_V1_JOB, "GET /v1/jobs/{id}", false),
+    R("GET", "/v1/jobs/{id}/stages", OP_V1_JOB_STAGES,
+     "GET /v1/jobs/{id}/stages", false),
+    R("GET", "/v1/users", OP_V1_USERS, "GET /v1/users", false),
+    R("GET", "/v1/users/{id}", OP_V1_USER, "GET /v1/users/{id}", false),
+    R("GET", "/v1/candidates", OP_V1_CANDS, "GET /v1/candidates", false),
+    R("GET", "/v1/candidates/{id}", OP_V1_CAND, "GET /v1/candidates/{id}",
+     false),
+    R("POST", "/v1/candidates", OP_V1_CAND_CREATE, "POST /v1/candidates", true),
+    R("POST", "/v1/candidates/{id}/applications", OP_V1_CAND_ADD_APP,
+     "POST /v1/candidates/{id}/applications", true),
+    R("PUT", "/v1/candidates/merge", OP_V1_MERGE, "PUT /v1/candidates/merge",
+     true),
+    R("GET", "/v1/applications", OP_V1_APPS, "GET /v1/applications", false),
+    R("GET", "/v1/applications/{id}", OP_V1_APP, "GET /v1/applications/{id}",
+     false),
+    R("POST", "/v1/applications/{id}/move", OP_V1_MOVE,
+     "POST /v1/applications/{id}/move", true),
+    R("POST", "/v1/applications/{id}/reject", OP_V1_REJECT,
+     "POST /v1/applications/{id}/reject", true),
+    R("POST", "/v1/applications/{id}/unreject", OP_V1_UNREJECT,
+     "POST /v1/applications/{id}/unreject", true),
+    R("POST", "/v1/applications/{id}/hire", OP_V1_HIRE,
+     "POST /v1/applications/{id}/hire", true),
+    R("GET", "/v1/sources", OP_V1_SOURCES, "GET /v1/sources", false),
+    R("GET", "/v1/rejection_reasons", OP_V1_REASONS,
+     "GET /v1/rejection_reasons", false),
+    R("GET", "/v3/jobs", OP_V3_JOBS, "harvest:jobs:list", false),
+    R("GET", "/v3/job_interview_stages", OP_V3_STAGES,
+     "harvest:job_interview_stages:list", false),
+    R("GET", "/v3/users", OP_V3_USERS, "harvest:users:list", false),
+    R("GET", "/v3/candidates", OP_V3_CANDS, "harvest:candidates:list", false),
+    R("POST", "/v3/candidates", OP_V3_CAND_CREATE, "harvest:candidates:create",
+     true),
+    R("POST", "/v3/candidates/{id}/merge", OP_V3_MERGE,
+     "harvest:candidates:merge", true),
+    R("GET", "/v3/applications", OP_V3_APPS, "harvest:applications:list",
+     false),
+    R("POST", "/v3/applications", OP_V3_APP_CREATE,
+     "harvest:applications:create", true),
+    R("POST", "/v3/applications/{id}/move", OP_V3_MOVE,
+     "harvest:applications:move", true),
+    R("POST", "/v3/applications/{id}/reject", OP_V3_REJECT,
+     "harvest:applications:reject", true),
+    R("POST", "/v3/applications/{id}/unreject", OP_V3_UNREJECT,
+     "harvest:applications:unreject", true),
+    R("POST", "/v3/applications/{id}/hire", OP_V3_HIRE,
+     "harvest:applications:hire", true),
+    R("GET", "/v3/rejection_reasons", OP_V3_REASONS,
+     "harvest:rejection_reasons:list", false),
+    R("POST", "/token", OP_TOKEN, NULL, true),
+    R("GET", "/authorize", OP_AUTHORIZE, NULL, false),
 };
 
 #define NROUTES (sizeof routes / sizeof *routes)
@@ -335,10 +337,7 @@ static bool gh_route(struct sim_call *c, struct sim_route *out)
     }
     x->r = &routes[i];
     x->id = id;
-    static char tmpl[NROUTES][64];
-    snprintf(tmpl[i], sizeof tmpl[i], "%s %s", routes[i].method,
-             routes[i].path);
-    out->tmpl = tmpl[i];
+    out->tmpl = routes[i].tmpl;
     out->perm = routes[i].perm;
     out->write = routes[i].write;
     return true;
@@ -1322,7 +1321,8 @@ static void v1_reply_list(struct sim_call *c, struct qargs *q, struct vec *items
     vec_free(items);
     return;
   }
-  qsort(items->v, items->n, sizeof *items->v, cmp_id_asc);
+  if (items->n > 1) /* qsort(NULL, 0, ...) is undefined */
+    qsort(items->v, items->n, sizeof *items->v, cmp_id_asc);
   long last = items->n ? (long)((items->n + (size_t)per - 1) / (size_t)per) : 1;
   cJSON *arr = cJSON_CreateArray();
   size_t from = (size_t)((page - 1) * per);
@@ -1446,7 +1446,8 @@ static void v3_reply_list(struct sim_call *c, struct qargs *q, long offset,
     vec_free(items);
     return;
   }
-  qsort(items->v, items->n, sizeof *items->v, cmp_id_desc);
+  if (items->n > 1) /* qsort(NULL, 0, ...) is undefined */
+    qsort(items->v, items->n, sizeof *items->v, cmp_id_desc);
   cJSON *arr = cJSON_CreateArray();
   size_t from = offset < 0 ? 0 : (size_t)offset;
   size_t end = from + (size_t)per;
@@ -1814,9 +1815,11 @@ static int64_t ready_at(struct sim_call *c, int64_t job_id, bool *truncated)
 {
   struct sim_fault *f = sim_fault_hit(c, SIM_F_ASYNC_CREATE, job_id);
   *truncated = f != NULL;
-  if (f)
-    sim_note(c, "async");
-  return f ? c->now + f->delay : 0;
+  if (f == NULL)
+    return 0;
+  sim_note(c, "async");
+  sim_pending_until(c->s, c->now + f->delay);
+  return c->now + f->delay;
 }
 
 /* ==== renderers for lists ======================================================= */
@@ -2977,7 +2980,8 @@ static void gh_handle(struct sim_call *c)
       return;
     }
     struct sim_token *t = v3_auth(c);
-    if (t == NULL || sim_rate_check(c, 1) || !v3_permitted(c, t))
+    if (t == NULL || sim_rate_check(c, 1) || !v3_permitted(c, t) ||
+        sim_cache_reply(c))
       return;
     v3_dispatch(c);
     return;
@@ -2996,7 +3000,7 @@ static void gh_handle(struct sim_call *c)
     reply_forbidden(c, "GET requests must not carry a body");
     return;
   }
-  if (x->r->write && v1_obo(c) == NULL)
+  if (x->r->write ? v1_obo(c) == NULL : sim_cache_reply(c))
     return;
   v1_dispatch(c);
 }
@@ -3008,6 +3012,8 @@ static bool gh_flag(const struct sim *s, const char *name)
     return g->revoke_cascade;
   if (strcmp(name, "email_ci") == 0)
     return g->email_ci;
+  if (strcmp(name, "regrant_requires_reauth") == 0)
+    return g->regrant_requires_reauth;
   return false;
 }
 

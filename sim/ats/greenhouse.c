@@ -860,6 +860,9 @@ static cJSON *v1_app_json(const struct sim *s, const struct sim_app *a)
   return o;
 }
 
+static bool app_visible(const struct sim *s, const struct sim_app *a,
+                        int64_t now);
+
 static cJSON *v1_cand_json(const struct sim *s, const struct sim_candidate *cd)
 {
   cJSON *o = cJSON_CreateObject();
@@ -875,8 +878,9 @@ static cJSON *v1_cand_json(const struct sim *s, const struct sim_candidate *cd)
   cJSON_AddNullToObject(o, "photo_url");
   cJSON_AddArrayToObject(o, "attachments");
   cJSON *ids = cJSON_AddArrayToObject(o, "application_ids");
-  for (size_t i = 0; i < cd->apps.n; i++)
-    cJSON_AddItemToArray(ids, jid(((struct sim_app *)cd->apps.v[i])->id));
+  for (size_t i = 0; i < cd->apps.n; i++) /* not those reading 404 */
+    if (app_visible(s, cd->apps.v[i], sim_now(s)))
+      cJSON_AddItemToArray(ids, jid(((struct sim_app *)cd->apps.v[i])->id));
   cJSON_AddItemToObject(o, "phone_numbers", contacts(cd->phones, cd->nphones));
   cJSON_AddArrayToObject(o, "addresses");
   cJSON_AddItemToObject(o, "email_addresses",
@@ -891,7 +895,8 @@ static cJSON *v1_cand_json(const struct sim *s, const struct sim_candidate *cd)
     cJSON_AddItemToArray(tags, cJSON_CreateString(cd->tags.v[i]));
   cJSON *apps = cJSON_AddArrayToObject(o, "applications");
   for (size_t i = 0; i < cd->apps.n; i++)
-    cJSON_AddItemToArray(apps, v1_app_json(s, cd->apps.v[i]));
+    if (app_visible(s, cd->apps.v[i], sim_now(s)))
+      cJSON_AddItemToArray(apps, v1_app_json(s, cd->apps.v[i]));
   cJSON_AddArrayToObject(o, "educations");
   cJSON_AddArrayToObject(o, "employments");
   cJSON_AddArrayToObject(o, "linked_user_ids");
@@ -922,7 +927,9 @@ static cJSON *v1_job_json(const struct sim *s, const struct sim_job *j)
     jput_id(d, "id", name_id(j->department, 20000));
     cJSON_AddStringToObject(d, "name", j->department);
     cJSON_AddNullToObject(d, "parent_id");
+    cJSON_AddNullToObject(d, "parent_department_external_id");
     cJSON_AddArrayToObject(d, "child_ids");
+    cJSON_AddArrayToObject(d, "child_department_external_ids");
     cJSON_AddNullToObject(d, "external_id");
     cJSON_AddItemToArray(deps, d);
   }

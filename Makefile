@@ -103,18 +103,23 @@ $(BUILD)/tests/test_%: $(BUILD)/obj/tests/sim/test_%.o $(TESTUTIL_LIB) $(SIM_LIB
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # ---- set-up --------------------------------------------------------------
-# Installs only what is missing; a warm run is one dpkg-query.
-deps:
-	@missing=""; for p in $(DEB_PKGS); do \
+# Install the Debian packages of $(1) that are missing; a warm run is one
+# dpkg-query per package and nothing else.
+define apt_install
+	@missing=""; for p in $(1); do \
 	  dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' \
 	    || missing="$$missing $$p"; \
 	done; \
 	if [ -n "$$missing" ]; then \
-	  echo "make deps: installing$$missing"; \
+	  echo "make: installing$$missing"; \
 	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
 	  $$SUDO apt-get update && \
 	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y --no-install-recommends $$missing; \
 	fi
+endef
+
+deps:
+	$(call apt_install,$(DEB_PKGS))
 
 # ---- test ----------------------------------------------------------------
 # Every test binary runs under a wall-clock limit so a hang fails, never stalls.
@@ -139,7 +144,11 @@ run: deps
 	@$(MAKE) --no-print-directory $(ATSIM)
 	@sim/demo.sh $(ATSIM)
 
+# The benchmark's own tools, installed only by `make bench`.
+BENCH_PKGS := wrk nginx
+
 bench: deps
+	$(call apt_install,$(BENCH_PKGS))
 	@$(MAKE) --no-print-directory $(ATSIM)
 	bench/run.sh $(ATSIM)
 

@@ -57,5 +57,25 @@ rc=$?
 check "SIGTERM -> clean exit 0" test "$rc" = 0
 check "shutdown is reported" grep -q "shutting down" "$tmp/out"
 
+# --data replaces the seed data
+cat > "$tmp/data.json" <<'JSON'
+{"organization": "Globex",
+ "users": [{"id": 77, "first_name": "Hank", "last_name": "Scorpio", "email": "hank@globex.example", "site_admin": true}],
+ "jobs": [{"id": 555, "name": "Doomsday Device Engineer", "stages": ["Screen", "Volcano Lair Visit"]}],
+ "candidates": [{"first_name": "Homer", "last_name": "Simpson", "emails": ["homer@example.com"],
+                 "applications": [{"job_id": 555, "stage": "Volcano Lair Visit"}]}]}
+JSON
+rm -f "$tmp/port2"
+"$ATSIM" serve --port 0 --port-file "$tmp/port2" --latency off --data "$tmp/data.json" >"$tmp/out2" 2>&1 &
+pid2=$!
+for _ in $(seq 1 100); do [ -s "$tmp/port2" ] && break; read -r -t 0.05 <> <(:) || true; done
+key2=$(awk '/^API key/ {print $4}' "$tmp/out2")
+curl -s --max-time 5 -u "$key2:" "http://127.0.0.1:$(cat "$tmp/port2")/v1/jobs" > "$tmp/jobs2"
+check "--data: the file's job is served" grep -q '"id":555,"name":"Doomsday Device Engineer"' "$tmp/jobs2"
+check "--data: the seed jobs are gone" test "$(grep -o '"id":41000' "$tmp/jobs2" | wc -l)" = 0
+curl -s --max-time 5 -u "$key2:" "http://127.0.0.1:$(cat "$tmp/port2")/v1/candidates?email=homer@example.com" > "$tmp/c2"
+check "--data: the candidate sits in the named stage" grep -q '"current_stage":{"id":[0-9]*,"name":"Volcano Lair Visit"}' "$tmp/c2"
+kill -TERM $pid2; wait $pid2
+
 echo "cli: $pass passed, $fail failed"
 exit $fail

@@ -198,7 +198,12 @@ static int act_revoke_api_key(struct act *a)
                                           : param(a, "key");
   if (id == NULL)
     return fail(a, "needs 'credential' (an API key id such as key-1)");
-  return sim_credential_revoke(a->s, id, a->err, a->errlen);
+  struct sim_apikey *k = creds_key(&a->s->creds, id);
+  if (k == NULL)
+    return fail(a, "there is no API key '%s' (OAuth clients are revoked "
+                "with DELETE /_sim/credentials/{id})", id);
+  k->revoked = true;
+  return 0;
 }
 
 static int act_permission(struct act *a, bool grant)

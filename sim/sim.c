@@ -659,7 +659,9 @@ static void limiters_init(struct sim *s)
 /* (Re)build the tenant, credentials and plans from the configuration. */
 static int state_init(struct sim *s, char *err, size_t errlen)
 {
-  at_prng_seed(&s->prng, s->seed);
+  /* after a reset the same data, but fresh secrets: a credential minted
+   * before the reset never works again */
+  at_prng_seed(&s->prng, s->seed + s->resets * UINT64_C(0x9E3779B97F4A7C15));
   model_init(&s->model);
   creds_init(&s->creds, &s->prng);
   s->next_fault = 1;
@@ -752,6 +754,7 @@ void sim_free(struct sim *s)
 int sim_reset(struct sim *s, char *err, size_t errlen)
 {
   state_free(s);
+  s->resets++;
   memset(&s->model, 0, sizeof s->model);
   memset(&s->creds, 0, sizeof s->creds);
   memset(s->limiters, 0, sizeof s->limiters);

@@ -527,6 +527,7 @@ struct sim {
   char base_url[64];
   struct at_prng prng;
   uint64_t seed;
+  uint64_t resets;  /* how many times sim_reset() ran */
   struct sim_model model;
   struct sim_creds creds;
   struct vec faults; /* struct sim_fault * */

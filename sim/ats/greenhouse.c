@@ -2114,8 +2114,10 @@ static void v1_cand_create(struct sim_call *c)
     const cJSON *a;
     cJSON_ArrayForEach(a, apps)
     {
-      if (n == 16)
+      if (n == 16) {
+        verr_add(&v, "applications", "At most 16 applications per request");
         break;
+      }
       if (!cJSON_IsObject(a)) {
         verr_add(&v, "applications", "Each application must be an object");
         break;

@@ -380,15 +380,14 @@ static void test_checker_catches_drift(void **state)
 {
   struct fixture *x = *state;
   cJSON *job = cJSON_Parse("{\"id\":1,\"title\":\"x\",\"status\":\"open\"}");
+  cJSON *ref = cJSON_Parse("{\"$ref\":\"#/components/schemas/job\"}");
   struct checker k = {.doc = x->oas};
-  check(&k, resolve(&k, cJSON_Parse("{\"$ref\":\"#/components/schemas/job\"}")),
-        job, "job");
+  check(&k, resolve(&k, ref), job, "job");
   assert_true(k.count > 0);
   assert_non_null(strstr(k.errors, "job.name: missing"));
   cJSON_Delete(job);
   cJSON *bad = cJSON_Parse("{\"status\":\"paused\",\"confidential\":\"no\"}");
   struct checker k2 = {.doc = x->oas};
-  cJSON *ref = cJSON_Parse("{\"$ref\":\"#/components/schemas/job\"}");
   check(&k2, resolve(&k2, ref), bad, "job");
   assert_non_null(strstr(k2.errors, "'paused' is not in the enum"));
   assert_non_null(strstr(k2.errors, "job.confidential: is not of type boolean"));

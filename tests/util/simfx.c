@@ -163,6 +163,8 @@ cJSON *fx_json(const struct tc_resp *r)
 int64_t fx_id(const cJSON *o, const char *k)
 {
   const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+  if (cJSON_IsRaw(v)) /* results of the C API keep ids as raw integers */
+    return strtoll(v->valuestring, NULL, 10);
   if (!cJSON_IsNumber(v))
     return -1;
   return (int64_t)v->valuedouble;

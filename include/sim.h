@@ -39,11 +39,15 @@ struct sim_config {
   uint16_t control_port;  /* 0 = ephemeral */
   const char *data_file;  /* JSON data replacing the seed data (--data) */
   bool empty;             /* start from an empty organization (one admin) */
-  /* The vendor rate limit: rate_limit < 0 keeps the personality's default,
-   * 0 turns it off; rate_window_ms 0 keeps the default window. */
+  /* The vendor rate limit: 0 keeps the personality's default limit and
+   * window; rate_limit_off turns it off (benchmarks). */
   int rate_limit;
   int64_t rate_window_ms;
-  bool latency_off;       /* no simulated latency */
+  bool rate_limit_off;
+  /* Latency (log-normal): 0 keeps the default p50 100 ms / p99 400 ms;
+   * latency_off answers at once. */
+  int64_t latency_p50_ms, latency_p99_ms;
+  bool latency_off;
   size_t journal_cap;     /* journal ring size; 0 = 10000 entries */
   size_t max_body;        /* request body cap; 0 = 1 MiB */
 };
@@ -91,9 +95,10 @@ int sim_action(struct sim *s, const char *action, const struct sim_kv *kv,
                size_t n, cJSON **result, char *err, size_t errlen);
 
 /* ---- credentials --------------------------------------------------------
- * Mint a credential. 'type' is "api_key", "oauth_client" or
- * "authorization_code"; parameters: permissions / scopes (comma list;
- * none = all), user (acting user id), client_id (for a code).
+ * Mint a credential. 'type' is "api_key" (parameter: permissions, a comma
+ * list; none = all), "oauth_client" (scopes, a comma list, none = all;
+ * user, the default acting user) or "authorization_code" (client, the
+ * credential id or client_id; user; scopes; redirect_uri).
  * Returns 0 and a JSON object with the credential's id and secrets (the
  * only place secrets are ever shown), or -1 with a message. */
 int sim_credential_add(struct sim *s, const char *type,

@@ -232,8 +232,8 @@ static int act_permission(struct act *a, bool grant)
   if (grant) {
     if (!k->all && !strv_has(&k->perms, perm))
       strv_add(&k->perms, perm);
-  } else {
-    strv_remove(&k->perms, perm);
+  } else if (!strv_remove(&k->perms, perm)) {
+    return fail(a, "key '%s' does not have permission '%s'", id, perm);
   }
   return 0;
 }

@@ -417,8 +417,8 @@ static void latency(struct sim *s, struct at_req *r)
   const char *p50 = jget_str(b, "p50"), *p99 = jget_str(b, "p99");
   int64_t a = 0, z = 0;
   char err[160];
-  if ((p50 && at_duration_parse(p50, &a) != 0) ||
-      (p99 && at_duration_parse(p99, &z) != 0) || (!p50 && !p99)) {
+  if (!p50 || at_duration_parse(p50, &a) != 0 ||
+      (p99 && at_duration_parse(p99, &z) != 0)) {
     send_error(r, 422, "give 'p50' and 'p99' as durations (e.g. 100ms); "
                "0ms turns latency off");
   } else if (sim_latency_set(s, jget_str(b, "route"), a, p99 ? z : a, err,

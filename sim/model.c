@@ -219,13 +219,13 @@ struct sim_stage *model_stage(const struct sim_model *m, int64_t id)
   return NULL;
 }
 
-size_t model_job_stages(const struct sim_model *m, int64_t job_id,
-                        struct sim_stage **out, size_t max)
+static size_t collect_stages(const struct sim_model *m, int64_t job_id,
+                             struct sim_stage **out, size_t max, bool removed)
 {
   size_t n = 0;
   for (size_t i = 0; i < m->stages.n && n < max; i++) {
     struct sim_stage *s = m->stages.v[i];
-    if (s->job_id != job_id || !s->active)
+    if (s->job_id != job_id || (!s->active && !removed))
       continue;
     /* insertion by priority keeps the pipeline order */
     size_t k = n++;
@@ -238,15 +238,22 @@ size_t model_job_stages(const struct sim_model *m, int64_t job_id,
   return n;
 }
 
+size_t model_job_stages(const struct sim_model *m, int64_t job_id,
+                        struct sim_stage **out, size_t max)
+{
+  return collect_stages(m, job_id, out, max, false);
+}
+
+size_t model_job_stages_all(const struct sim_model *m, int64_t job_id,
+                            struct sim_stage **out, size_t max)
+{
+  return collect_stages(m, job_id, out, max, true);
+}
+
 struct sim_stage *model_first_stage(const struct sim_model *m, int64_t job_id)
 {
-  struct sim_stage *st[1];
   struct sim_stage *all[128];
-  size_t n = model_job_stages(m, job_id, all, 128);
-  if (n == 0)
-    return NULL;
-  st[0] = all[0];
-  return st[0];
+  return model_job_stages(m, job_id, all, 128) ? all[0] : NULL;
 }
 
 /* ---- candidates and applications ------------------------------------------- */

@@ -45,7 +45,7 @@ static void usage(FILE *f)
 static int parse_rate(const char *v, struct sim_config *cfg)
 {
   if (strcmp(v, "off") == 0) {
-    cfg->rate_limit = 0;
+    cfg->rate_limit_off = true;
     return 0;
   }
   char *end;
@@ -118,7 +118,7 @@ int sim_serve_main(int argc, char **argv)
       {"help", no_argument, NULL, 'h'},
       {NULL, 0, NULL, 0}};
   struct sim_config cfg = {.ats = "greenhouse", .port = 8080, .seed = 1,
-                           .rate_limit = -1, .control_listener = true};
+                           .control_listener = true};
   const char *port_file = NULL;
   bool lat_off = false, lat_set = false;
   int64_t p50 = 0, p99 = 0;
@@ -185,6 +185,10 @@ int sim_serve_main(int argc, char **argv)
     return 2;
   }
   cfg.latency_off = lat_off;
+  if (lat_set && !lat_off) {
+    cfg.latency_p50_ms = p50;
+    cfg.latency_p99_ms = p99;
+  }
   struct at_clock *clock = at_clock_new_real();
   struct at_loop *loop = at_loop_new(clock);
   cfg.loop = loop;
@@ -196,8 +200,6 @@ int sim_serve_main(int argc, char **argv)
     at_clock_free(clock);
     return 1;
   }
-  if (lat_set && !lat_off)
-    sim_latency_set(s, NULL, p50, p99, err, sizeof err);
   if (port_file) {
     FILE *f = fopen(port_file, "w");
     if (f == NULL || fprintf(f, "%u\n", sim_port(s)) < 0 || fclose(f) != 0) {

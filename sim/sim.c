@@ -646,7 +646,7 @@ static void limiters_init(struct sim *s)
     int64_t window;
     bool fixed;
     s->p->limiter_defaults(i, &limit, &window, &fixed);
-    if (s->cfg.rate_limit == 0)
+    if (s->cfg.rate_limit_off)
       limit = -1;
     else if (s->cfg.rate_limit > 0)
       limit = s->cfg.rate_limit;
@@ -669,6 +669,11 @@ static int state_init(struct sim *s, char *err, size_t errlen)
   journal_init(&s->journal, s->cfg.journal_cap);
   limiters_init(s);
   latency_init(&s->latency, s->cfg.latency_off);
+  if (!s->cfg.latency_off && s->cfg.latency_p50_ms > 0)
+    latency_set(&s->latency, NULL, s->cfg.latency_p50_ms,
+                s->cfg.latency_p99_ms > s->cfg.latency_p50_ms
+                    ? s->cfg.latency_p99_ms
+                    : s->cfg.latency_p50_ms);
   s->pdata = s->p->settings_new ? s->p->settings_new() : NULL;
   if (s->data_file)
     return seed_load_file(s, s->data_file, err, errlen);

@@ -159,6 +159,9 @@ struct sim_stage *model_stage(const struct sim_model *m, int64_t id);
 /* The active stages of a job, ordered by priority, into out (max n). */
 size_t model_job_stages(const struct sim_model *m, int64_t job_id,
                         struct sim_stage **out, size_t max);
+/* The same, removed stages included (they read active: false). */
+size_t model_job_stages_all(const struct sim_model *m, int64_t job_id,
+                            struct sim_stage **out, size_t max);
 struct sim_stage *model_first_stage(const struct sim_model *m, int64_t job_id);
 
 struct sim_candidate *model_cand_add(struct sim_model *m, int64_t id,
@@ -317,7 +320,7 @@ struct sim_bucket {
 };
 
 struct sim_limiter {
-  int limit;        /* 0 = off */
+  int limit;        /* < 0 = off; 0 = every request is refused */
   int64_t window;
   bool fixed;       /* fixed window (reset at window boundaries) */
   struct vec buckets;

@@ -311,7 +311,6 @@ struct gh_ctx {
   const struct gh_route *r;
   int64_t id;
   enum gh_api api;
-  bool path_known; /* the path exists with another method */
 };
 
 static struct gh_ctx *ctx(struct sim_call *c) { return c->pctx; }
@@ -331,10 +330,8 @@ static bool gh_route(struct sim_call *c, struct sim_route *out)
     int64_t id = 0;
     if (!path_match(routes[i].path, c->path, &id))
       continue;
-    if (strcmp(routes[i].method, c->method) != 0) {
-      x->path_known = true;
-      continue;
-    }
+    if (strcmp(routes[i].method, c->method) != 0)
+      continue; /* Rails routing: another method is a 404 */
     x->r = &routes[i];
     x->id = id;
     out->tmpl = routes[i].tmpl;
@@ -539,7 +536,6 @@ static void gh_rate_headers(struct sim_call *c, struct at_resp *r,
 static struct at_resp *gh_outage(struct sim_call *c, unsigned status,
                                  const char *message)
 {
-  (void)c;
   if (status == 503) {
     /* a load balancer's maintenance page, not JSON (UNVERIFIED) */
     char body[512];
@@ -554,6 +550,8 @@ static struct at_resp *gh_outage(struct sim_call *c, unsigned status,
     at_resp_body(r, "text/html; charset=utf-8", body, strlen(body));
     return r;
   }
+  if (ctx(c) && ctx(c)->api == GH_V3)
+    return json_resp(status, msg_obj("Internal Server Error"));
   return json_resp(status, errors_obj("We had a problem with our server. "
                                       "Try again later."));
 }
@@ -618,6 +616,8 @@ static const char *bearer(struct sim_call *c)
   return a;
 }
 
+static const char *body_client_id(struct sim_call *c);
+
 static void gh_identify(struct sim_call *c, char *cred, size_t len)
 {
   struct gh_ctx *x = ctx(c);
@@ -637,11 +637,13 @@ static void gh_identify(struct sim_call *c, char *cred, size_t len)
       snprintf(cred, len, "%s", tok->client);
   } else {
     char u[128], p[128];
-    if (basic_pair(auth, u, sizeof u, p, sizeof p)) {
-      struct sim_client *cl = creds_client_by_client_id(&c->s->creds, u);
-      if (cl)
-        snprintf(cred, len, "%s", cl->id);
-    }
+    const char *cid = basic_pair(auth, u, sizeof u, p, sizeof p)
+                          ? u
+                          : body_client_id(c);
+    struct sim_client *cl =
+        cid ? creds_client_by_client_id(&c->s->creds, cid) : NULL;
+    if (cl)
+      snprintf(cred, len, "%s", cl->id);
   }
 }
 
@@ -1271,6 +1273,29 @@ static void q_parse(struct sim_call *c, const char *qs, struct qargs *q)
   }
 }
 
+/* client_id sent as a parameter (form, JSON or query) instead of Basic. */
+static const char *body_client_id(struct sim_call *c)
+{
+  size_t len;
+  const char *b = at_req_body(c->req, &len);
+  const char *ct = at_req_header(c->req, "Content-Type");
+  if (len && ct && strstr(ct, "json")) {
+    char why[64];
+    cJSON *j = jparse(b, len, why, sizeof why);
+    const char *v = jget_str(j, "client_id");
+    char *copy = v ? at_req_strdup(c->req, v) : NULL;
+    cJSON_Delete(j);
+    return copy;
+  }
+  if (len) {
+    struct qargs form = {0};
+    q_parse(c, b, &form);
+    if (q_get(&form, "client_id"))
+      return q_get(&form, "client_id");
+  }
+  return at_req_query(c->req, "client_id");
+}
+
 /* ==== lists ============================================================ */
 
 typedef cJSON *(*render_fn)(const struct sim *s, const void *item);
@@ -1431,13 +1456,17 @@ static bool v3_args(struct sim_call *c, struct qargs *q, long *offset)
     return false;
   }
   char *dec = b64url_dec(cursor);
-  if (dec == NULL || strncmp(dec, "o=", 2) != 0) {
+  int64_t before = 0;
+  char *amp = dec ? strchr(dec, '&') : NULL;
+  if (amp)
+    *amp = '\0';
+  if (dec == NULL || strncmp(dec, "k=", 2) != 0 ||
+      parse_id(dec + 2, &before) != 0 || before <= 0) {
     free(dec);
     reply_invalid(c, "cursor", "is not a valid cursor");
     return false;
   }
-  char *amp = strchr(dec, '&');
-  *offset = strtol(dec + 2, NULL, 10);
+  *offset = (long)before;
   q->n = 0;
   if (amp)
     q_parse(c, amp + 1, q);
@@ -1445,7 +1474,9 @@ static bool v3_args(struct sim_call *c, struct qargs *q, long *offset)
   return true;
 }
 
-static void v3_reply_list(struct sim_call *c, struct qargs *q, long offset,
+/* v3 lists run by id, descending; a cursor carries the last id served
+ * ('before'), so records created during a walk never shift a page. */
+static void v3_reply_list(struct sim_call *c, struct qargs *q, long before,
                           struct vec *items, render_fn render)
 {
   long per, page;
@@ -1456,18 +1487,25 @@ static void v3_reply_list(struct sim_call *c, struct qargs *q, long offset,
   if (items->n > 1) /* qsort(NULL, 0, ...) is undefined */
     qsort(items->v, items->n, sizeof *items->v, cmp_id_desc);
   cJSON *arr = cJSON_CreateArray();
-  size_t from = offset < 0 ? 0 : (size_t)offset;
+  size_t from = 0;
+  while (before > 0 && from < items->n &&
+         **(const int64_t *const *)&items->v[from] >= before)
+    from++;
   size_t end = from + (size_t)per;
   for (size_t i = from; i < items->n && i < end; i++)
     cJSON_AddItemToArray(arr, render(c->s, items->v[i]));
   bool more = items->n > end;
+  int64_t last = end <= items->n && end > from
+                     ? **(const int64_t *const *)&items->v[end - 1]
+                     : 0;
   vec_free(items);
   struct at_resp *r = json_resp(200, arr);
   if (more) {
     static const char *const skip[] = {"cursor", NULL};
     char rest[1024], plain[1200], link[2048];
     q_string(q, skip, rest, sizeof rest);
-    snprintf(plain, sizeof plain, "o=%zu%s%s", end, rest[0] ? "&" : "", rest);
+    snprintf(plain, sizeof plain, "k=%lld%s%s", (long long)last,
+             rest[0] ? "&" : "", rest);
     char *cur = b64url_enc(plain);
     snprintf(link, sizeof link, "<%s%s?cursor=%s>; rel=\"next\"",
              sim_call_base(c), c->path, cur);
@@ -1869,6 +1907,18 @@ static cJSON *r_reason(const struct sim *s, const void *p)
   return o;
 }
 
+/* v3: type {id, key, name} [SV-INV] */
+static cJSON *r_v3_reason(const struct sim *s, const void *p)
+{
+  cJSON *o = r_reason(s, p);
+  const struct sim_reason *rr = p;
+  cJSON *t = cJSON_GetObjectItemCaseSensitive(o, "type");
+  cJSON_AddStringToObject(t, "key", strcmp(rr->type, "they_rejected_us") == 0
+                                        ? "THEY_REJECTED_US"
+                                        : "WE_REJECTED_THEM");
+  return o;
+}
+
 /* ==== v1 reads =================================================================== */
 
 static void v1_jobs(struct sim_call *c, struct qargs *q)
@@ -1908,8 +1958,9 @@ static void v1_job_stages(struct sim_call *c)
     reply_not_found(c);
     return;
   }
+  /* removed stages stay listed with "active": false [GH-STAGES] */
   struct sim_stage *st[128];
-  size_t n = model_job_stages(&c->s->model, j->id, st, 128);
+  size_t n = model_job_stages_all(&c->s->model, j->id, st, 128);
   cJSON *a = cJSON_CreateArray();
   for (size_t i = 0; i < n; i++)
     cJSON_AddItemToArray(a, v1_stage_json(st[i]));
@@ -2441,6 +2492,10 @@ static void v3_stages(struct sim_call *c, struct qargs *q, long off)
   if (!id_list(c, q, "ids", ids, &nids) || !id_list(c, q, "job_ids", jobs, &njobs))
     return;
   const char *active = q_get(q, "active");
+  if (active && strcmp(active, "true") && strcmp(active, "false")) {
+    reply_invalid(c, "active", "must be true or false");
+    return;
+  }
   struct vec items = {0};
   for (size_t i = 0; i < c->s->model.stages.n; i++) {
     struct sim_stage *st = c->s->model.stages.v[i];
@@ -2465,7 +2520,7 @@ static void v3_users(struct sim_call *c, struct qargs *q, long off)
   for (size_t i = 0; i < c->s->model.users.n; i++) {
     struct sim_user *u = c->s->model.users.v[i];
     if (!id_in(ids, nids, u->id) ||
-        (email && (!u->email || strcasecmp(email, u->email))))
+        (email && (!u->email || strcmp(email, u->email)))) /* exact */
       continue;
     vec_push(&items, u);
   }
@@ -2678,12 +2733,16 @@ static void oauth_error(struct sim_call *c, unsigned status, const char *error,
   sim_reply(c, r);
 }
 
-static void message_error(struct sim_call *c, unsigned status, const char *msg)
+/* {"message": ...}, with an "errorId" where the observed body has one. */
+static void message_error(struct sim_call *c, unsigned status, const char *msg,
+                          bool error_id)
 {
   cJSON *o = msg_obj(msg);
-  char eid[32];
-  snprintf(eid, sizeof eid, "err-%llu", (unsigned long long)c->jn);
-  cJSON_AddStringToObject(o, "errorId", eid);
+  if (error_id) {
+    char eid[32];
+    snprintf(eid, sizeof eid, "err-%llu", (unsigned long long)c->jn);
+    cJSON_AddStringToObject(o, "errorId", eid);
+  }
   sim_reply_json(c, status, o);
 }
 
@@ -2692,8 +2751,15 @@ static const char *tok_param(struct sim_call *c, const struct qargs *form,
                              const cJSON *json, const char *k)
 {
   const char *v = q_get(form, k);
-  if (v == NULL && json)
+  if (v == NULL && json) {
     v = jget_str(json, k);
+    int64_t id;
+    if (v == NULL && jget_id(json, k, &id) == 0) { /* {"sub": 123} */
+      char *num = at_req_alloc(c->req, 24);
+      snprintf(num, 24, "%lld", (long long)id);
+      v = num;
+    }
+  }
   if (v == NULL)
     v = at_req_query(c->req, k);
   return v && *v ? v : NULL;
@@ -2759,7 +2825,7 @@ static void do_token(struct sim_call *c)
   }
   if (user[0] == '\0') {
     cJSON_Delete(json);
-    message_error(c, 401, "Unauthorized");
+    message_error(c, 401, "Unauthorized", true);
     return;
   }
   const char *dash = strrchr(user, '-');
@@ -2768,7 +2834,7 @@ static void do_token(struct sim_call *c)
     snprintf(msg, sizeof msg, "client_id=%.64s does not contain a valid "
              "client ID suffix", user);
     cJSON_Delete(json);
-    message_error(c, 400, msg);
+    message_error(c, 400, msg, true);
     return;
   }
   struct sim_client *cl = creds_client_by_client_id(&c->s->creds, user);
@@ -2781,7 +2847,7 @@ static void do_token(struct sim_call *c)
   if (gt == NULL) {
     cJSON_Delete(json);
     message_error(c, 400, "Must include `grant_type` parameter in /token "
-                  "request");
+                  "request", false);
     return;
   }
   struct sim_creds *cr = &c->s->creds;
@@ -2846,7 +2912,7 @@ static void do_token(struct sim_call *c)
     snprintf(msg, sizeof msg, "grant_type=%.40s is invalid, please use one "
              "of: authorization_code, refresh_token, client_credentials, "
              "urn:ietf:params:oauth:grant-type:token-exchange", gt);
-    message_error(c, 400, msg);
+    message_error(c, 400, msg, false);
   }
   cJSON_Delete(json);
 }
@@ -2881,12 +2947,17 @@ static void do_authorize(struct sim_call *c)
       ok &= strv_has(&cl->scopes, want.v[i]);
     int64_t uid = 0;
     const char *u = at_req_query(c->req, "user_id");
-    if (u == NULL || parse_id(u, &uid) != 0) {
+    if (u == NULL) {
       for (size_t i = 0; i < c->s->model.users.n && !uid; i++) {
         struct sim_user *usr = c->s->model.users.v[i];
         if (usr->site_admin && !usr->disabled)
           uid = usr->id;
       }
+    } else if (parse_id(u, &uid) != 0 || !model_user(&c->s->model, uid)) {
+      strv_clear(&want);
+      oauth_error(c, 400, "invalid_request", "user_id is not a user of this "
+                  "organization");
+      return;
     }
     if (!ok) {
       snprintf(loc, sizeof loc, "%s%serror=invalid_scope", ru, sep);
@@ -2953,7 +3024,7 @@ static void v3_dispatch(struct sim_call *c)
   case OP_V3_USERS: v3_users(c, &q, off); break;
   case OP_V3_CANDS: v3_cands(c, &q, off); break;
   case OP_V3_APPS: v3_apps(c, &q, off); break;
-  case OP_V3_REASONS: list_all(c, &q, &c->s->model.reasons, r_reason, true, off); break;
+  case OP_V3_REASONS: list_all(c, &q, &c->s->model.reasons, r_v3_reason, true, off); break;
   case OP_V3_CAND_CREATE: v3_cand_create(c); break;
   case OP_V3_MERGE: v3_merge(c); break;
   case OP_V3_APP_CREATE: v3_app_create(c); break;

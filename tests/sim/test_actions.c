@@ -692,12 +692,24 @@ static void test_remove_stage(void **state)
   char kv[96], path[96], body[128];
   snprintf(kv, sizeof kv, "stage=%lld", s[1]);
   act_ok(f, "remove_stage", kv);
+  /* v1 keeps listing a removed stage, with "active": false [GH-STAGES] */
   cJSON *l = getf(f, "/v1/jobs/%lld/stages", job);
-  assert_int_equal(cJSON_GetArraySize(l), 2);
-  assert_int_equal(count_with_id(l, s[1]), 0);
-  assert_int_equal(jnum(cJSON_GetArrayItem(l, 0), "id"), s[0]);
-  assert_int_equal(jnum(cJSON_GetArrayItem(l, 1), "id"), s[2]);
+  assert_int_equal(cJSON_GetArraySize(l), 3);
+  assert_int_equal(count_with_id(l, s[1]), 1);
+  assert_true(cJSON_IsFalse(cJSON_GetObjectItem(cJSON_GetArrayItem(l, 1), "active")));
+  assert_true(cJSON_IsTrue(cJSON_GetObjectItem(cJSON_GetArrayItem(l, 0), "active")));
+  assert_int_equal(jnum(cJSON_GetArrayItem(l, 2), "id"), s[2]);
   cJSON_Delete(l);
+  /* v3 lists only active stages when asked */
+  char q[96];
+  snprintf(q, sizeof q, "/v3/job_interview_stages?job_ids=%lld&active=true", job);
+  struct tc_resp v3 = fx_v3(f, "GET", q, NULL);
+  assert_int_equal(v3.status, 200);
+  cJSON *l3 = fx_json(&v3);
+  assert_int_equal(cJSON_GetArraySize(l3), 2);
+  assert_int_equal(count_with_id(l3, s[1]), 0);
+  cJSON_Delete(l3);
+  tc_free(&v3);
   /* a move to the removed stage is refused */
   snprintf(path, sizeof path, "/v1/applications/%lld/move", app);
   snprintf(body, sizeof body, "{\"from_stage_id\":%lld,\"to_stage_id\":%lld}",

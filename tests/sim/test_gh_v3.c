@@ -1654,6 +1654,63 @@ static void test_deactivated_user_is_403(void **state)
   assert_int_equal(v3(f, f->access, "GET", "/v3/jobs", NULL, NULL), 200);
 }
 
+/* A record created during a cursor walk never makes a page repeat or skip
+ * a row: the cursor names the last id served, not an offset. */
+static void test_cursor_stable_while_records_are_created(void **state)
+{
+  struct simfx *f = open_fx(state, false, 0);
+  for (int i = 0; i < 5; i++)
+    act(f, "add_candidate", "first_name=A last_name=B email=a@example.com");
+  char hdrs[8192], url[4096];
+  cJSON *page = NULL;
+  assert_int_equal(call(f, f->access, "GET", "/v3/candidates?per_page=2", NULL,
+                        &page, hdrs, sizeof hdrs), 200);
+  int64_t seen[16];
+  size_t n = list_ids(page, seen, 16);
+  cJSON_Delete(page);
+  assert_int_equal(n, 2);
+  act(f, "add_candidate", "first_name=New last_name=Comer"); /* a higher id */
+  while (next_link(hdrs, url, sizeof url)) {
+    const char *path = strstr(url, "/v3/");
+    assert_int_equal(call(f, f->access, "GET", path, NULL, &page, hdrs,
+                          sizeof hdrs), 200);
+    n += list_ids(page, seen + n, 16 - n);
+    cJSON_Delete(page);
+  }
+  assert_int_equal(n, 5); /* the 5 that existed, once each, newest first */
+  for (size_t i = 1; i < n; i++)
+    assert_true(seen[i] < seen[i - 1]);
+}
+
+/* The token endpoint also takes client_id/client_secret as parameters and
+ * a numeric "sub" in a JSON body; the journal names the client either way. */
+static void test_token_parameters_and_json_sub(void **state)
+{
+  struct simfx *f = open_fx(state, false, 0);
+  char form[512];
+  snprintf(form, sizeof form,
+           "grant_type=client_credentials&client_id=%s&client_secret=%s",
+           f->client_id, f->client_secret);
+  cJSON *j = NULL;
+  assert_int_equal(token_as(f, NULL, form, &j), 200);
+  cJSON_Delete(j);
+  struct sim_journal_entry e;
+  assert_int_equal(sim_journal_read(f->sim, sim_journal_last(f->sim) - 1, &e, 1), 1);
+  assert_string_equal(e.credential, f->client_cred);
+  char user[160];
+  snprintf(user, sizeof user, "%s:%s", f->client_id, f->client_secret);
+  struct tc_opts o = {.user = user};
+  struct tc_resp r = tc_do(f->loop, "POST", fx_url(f, "/token"),
+                           "{\"grant_type\":\"client_credentials\",\"sub\":4000001}", &o);
+  assert_int_equal(r.status, 200);
+  tc_free(&r);
+  r = tc_do(f->loop, "POST", fx_url(f, "/token"),
+            "{\"grant_type\":\"client_credentials\",\"sub\":99}", &o);
+  assert_int_equal(r.status, 400);
+  assert_non_null(strstr(r.body, "invalid_request"));
+  tc_free(&r);
+}
+
 int main(void)
 {
   signal(SIGPIPE, SIG_IGN);
@@ -1687,6 +1744,8 @@ int main(void)
       T(test_scope_removal_and_regrant),
       T(test_scope_regrant_without_refresh),
       T(test_deactivated_user_is_403),
+      T(test_cursor_stable_while_records_are_created),
+      T(test_token_parameters_and_json_sub),
   };
 #undef T
   int rc = cmocka_run_group_tests_name("gh_v3", tests, NULL, NULL);

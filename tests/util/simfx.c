@@ -29,7 +29,8 @@ struct simfx *simfx_new(const struct simfx_opts *o)
   struct sim_config cfg = {.ats = "greenhouse", .loop = f->loop,
                            .seed = o->seed ? o->seed : 7,
                            .empty = !o->seeded,
-                           .rate_limit = o->rate_limit,
+                           .rate_limit = o->rate_limit > 0 ? o->rate_limit : 0,
+                           .rate_limit_off = o->rate_limit == 0,
                            .rate_window_ms = o->rate_window_ms,
                            .latency_off = !o->latency};
   char err[512];

@@ -442,6 +442,11 @@ int64_t latency_sample(const struct sim_latency *l, struct at_prng *p,
 
 /* ---- JSON helpers ------------------------------------------------------------ */
 
+/* Keys of the jput_ and jadd_ helpers must outlive the tree (literals). */
+void jadd(cJSON *o, const char *k, cJSON *item); /* takes item */
+void jadd_null(cJSON *o, const char *k);
+cJSON *jadd_arr(cJSON *o, const char *k);
+cJSON *jadd_obj(cJSON *o, const char *k);
 /* Put an id as an exact integer literal (never through a double). */
 void jput_id(cJSON *o, const char *k, int64_t id);
 cJSON *jid(int64_t id);

@@ -154,14 +154,14 @@ static cJSON *gh_settings_json(const struct sim *s)
   const struct gh_settings *g = S(s);
   char buf[32];
   cJSON *o = cJSON_CreateObject();
-  cJSON_AddStringToObject(o, "email_match",
+  jput_str(o, "email_match",
                           g->email_ci ? "case_insensitive" : "exact");
   jput_int(o, "obo_missing_status", g->obo_missing_status);
   jput_int(o, "obo_invalid_status", g->obo_invalid_status);
-  cJSON_AddStringToObject(o, "retry_after",
+  jput_str(o, "retry_after",
                           g->retry_after_epoch ? "epoch" : "seconds");
   static const char *const te[] = {"both", "expires_in", "expires_at"};
-  cJSON_AddStringToObject(o, "token_expiry_field", te[g->token_expiry]);
+  jput_str(o, "token_expiry_field", te[g->token_expiry]);
   jput_bool(o, "refresh_rotation", g->refresh_rotation);
   jput_bool(o, "refresh_extends", g->refresh_extends);
   jput_bool(o, "revoke_cascade", g->revoke_cascade);
@@ -170,11 +170,11 @@ static cJSON *gh_settings_json(const struct sim *s)
   jput_bool(o, "closed_job_accepts_applications", g->closed_job_accepts);
   jput_int(o, "candidate_create_status", g->candidate_create_status);
   jput_int(o, "application_create_status", g->application_create_status);
-  cJSON_AddStringToObject(o, "access_token_ttl",
+  jput_str(o, "access_token_ttl",
                           at_duration_format(g->access_ttl, buf, sizeof buf));
-  cJSON_AddStringToObject(o, "refresh_token_ttl",
+  jput_str(o, "refresh_token_ttl",
                           at_duration_format(g->refresh_ttl, buf, sizeof buf));
-  cJSON_AddStringToObject(o, "authorization_code_ttl",
+  jput_str(o, "authorization_code_ttl",
                           at_duration_format(g->code_ttl, buf, sizeof buf));
   return o;
 }
@@ -347,7 +347,7 @@ static bool gh_route(struct sim_call *c, struct sim_route *out)
 static cJSON *msg_obj(const char *message)
 {
   cJSON *o = cJSON_CreateObject();
-  cJSON_AddStringToObject(o, "message", message);
+  jput_str(o, "message", message);
   return o;
 }
 
@@ -355,9 +355,9 @@ static cJSON *msg_obj(const char *message)
 static cJSON *errors_obj(const char *message)
 {
   cJSON *o = cJSON_CreateObject();
-  cJSON *a = cJSON_AddArrayToObject(o, "errors");
+  cJSON *a = jadd_arr(o, "errors");
   cJSON *e = cJSON_CreateObject();
-  cJSON_AddStringToObject(e, "message", message);
+  jput_str(e, "message", message);
   cJSON_AddItemToArray(a, e);
   return o;
 }
@@ -388,8 +388,8 @@ static void verr_add(struct verr *v, const char *field, const char *fmt, ...)
   if (v->api == GH_V3) {
     cJSON_AddStringToObject(e, field, msg);
   } else {
-    cJSON_AddStringToObject(e, "message", msg);
-    cJSON_AddStringToObject(e, "field", field);
+    jput_str(e, "message", msg);
+    jput_str(e, "field", field);
   }
   cJSON_AddItemToArray(v->list, e);
 }
@@ -402,10 +402,10 @@ static bool verr_any(const struct verr *v)
 static void reply_verr(struct sim_call *c, struct verr *v)
 {
   cJSON *o = cJSON_CreateObject();
-  cJSON_AddStringToObject(o, "message", v->api == GH_V3
+  jput_str(o, "message", v->api == GH_V3
                                             ? "Unprocessable Content"
                                             : "Validation error");
-  cJSON_AddItemToObject(o, "errors", v->list);
+  jadd(o, "errors", v->list);
   v->list = NULL;
   sim_reply_json(c, 422, o);
 }
@@ -432,7 +432,7 @@ static void reply_state(struct sim_call *c, const char *message)
 {
   if (ctx(c)->api == GH_V3) {
     cJSON *o = msg_obj("Unprocessable Content");
-    cJSON *a = cJSON_AddArrayToObject(o, "errors");
+    cJSON *a = jadd_arr(o, "errors");
     cJSON_AddItemToArray(a, cJSON_CreateString(message));
     sim_reply_json(c, 422, o);
   } else {
@@ -449,7 +449,7 @@ static void reply_forbidden(struct sim_call *c, const char *message)
 {
   if (ctx(c)->api == GH_V3) {
     cJSON *o = msg_obj("Forbidden");
-    cJSON *a = cJSON_AddArrayToObject(o, "errors");
+    cJSON *a = jadd_arr(o, "errors");
     cJSON_AddItemToArray(a, cJSON_CreateString(message));
     sim_reply_json(c, 403, o);
   } else {
@@ -463,7 +463,7 @@ static void reply_bad_json(struct sim_call *c, const char *why)
   snprintf(msg, sizeof msg, "Invalid JSON payload: %s", why);
   if (ctx(c)->api == GH_V3) {
     cJSON *o = msg_obj("Bad Request");
-    cJSON *a = cJSON_AddArrayToObject(o, "errors");
+    cJSON *a = jadd_arr(o, "errors");
     cJSON_AddItemToArray(a, cJSON_CreateString(msg));
     sim_reply_json(c, 400, o);
   } else {
@@ -492,13 +492,13 @@ static struct at_resp *gh_rate_limited(struct sim_call *c,
   cJSON *body;
   if (x && x->api == GH_V3) {
     body = msg_obj("Too Many Requests");
-    cJSON *a = cJSON_AddArrayToObject(body, "errors");
+    cJSON *a = jadd_arr(body, "errors");
     snprintf(buf, sizeof buf, "Rate limit exceeded; retry after %lld seconds",
              (long long)secs);
     cJSON_AddItemToArray(a, cJSON_CreateString(buf));
   } else if (x && x->api == GH_AUTH) {
     body = cJSON_CreateObject();
-    cJSON_AddStringToObject(body, "error", "rate_limit_exceeded");
+    jput_str(body, "error", "rate_limit_exceeded");
   } else {
     body = msg_obj("Too Many Requests");
   }
@@ -723,7 +723,7 @@ static struct sim_token *v3_auth(struct sim_call *c)
   }
   if (why) {
     cJSON *o = msg_obj("Unauthorized");
-    cJSON *a = cJSON_AddArrayToObject(o, "errors");
+    cJSON *a = jadd_arr(o, "errors");
     cJSON_AddItemToArray(a, cJSON_CreateString(why));
     struct at_resp *r = json_resp(401, o);
     at_resp_header(r, "WWW-Authenticate", "Bearer error=\"invalid_token\"");
@@ -770,8 +770,8 @@ static cJSON *contacts(const struct sim_contact *v, size_t n)
   cJSON *a = cJSON_CreateArray();
   for (size_t i = 0; i < n; i++) {
     cJSON *e = cJSON_CreateObject();
-    cJSON_AddStringToObject(e, "value", v[i].value);
-    cJSON_AddStringToObject(e, "type", v[i].type);
+    jput_str(e, "value", v[i].value);
+    jput_str(e, "type", v[i].type);
     cJSON_AddItemToArray(a, e);
   }
   return a;
@@ -783,8 +783,8 @@ static cJSON *custom_fields(const struct sim_candidate *cd, bool keyed)
   for (size_t i = 0; cd && i < cd->nfields; i++) {
     if (keyed) {
       cJSON *k = cJSON_CreateObject();
-      cJSON_AddStringToObject(k, "name", cd->fields[i].key);
-      cJSON_AddStringToObject(k, "type", "short_text");
+      jput_str(k, "name", cd->fields[i].key);
+      jput_str(k, "type", "short_text");
       jput_str(k, "value", cd->fields[i].value);
       cJSON_AddItemToObject(o, cd->fields[i].key, k);
     } else {
@@ -804,61 +804,61 @@ static cJSON *v1_app_json(const struct sim *s, const struct sim_app *a)
   jput_time(o, "applied_at", a->applied);
   jput_time(o, "rejected_at", a->rejected_at);
   jput_time(o, "last_activity_at", a->last_activity);
-  cJSON_AddNullToObject(o, "location");
+  jadd_null(o, "location");
   const struct sim_source *src = model_source(m, a->source_id);
   if (src) {
-    cJSON *so = cJSON_AddObjectToObject(o, "source");
+    cJSON *so = jadd_obj(o, "source");
     jput_id(so, "id", src->id);
-    cJSON_AddStringToObject(so, "public_name", src->name);
+    jput_str(so, "public_name", src->name);
   } else {
-    cJSON_AddNullToObject(o, "source");
+    jadd_null(o, "source");
   }
-  cJSON_AddNullToObject(o, "credited_to");
+  jadd_null(o, "credited_to");
   const struct sim_reason *rr = model_reason(m, a->rejection_reason_id);
   if (a->status == SIM_APP_REJECTED && rr) {
-    cJSON *ro = cJSON_AddObjectToObject(o, "rejection_reason");
+    cJSON *ro = jadd_obj(o, "rejection_reason");
     jput_id(ro, "id", rr->id);
-    cJSON_AddStringToObject(ro, "name", rr->name);
-    cJSON *t = cJSON_AddObjectToObject(ro, "type");
+    jput_str(ro, "name", rr->name);
+    cJSON *t = jadd_obj(ro, "type");
     jput_id(t, "id", strcmp(rr->type, "they_rejected_us") == 0 ? 2 : 1);
-    cJSON_AddStringToObject(t, "name", strcmp(rr->type, "they_rejected_us")
+    jput_str(t, "name", strcmp(rr->type, "they_rejected_us")
                                            ? "We rejected them"
                                            : "They rejected us");
-    cJSON *rd = cJSON_AddObjectToObject(o, "rejection_details");
-    cJSON_AddObjectToObject(rd, "custom_fields");
-    cJSON_AddObjectToObject(rd, "keyed_custom_fields");
+    cJSON *rd = jadd_obj(o, "rejection_details");
+    jadd_obj(rd, "custom_fields");
+    jadd_obj(rd, "keyed_custom_fields");
   } else {
-    cJSON_AddNullToObject(o, "rejection_reason");
-    cJSON_AddNullToObject(o, "rejection_details");
+    jadd_null(o, "rejection_reason");
+    jadd_null(o, "rejection_details");
   }
-  cJSON *jobs = cJSON_AddArrayToObject(o, "jobs");
+  cJSON *jobs = jadd_arr(o, "jobs");
   const struct sim_job *j = model_job(m, a->job_id);
   if (j) {
     cJSON *jo = cJSON_CreateObject();
     jput_id(jo, "id", j->id);
-    cJSON_AddStringToObject(jo, "name", j->name);
+    jput_str(jo, "name", j->name);
     cJSON_AddItemToArray(jobs, jo);
   }
-  cJSON_AddNullToObject(o, "job_post_id");
-  cJSON_AddStringToObject(o, "status", sim_app_status_name(a->status));
+  jadd_null(o, "job_post_id");
+  jput_str(o, "status", sim_app_status_name(a->status));
   const struct sim_stage *st = model_stage(m, a->stage_id);
   if (a->status != SIM_APP_HIRED && st) {
-    cJSON *so = cJSON_AddObjectToObject(o, "current_stage");
+    cJSON *so = jadd_obj(o, "current_stage");
     jput_id(so, "id", st->id);
-    cJSON_AddStringToObject(so, "name", st->name);
+    jput_str(so, "name", st->name);
   } else {
-    cJSON_AddNullToObject(o, "current_stage");
+    jadd_null(o, "current_stage");
   }
-  cJSON_AddArrayToObject(o, "answers");
-  cJSON_AddNullToObject(o, "prospective_office");
-  cJSON_AddNullToObject(o, "prospective_department");
-  cJSON *pd = cJSON_AddObjectToObject(o, "prospect_detail");
-  cJSON_AddNullToObject(pd, "prospect_pool");
-  cJSON_AddNullToObject(pd, "prospect_stage");
-  cJSON_AddNullToObject(pd, "prospect_owner");
-  cJSON_AddObjectToObject(o, "custom_fields");
-  cJSON_AddObjectToObject(o, "keyed_custom_fields");
-  cJSON_AddArrayToObject(o, "attachments");
+  jadd_arr(o, "answers");
+  jadd_null(o, "prospective_office");
+  jadd_null(o, "prospective_department");
+  cJSON *pd = jadd_obj(o, "prospect_detail");
+  jadd_null(pd, "prospect_pool");
+  jadd_null(pd, "prospect_stage");
+  jadd_null(pd, "prospect_owner");
+  jadd_obj(o, "custom_fields");
+  jadd_obj(o, "keyed_custom_fields");
+  jadd_arr(o, "attachments");
   return o;
 }
 
@@ -877,33 +877,33 @@ static cJSON *v1_cand_json(const struct sim *s, const struct sim_candidate *cd)
   jput_time(o, "updated_at", cd->updated);
   jput_time(o, "last_activity", cd->last_activity);
   jput_bool(o, "is_private", false);
-  cJSON_AddNullToObject(o, "photo_url");
-  cJSON_AddArrayToObject(o, "attachments");
-  cJSON *ids = cJSON_AddArrayToObject(o, "application_ids");
+  jadd_null(o, "photo_url");
+  jadd_arr(o, "attachments");
+  cJSON *ids = jadd_arr(o, "application_ids");
   for (size_t i = 0; i < cd->apps.n; i++) /* not those reading 404 */
     if (app_visible(s, cd->apps.v[i], sim_now(s)))
       cJSON_AddItemToArray(ids, jid(((struct sim_app *)cd->apps.v[i])->id));
-  cJSON_AddItemToObject(o, "phone_numbers", contacts(cd->phones, cd->nphones));
-  cJSON_AddArrayToObject(o, "addresses");
-  cJSON_AddItemToObject(o, "email_addresses",
+  jadd(o, "phone_numbers", contacts(cd->phones, cd->nphones));
+  jadd_arr(o, "addresses");
+  jadd(o, "email_addresses",
                         contacts(cd->emails, cd->nemails));
-  cJSON_AddArrayToObject(o, "website_addresses");
-  cJSON_AddArrayToObject(o, "social_media_addresses");
-  cJSON_AddNullToObject(o, "recruiter");
-  cJSON_AddNullToObject(o, "coordinator");
+  jadd_arr(o, "website_addresses");
+  jadd_arr(o, "social_media_addresses");
+  jadd_null(o, "recruiter");
+  jadd_null(o, "coordinator");
   jput_bool(o, "can_email", true);
-  cJSON *tags = cJSON_AddArrayToObject(o, "tags");
+  cJSON *tags = jadd_arr(o, "tags");
   for (size_t i = 0; i < cd->tags.n; i++)
     cJSON_AddItemToArray(tags, cJSON_CreateString(cd->tags.v[i]));
-  cJSON *apps = cJSON_AddArrayToObject(o, "applications");
+  cJSON *apps = jadd_arr(o, "applications");
   for (size_t i = 0; i < cd->apps.n; i++)
     if (app_visible(s, cd->apps.v[i], sim_now(s)))
       cJSON_AddItemToArray(apps, v1_app_json(s, cd->apps.v[i]));
-  cJSON_AddArrayToObject(o, "educations");
-  cJSON_AddArrayToObject(o, "employments");
-  cJSON_AddArrayToObject(o, "linked_user_ids");
-  cJSON_AddItemToObject(o, "custom_fields", custom_fields(cd, false));
-  cJSON_AddItemToObject(o, "keyed_custom_fields", custom_fields(cd, true));
+  jadd_arr(o, "educations");
+  jadd_arr(o, "employments");
+  jadd_arr(o, "linked_user_ids");
+  jadd(o, "custom_fields", custom_fields(cd, false));
+  jadd(o, "keyed_custom_fields", custom_fields(cd, true));
   return o;
 }
 
@@ -912,61 +912,61 @@ static cJSON *v1_job_json(const struct sim *s, const struct sim_job *j)
   (void)s;
   cJSON *o = cJSON_CreateObject();
   jput_id(o, "id", j->id);
-  cJSON_AddStringToObject(o, "name", j->name);
+  jput_str(o, "name", j->name);
   jput_str(o, "requisition_id", j->requisition_id);
-  cJSON_AddNullToObject(o, "notes");
+  jadd_null(o, "notes");
   jput_bool(o, "confidential", j->confidential);
-  cJSON_AddStringToObject(o, "status", sim_job_status_name(j->status));
+  jput_str(o, "status", sim_job_status_name(j->status));
   jput_time(o, "created_at", j->created);
   jput_time(o, "opened_at", j->opened);
   jput_time(o, "closed_at", j->closed);
   jput_time(o, "updated_at", j->updated);
   jput_bool(o, "is_template", false);
-  cJSON_AddNullToObject(o, "copied_from_id");
-  cJSON *deps = cJSON_AddArrayToObject(o, "departments");
+  jadd_null(o, "copied_from_id");
+  cJSON *deps = jadd_arr(o, "departments");
   if (j->department) {
     cJSON *d = cJSON_CreateObject();
     jput_id(d, "id", name_id(j->department, 20000));
-    cJSON_AddStringToObject(d, "name", j->department);
-    cJSON_AddNullToObject(d, "parent_id");
-    cJSON_AddNullToObject(d, "parent_department_external_id");
-    cJSON_AddArrayToObject(d, "child_ids");
-    cJSON_AddArrayToObject(d, "child_department_external_ids");
-    cJSON_AddNullToObject(d, "external_id");
+    jput_str(d, "name", j->department);
+    jadd_null(d, "parent_id");
+    jadd_null(d, "parent_department_external_id");
+    jadd_arr(d, "child_ids");
+    jadd_arr(d, "child_department_external_ids");
+    jadd_null(d, "external_id");
     cJSON_AddItemToArray(deps, d);
   }
-  cJSON *offs = cJSON_AddArrayToObject(o, "offices");
+  cJSON *offs = jadd_arr(o, "offices");
   if (j->office) {
     cJSON *d = cJSON_CreateObject();
     jput_id(d, "id", name_id(j->office, 40000));
-    cJSON_AddStringToObject(d, "name", j->office);
-    cJSON *loc = cJSON_AddObjectToObject(d, "location");
-    cJSON_AddStringToObject(loc, "name", j->office);
-    cJSON_AddNullToObject(d, "primary_contact_user_id");
-    cJSON_AddNullToObject(d, "parent_id");
-    cJSON_AddArrayToObject(d, "child_ids");
-    cJSON_AddNullToObject(d, "external_id");
+    jput_str(d, "name", j->office);
+    cJSON *loc = jadd_obj(d, "location");
+    jput_str(loc, "name", j->office);
+    jadd_null(d, "primary_contact_user_id");
+    jadd_null(d, "parent_id");
+    jadd_arr(d, "child_ids");
+    jadd_null(d, "external_id");
     cJSON_AddItemToArray(offs, d);
   }
-  cJSON_AddObjectToObject(o, "custom_fields");
-  cJSON_AddObjectToObject(o, "keyed_custom_fields");
-  cJSON *ht = cJSON_AddObjectToObject(o, "hiring_team");
-  cJSON_AddArrayToObject(ht, "hiring_managers");
-  cJSON_AddArrayToObject(ht, "recruiters");
-  cJSON_AddArrayToObject(ht, "coordinators");
-  cJSON_AddArrayToObject(ht, "sourcers");
-  cJSON *ops = cJSON_AddArrayToObject(o, "openings");
+  jadd_obj(o, "custom_fields");
+  jadd_obj(o, "keyed_custom_fields");
+  cJSON *ht = jadd_obj(o, "hiring_team");
+  jadd_arr(ht, "hiring_managers");
+  jadd_arr(ht, "recruiters");
+  jadd_arr(ht, "coordinators");
+  jadd_arr(ht, "sourcers");
+  cJSON *ops = jadd_arr(o, "openings");
   cJSON *op = cJSON_CreateObject();
   jput_id(op, "id", j->id * 10 + 1);
   char oid[32];
   snprintf(oid, sizeof oid, "%lld-1", (long long)(j->id % 100000));
-  cJSON_AddStringToObject(op, "opening_id", oid);
-  cJSON_AddStringToObject(op, "status",
+  jput_str(op, "opening_id", oid);
+  jput_str(op, "status",
                           j->status == SIM_JOB_OPEN ? "open" : "closed");
   jput_time(op, "opened_at", j->opened);
   jput_time(op, "closed_at", j->closed);
-  cJSON_AddNullToObject(op, "application_id");
-  cJSON_AddNullToObject(op, "close_reason");
+  jadd_null(op, "application_id");
+  jadd_null(op, "close_reason");
   cJSON_AddItemToArray(ops, op);
   return o;
 }
@@ -975,13 +975,13 @@ static cJSON *v1_stage_json(const struct sim_stage *st)
 {
   cJSON *o = cJSON_CreateObject();
   jput_id(o, "id", st->id);
-  cJSON_AddStringToObject(o, "name", st->name);
+  jput_str(o, "name", st->name);
   jput_time(o, "created_at", st->created);
   jput_time(o, "updated_at", st->updated);
   jput_bool(o, "active", st->active);
   jput_id(o, "job_id", st->job_id);
   jput_int(o, "priority", st->priority);
-  cJSON_AddArrayToObject(o, "interviews");
+  jadd_arr(o, "interviews");
   return o;
 }
 
@@ -991,21 +991,21 @@ static cJSON *v1_user_json(const struct sim_user *u)
   snprintf(name, sizeof name, "%s %s", u->first, u->last);
   cJSON *o = cJSON_CreateObject();
   jput_id(o, "id", u->id);
-  cJSON_AddStringToObject(o, "name", name);
-  cJSON_AddStringToObject(o, "first_name", u->first);
-  cJSON_AddStringToObject(o, "last_name", u->last);
+  jput_str(o, "name", name);
+  jput_str(o, "first_name", u->first);
+  jput_str(o, "last_name", u->last);
   jput_str(o, "primary_email_address", u->email);
   jput_time(o, "updated_at", u->updated);
   jput_time(o, "created_at", u->created);
   jput_bool(o, "disabled", u->disabled);
   jput_bool(o, "site_admin", u->site_admin);
-  cJSON *em = cJSON_AddArrayToObject(o, "emails");
+  cJSON *em = jadd_arr(o, "emails");
   if (u->email)
     cJSON_AddItemToArray(em, cJSON_CreateString(u->email));
-  cJSON_AddNullToObject(o, "employee_id");
-  cJSON_AddArrayToObject(o, "linked_candidate_ids");
-  cJSON_AddArrayToObject(o, "offices");
-  cJSON_AddArrayToObject(o, "departments");
+  jadd_null(o, "employee_id");
+  jadd_arr(o, "linked_candidate_ids");
+  jadd_arr(o, "offices");
+  jadd_arr(o, "departments");
   return o;
 }
 
@@ -1013,23 +1013,23 @@ static cJSON *v3_job_json(const struct sim_job *j)
 {
   cJSON *o = cJSON_CreateObject();
   jput_id(o, "id", j->id);
-  cJSON_AddStringToObject(o, "name", j->name);
+  jput_str(o, "name", j->name);
   jput_str(o, "requisition_id", j->requisition_id);
-  cJSON_AddNullToObject(o, "notes");
+  jadd_null(o, "notes");
   jput_bool(o, "confidential", j->confidential);
-  cJSON_AddStringToObject(o, "status", sim_job_status_name(j->status));
+  jput_str(o, "status", sim_job_status_name(j->status));
   jput_time(o, "opened_at", j->opened);
   jput_time(o, "closed_at", j->closed);
   jput_bool(o, "is_template", false);
-  cJSON_AddNullToObject(o, "copied_from_id");
+  jadd_null(o, "copied_from_id");
   if (j->department)
     jput_id(o, "department_id", name_id(j->department, 20000));
   else
-    cJSON_AddNullToObject(o, "department_id");
-  cJSON *offs = cJSON_AddArrayToObject(o, "office_ids");
+    jadd_null(o, "department_id");
+  cJSON *offs = jadd_arr(o, "office_ids");
   if (j->office)
     cJSON_AddItemToArray(offs, jid(name_id(j->office, 40000)));
-  cJSON_AddObjectToObject(o, "custom_fields");
+  jadd_obj(o, "custom_fields");
   jput_time(o, "created_at", j->created);
   jput_time(o, "updated_at", j->updated);
   return o;
@@ -1040,7 +1040,7 @@ static cJSON *v3_stage_json(const struct sim_stage *st)
   cJSON *o = cJSON_CreateObject();
   jput_id(o, "id", st->id);
   jput_id(o, "job_id", st->job_id);
-  cJSON_AddStringToObject(o, "name", st->name);
+  jput_str(o, "name", st->name);
   jput_int(o, "sort_order", st->priority);
   jput_bool(o, "active", st->active);
   jput_time(o, "created_at", st->created);
@@ -1054,23 +1054,23 @@ static cJSON *v3_user_json(const struct sim_user *u)
   snprintf(name, sizeof name, "%s %s", u->first, u->last);
   cJSON *o = cJSON_CreateObject();
   jput_id(o, "id", u->id);
-  cJSON_AddStringToObject(o, "first_name", u->first);
-  cJSON_AddStringToObject(o, "last_name", u->last);
-  cJSON_AddStringToObject(o, "name", name);
-  cJSON_AddNullToObject(o, "job_title");
+  jput_str(o, "first_name", u->first);
+  jput_str(o, "last_name", u->last);
+  jput_str(o, "name", name);
+  jadd_null(o, "job_title");
   jput_str(o, "primary_email", u->email);
-  cJSON *em = cJSON_AddArrayToObject(o, "emails");
+  cJSON *em = jadd_arr(o, "emails");
   if (u->email)
     cJSON_AddItemToArray(em, cJSON_CreateString(u->email));
   jput_bool(o, "deactivated", u->disabled);
   jput_bool(o, "site_admin", u->site_admin);
-  cJSON_AddNullToObject(o, "agency_id");
-  cJSON_AddNullToObject(o, "employee_id");
-  cJSON_AddArrayToObject(o, "linked_candidate_ids");
-  cJSON_AddArrayToObject(o, "office_ids");
-  cJSON_AddArrayToObject(o, "department_ids");
-  cJSON_AddArrayToObject(o, "interviewer_tags");
-  cJSON_AddObjectToObject(o, "custom_fields");
+  jadd_null(o, "agency_id");
+  jadd_null(o, "employee_id");
+  jadd_arr(o, "linked_candidate_ids");
+  jadd_arr(o, "office_ids");
+  jadd_arr(o, "department_ids");
+  jadd_arr(o, "interviewer_tags");
+  jadd_obj(o, "custom_fields");
   jput_time(o, "created_at", u->created);
   jput_time(o, "updated_at", u->updated);
   return o;
@@ -1082,23 +1082,23 @@ static cJSON *v3_cand_json(const struct sim_candidate *cd)
   jput_id(o, "id", cd->id);
   jput_str(o, "first_name", cd->first);
   jput_str(o, "last_name", cd->last);
-  cJSON_AddNullToObject(o, "preferred_name");
+  jadd_null(o, "preferred_name");
   jput_str(o, "company", cd->company);
   jput_str(o, "title", cd->title);
   jput_bool(o, "private", false);
   jput_bool(o, "can_email", true);
-  cJSON_AddItemToObject(o, "email_addresses",
+  jadd(o, "email_addresses",
                         contacts(cd->emails, cd->nemails));
-  cJSON_AddItemToObject(o, "phone_numbers", contacts(cd->phones, cd->nphones));
-  cJSON_AddArrayToObject(o, "addresses");
-  cJSON_AddArrayToObject(o, "website_addresses");
-  cJSON_AddArrayToObject(o, "social_media_addresses");
-  cJSON *tags = cJSON_AddArrayToObject(o, "tags");
+  jadd(o, "phone_numbers", contacts(cd->phones, cd->nphones));
+  jadd_arr(o, "addresses");
+  jadd_arr(o, "website_addresses");
+  jadd_arr(o, "social_media_addresses");
+  cJSON *tags = jadd_arr(o, "tags");
   for (size_t i = 0; i < cd->tags.n; i++)
     cJSON_AddItemToArray(tags, cJSON_CreateString(cd->tags.v[i]));
-  cJSON_AddArrayToObject(o, "linked_user_ids");
-  cJSON_AddNullToObject(o, "time_zone");
-  cJSON_AddItemToObject(o, "custom_fields", custom_fields(cd, false));
+  jadd_arr(o, "linked_user_ids");
+  jadd_null(o, "time_zone");
+  jadd(o, "custom_fields", custom_fields(cd, false));
   jput_time(o, "last_activity_at", cd->last_activity);
   jput_time(o, "created_at", cd->created);
   jput_time(o, "updated_at", cd->updated);
@@ -1117,29 +1117,29 @@ static cJSON *v3_app_json(const struct sim *s, const struct sim_app *a)
   jput_id(o, "id", a->id);
   jput_id(o, "candidate_id", a->candidate_id);
   jput_id(o, "job_id", a->job_id);
-  cJSON_AddNullToObject(o, "job_post_id");
-  cJSON_AddStringToObject(o, "status", v3_status(a->status));
+  jadd_null(o, "job_post_id");
+  jput_str(o, "status", v3_status(a->status));
   const struct sim_stage *st = model_stage(&s->model, a->stage_id);
   if (a->status != SIM_APP_HIRED && st) {
     jput_id(o, "stage_id", st->id);
-    cJSON_AddStringToObject(o, "stage_name", st->name);
+    jput_str(o, "stage_name", st->name);
   } else {
-    cJSON_AddNullToObject(o, "stage_id");
-    cJSON_AddNullToObject(o, "stage_name");
+    jadd_null(o, "stage_id");
+    jadd_null(o, "stage_name");
   }
-  cJSON_AddNullToObject(o, "needs_decision");
+  jadd_null(o, "needs_decision");
   jput_bool(o, "prospect", false);
-  cJSON_AddArrayToObject(o, "prospective_job_ids");
-  cJSON_AddNullToObject(o, "recruiter_id");
-  cJSON_AddNullToObject(o, "coordinator_id");
+  jadd_arr(o, "prospective_job_ids");
+  jadd_null(o, "recruiter_id");
+  jadd_null(o, "coordinator_id");
   jput_id(o, "source_id", a->source_id);
-  cJSON_AddNullToObject(o, "referrer_id");
+  jadd_null(o, "referrer_id");
   jput_time(o, "rejected_at", a->rejected_at);
   jput_time(o, "last_activity_at", a->last_activity);
-  cJSON_AddNullToObject(o, "location_address");
-  cJSON_AddArrayToObject(o, "answers");
-  cJSON_AddObjectToObject(o, "custom_fields");
-  cJSON_AddNullToObject(o, "agency_note_id");
+  jadd_null(o, "location_address");
+  jadd_arr(o, "answers");
+  jadd_obj(o, "custom_fields");
+  jadd_null(o, "agency_note_id");
   jput_time(o, "created_at", a->applied);
   jput_time(o, "updated_at", a->updated);
   return o;
@@ -1448,7 +1448,7 @@ static bool v3_args(struct sim_call *c, struct qargs *q, long *offset)
   }
   if (raw.n != 1) {
     cJSON *o = msg_obj("Unprocessable Content");
-    cJSON *a = cJSON_AddArrayToObject(o, "errors");
+    cJSON *a = jadd_arr(o, "errors");
     cJSON_AddItemToArray(a, cJSON_CreateString(
                                 "When passing a cursor, do not include other "
                                 "query params."));
@@ -1885,10 +1885,10 @@ static cJSON *r_source(const struct sim *s, const void *p)
   const struct sim_source *src = p;
   cJSON *o = cJSON_CreateObject();
   jput_id(o, "id", src->id);
-  cJSON_AddStringToObject(o, "name", src->name);
-  cJSON *t = cJSON_AddObjectToObject(o, "type");
+  jput_str(o, "name", src->name);
+  cJSON *t = jadd_obj(o, "type");
   jput_id(t, "id", 1);
-  cJSON_AddStringToObject(t, "name", "Other");
+  jput_str(t, "name", "Other");
   return o;
 }
 
@@ -1898,11 +1898,11 @@ static cJSON *r_reason(const struct sim *s, const void *p)
   const struct sim_reason *rr = p;
   cJSON *o = cJSON_CreateObject();
   jput_id(o, "id", rr->id);
-  cJSON_AddStringToObject(o, "name", rr->name);
-  cJSON *t = cJSON_AddObjectToObject(o, "type");
+  jput_str(o, "name", rr->name);
+  cJSON *t = jadd_obj(o, "type");
   bool they = strcmp(rr->type, "they_rejected_us") == 0;
   jput_id(t, "id", they ? 2 : 1);
-  cJSON_AddStringToObject(t, "name", they ? "They rejected us"
+  jput_str(t, "name", they ? "They rejected us"
                                           : "We rejected them");
   return o;
 }
@@ -1913,7 +1913,7 @@ static cJSON *r_v3_reason(const struct sim *s, const void *p)
   cJSON *o = r_reason(s, p);
   const struct sim_reason *rr = p;
   cJSON *t = cJSON_GetObjectItemCaseSensitive(o, "type");
-  cJSON_AddStringToObject(t, "key", strcmp(rr->type, "they_rejected_us") == 0
+  jput_str(t, "key", strcmp(rr->type, "they_rejected_us") == 0
                                         ? "THEY_REJECTED_US"
                                         : "WE_REJECTED_THEM");
   return o;
@@ -2139,7 +2139,7 @@ static cJSON *truncated_cand(const struct sim_candidate *cd)
 {
   cJSON *o = cJSON_CreateObject();
   jput_id(o, "id", cd->id);
-  cJSON *ids = cJSON_AddArrayToObject(o, "application_ids");
+  cJSON *ids = jadd_arr(o, "application_ids");
   for (size_t i = 0; i < cd->apps.n; i++)
     cJSON_AddItemToArray(ids, jid(((struct sim_app *)cd->apps.v[i])->id));
   return o;
@@ -2725,9 +2725,9 @@ static void oauth_error(struct sim_call *c, unsigned status, const char *error,
                         const char *desc)
 {
   cJSON *o = cJSON_CreateObject();
-  cJSON_AddStringToObject(o, "error", error);
+  jput_str(o, "error", error);
   if (desc)
-    cJSON_AddStringToObject(o, "error_description", desc);
+    jput_str(o, "error_description", desc);
   struct at_resp *r = json_resp(status, o);
   at_resp_header(r, "Cache-Control", "no-store");
   sim_reply(c, r);
@@ -2741,7 +2741,7 @@ static void message_error(struct sim_call *c, unsigned status, const char *msg,
   if (error_id) {
     char eid[32];
     snprintf(eid, sizeof eid, "err-%llu", (unsigned long long)c->jn);
-    cJSON_AddStringToObject(o, "errorId", eid);
+    jput_str(o, "errorId", eid);
   }
   sim_reply_json(c, status, o);
 }
@@ -2772,17 +2772,17 @@ static void token_reply(struct sim_call *c, struct sim_grant *g,
   char *jwt;
   creds_token_issue(&c->s->creds, g, scopes, c->now, st->access_ttl, &jwt);
   cJSON *o = cJSON_CreateObject();
-  cJSON_AddStringToObject(o, "token_type", "Bearer");
-  cJSON_AddStringToObject(o, "access_token", jwt);
+  jput_str(o, "token_type", "Bearer");
+  jput_str(o, "access_token", jwt);
   free(jwt);
   if (st->token_expiry != 2)
     jput_int(o, "expires_in", (long)(st->access_ttl / 1000));
   if (st->token_expiry != 1)
     jput_time(o, "expires_at", c->now + st->access_ttl);
   if (!g->client_credentials)
-    cJSON_AddStringToObject(o, "refresh_token", g->refresh);
+    jput_str(o, "refresh_token", g->refresh);
   char *sc = strv_join(scopes, " ");
-  cJSON_AddStringToObject(o, "scope", sc);
+  jput_str(o, "scope", sc);
   free(sc);
   struct at_resp *r = json_resp(200, o);
   at_resp_header(r, "Cache-Control", "no-store");

@@ -84,7 +84,6 @@ struct at_httpd {
   size_t live;
   bool down, want_down, want_up;
   bool stopping; /* closing: every request that completes is dropped */
-  int in_callback; /* > 0 while libmicrohttpd is calling us */
   int64_t date_sec; /* the Date header of the current second */
   char date[AT_TIME_BUF];
 };
@@ -581,10 +580,6 @@ static void body_append(struct at_req *r, const char *data, size_t n)
   r->body[r->blen] = '\0';
 }
 
-static enum MHD_Result handle_access(struct at_httpd *h, struct MHD_Connection *c,
-                              const char *url, const char *method,
-                              const char *data, size_t *size, void **con_cls);
-
 static enum MHD_Result on_access(void *cls, struct MHD_Connection *c,
                                  const char *url, const char *method,
                                  const char *version, const char *data,
@@ -592,16 +587,6 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *c,
 {
   (void)version;
   struct at_httpd *h = cls;
-  h->in_callback++;
-  enum MHD_Result r = handle_access(h, c, url, method, data, size, con_cls);
-  h->in_callback--;
-  return r;
-}
-
-static enum MHD_Result handle_access(struct at_httpd *h, struct MHD_Connection *c,
-                              const char *url, const char *method,
-                              const char *data, size_t *size, void **con_cls)
-{
   struct at_req *r = *con_cls;
   if (r == NULL) {
     *con_cls = req_new(h, c, url, method);
@@ -758,13 +743,9 @@ size_t at_httpd_live(const struct at_httpd *h) { return h->live; }
 
 int at_httpd_set_down(struct at_httpd *h, bool down)
 {
-  if (down && !h->down && h->in_callback == 0) {
-    /* outside libmicrohttpd: go down now, so no client connects first */
-    stop_daemon(h);
-    h->down = true;
-    h->want_down = false;
-    return 0;
-  }
+  /* Going down waits for the loop's next network turn, which applies it
+   * before any client transfer runs (at__httpd_apply): a handler may be
+   * running right now, on this server or another. */
   h->want_down = down && !h->down;
   h->want_up = !down && h->down;
   if (!h->want_up)
@@ -778,13 +759,18 @@ int at_httpd_set_down(struct at_httpd *h, bool down)
   return 0;
 }
 
-void at__httpd_run(struct at_httpd *h)
+void at__httpd_apply(struct at_httpd *h)
 {
   if (h->want_down) {
     h->want_down = false;
     stop_daemon(h);
     h->down = true;
   }
+}
+
+void at__httpd_run(struct at_httpd *h)
+{
+  at__httpd_apply(h);
   if (h->d)
     MHD_run(h->d);
 }

@@ -460,6 +460,9 @@ static int wait_io(struct at_loop *loop, long cap)
 static void pump(struct at_loop *loop)
 {
   int running = 0;
+  /* a listener that went down refuses the clients of this turn */
+  for (size_t i = 0; i < loop->nservers; i++)
+    at__httpd_apply(loop->servers[i]);
   curl_multi_perform(loop->multi, &running);
   drain_curl(loop);
   for (size_t i = 0; i < loop->nservers; i++)

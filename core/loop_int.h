@@ -17,6 +17,8 @@ uint64_t at__loop_external_seq(struct at_loop *loop);
 
 /* httpd.c, for loop.c */
 void at__httpd_run(struct at_httpd *h);
+/* Apply a pending change of the listener (going down). */
+void at__httpd_apply(struct at_httpd *h);
 int at__httpd_epoll_fd(const struct at_httpd *h);
 /* Milliseconds until libmicrohttpd wants to run again, or -1 for never. */
 long at__httpd_timeout(struct at_httpd *h);

@@ -538,7 +538,7 @@ void sim_refused_update(struct sim *s)
         fault_window_open(f, now))
       down = true;
   }
-  if (down == s->refused)
+  if (down == s->refused || s->api == NULL)
     return;
   if (down) { /* drop what hang faults hold: the listener closes them */
     for (size_t i = 0; i < s->faults.n; i++)
@@ -750,6 +750,7 @@ void sim_free(struct sim *s)
     sim_fault_release(s, s->faults.v[i]);
   at_httpd_free(s->api);
   at_httpd_free(s->ctl);
+  s->api = s->ctl = NULL;
   state_free(s);
   free(s->bind);
   free(s->data_file);

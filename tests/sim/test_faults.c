@@ -1230,6 +1230,54 @@ static void test_journal_records_faults(void **state)
   simfx_free(f);
 }
 
+/* A refused outage added over HTTP, by a request the loop is deciding,
+ * must not free requests still being decided (regression: the listener was
+ * stopped from inside a handler on a virtual clock). */
+static void test_refused_added_over_http(void **state)
+{
+  (void)state;
+  struct at_clock *clock = at_clock_new_virtual(AT_CLOCK_DEFAULT_EPOCH_MS);
+  struct at_loop *loop = at_loop_new(clock);
+  struct sim_config cfg = {.ats = "greenhouse", .loop = loop, .seed = 3,
+                           .empty = true, .latency_off = true,
+                           .rate_limit_off = true, .control_listener = true};
+  char err[256], url[128], ctl[128];
+  struct sim *s = sim_new(&cfg, err, sizeof err);
+  assert_non_null(s);
+  snprintf(url, sizeof url, "%s/_sim/faults", sim_base_url(s));
+  snprintf(ctl, sizeof ctl, "http://127.0.0.1:%u/_sim/faults",
+           sim_control_port(s));
+  const char *body = "{\"kind\":\"outage\",\"mode\":\"refused\"}";
+  /* on the API port itself */
+  struct tc_resp r = tc_do(loop, "POST", url, body, NULL);
+  assert_true(r.status == 201 || r.curl_rc != 0);
+  tc_free(&r);
+  snprintf(url, sizeof url, "%s/_sim/health", sim_base_url(s));
+  r = tc_do(loop, "GET", url, NULL, NULL);
+  assert_int_equal(r.curl_rc, CURLE_COULDNT_CONNECT);
+  tc_free(&r);
+  sim_fault_clear_all(s);
+  r = tc_do(loop, "GET", url, NULL, NULL);
+  assert_int_equal(r.status, 200);
+  tc_free(&r);
+  /* on the control port while an API request is decided in the same
+   * instant */
+  struct tc_resp api, ctl_r;
+  tc_start(loop, "GET", url, NULL, NULL, &api);
+  tc_start(loop, "POST", ctl, body, NULL, &ctl_r);
+  at_loop_run_until(loop, at_loop_now(loop) + 1000);
+  assert_int_equal(ctl_r.status, 201); /* the control port stays up */
+  assert_true(api.done_at != 0);       /* answered or closed, not lost */
+  tc_free(&api);
+  tc_free(&ctl_r);
+  r = tc_do(loop, "GET", url, NULL, NULL);
+  assert_int_equal(r.curl_rc, CURLE_COULDNT_CONNECT);
+  tc_free(&r);
+  sim_free(s);
+  at_loop_free(loop);
+  at_clock_free(clock);
+}
+
 int main(int argc, char **argv)
 {
   signal(SIGPIPE, SIG_IGN);
@@ -1265,6 +1313,7 @@ int main(int argc, char **argv)
       cmocka_unit_test(test_webhook_kinds_parse),
       cmocka_unit_test(test_bad_parameters),
       cmocka_unit_test(test_journal_records_faults),
+      cmocka_unit_test(test_refused_added_over_http),
   };
   int rc = cmocka_run_group_tests_name("faults", tests, NULL, NULL);
   curl_global_cleanup();

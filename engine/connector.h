@@ -1,0 +1,145 @@
+/* connector.h — what an ATS connector does for the engine: it turns an
+ * operation into an HTTP request and an HTTP response into an outcome the
+ * core understands. A connector holds no retry, pacing or state logic of
+ * its own: the core decides what an outcome means for the push and the
+ * connection.
+ *
+ * The operations table, designed for the four ATSes (only Greenhouse is
+ * built; see docs/engine.md for the sources):
+ *
+ * | op        | Greenhouse v3 (v1)                         | Lever                              | Workable                                  | Ashby                          |
+ * |-----------|--------------------------------------------|------------------------------------|-------------------------------------------|--------------------------------|
+ * | TOKEN     | POST auth/token (code, refresh, client cr.)| POST auth.lever.co/oauth/token     | POST www.workable.com/oauth/token         | (API key only)                 |
+ * | JOB       | GET /v3/jobs?ids= (GET /v1/jobs/{id})      | GET /postings/{id}                 | GET /jobs/{shortcode}                     | POST job.info                  |
+ * | PIPELINE  | GET /v3/job_interview_stages?job_ids=      | GET /stages (one global pipeline)  | GET /jobs/{shortcode}/stages              | POST interviewStage.list       |
+ * |           | (GET /v1/jobs/{id}/stages)                 |                                    |                                           |                                |
+ * | FIND      | GET /v3/candidates?email= (v1 ?email=)     | GET /opportunities?email=          | GET /candidates?email= (per job)          | POST candidate.search {email}  |
+ * | APPS      | GET /v3/applications?candidate_ids=&job_ids| GET /opportunities?contact_id=     | (a candidate is per job)                  | POST application.list          |
+ * |           | (GET /v1/candidates/{id}, embedded)        |                                    |                                           |                                |
+ * | CREATE    | POST /v3/candidates (POST /v1/candidates   | POST /opportunities (dedupes:      | POST /jobs/{sc}/candidates (422 on a      | POST candidate.create          |
+ * |           | with applications[initial_stage_id])       | deduped:true -> EXISTS)            | duplicate email -> EXISTS)                |                                |
+ * | ADD_APP   | POST /v3/applications (POST /v1/candidates | (an opportunity is the application)| (the candidate is the application)        | POST application.create        |
+ * |           | /{id}/applications)                        |                                    |                                           |                                |
+ * | MOVE      | POST /v3/applications/{id}/move            | PUT /opportunities/{id}/stage      | POST /candidates/{id}/move                | POST application.changeStage   |
+ * |           | (POST /v1/applications/{id}/move)          |                                    |                                           |                                |
+ *
+ * Outcome mapping, per ATS (HTTP status / body -> outcome):
+ *   Greenhouse: 2xx ok; 401 auth; 403 permission (scope, endpoint permission
+ *     or acting user named in the body); 404 not_found; 422 invalid (field
+ *     from errors[].field or v3 {field: message}); 429 transient; 5xx,
+ *     timeouts, resets and malformed 2xx bodies unknown for writes,
+ *     transient for reads; a refused connection transient.
+ *   Lever: 201 with deduped:true -> exists; 400 invalid; 401 auth; 403
+ *     permission; 429 transient (10 req/s).
+ *   Workable: 422 "candidate already exists" -> exists; 401 auth (also for
+ *     a missing scope); 429 transient (X-Rate-Limit-Reset, no Retry-After).
+ *   Ashby: HTTP 200 with success:false -> invalid / not_found by errorInfo
+ *     code; 401 missing key, 403 wrong or deactivated key -> auth,
+ *     403 missing_endpoint_permission -> permission. */
+#ifndef ATSYNC_CONNECTOR_H
+#define ATSYNC_CONNECTOR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "atsync.h"
+#include "http.h"
+
+enum outcome {
+  OUT_OK,
+  OUT_TRANSIENT, /* try again later (429, 5xx on a read, no connection) */
+  OUT_AUTH,      /* credentials rejected */
+  OUT_PERMISSION,/* authenticated, but not allowed: 'what' names it */
+  OUT_INVALID,   /* refused for this input: 'what' names the field */
+  OUT_NOT_FOUND,
+  OUT_EXISTS,    /* the ATS says the person already exists */
+  OUT_UNKNOWN    /* a write that may or may not have been applied */
+};
+const char *outcome_name(enum outcome o);
+
+enum op {
+  OP_TOKEN,     /* grant: code, refresh or client credentials */
+  OP_JOB,       /* the job: exists, status, name */
+  OP_PIPELINE,  /* the job's stages */
+  OP_FIND,      /* people with this email */
+  OP_APPS,      /* the person's application on the job */
+  OP_CREATE,    /* a new person (v1: with the application) */
+  OP_ADD_APP,   /* an application for an existing person */
+  OP_MOVE,      /* move the application to the target stage */
+  OP__COUNT
+};
+const char *op_name(enum op o);
+bool op_is_write(enum op o);
+
+enum grant { GRANT_CODE, GRANT_REFRESH, GRANT_CLIENT_CREDENTIALS };
+
+/* What a connector may read of a connection. */
+struct conn_view {
+  enum atsync_auth auth;
+  const char *base_url, *token_url;
+  const char *client_id, *client_secret, *redirect_uri, *sub;
+  const char *access_token;
+  const char *api_key, *on_behalf_of;
+};
+
+struct op_args {
+  enum grant grant;
+  const char *code, *refresh_token;
+  const char *email;
+  const char *candidate_id, *job_id, *application_id;
+  const char *from_stage_id, *to_stage_id;
+  const char *first, *last, *phone;
+  const char *const *emails;
+  size_t nemails;
+};
+
+#define MAX_STAGES 64
+
+struct stage {
+  char id[32];
+  char name[128];
+  bool active;
+};
+
+struct op_result {
+  enum outcome outcome;
+  char words[400];     /* the ATS's own words: status and a body excerpt */
+  char what[200];      /* the scope/permission/user, the field, the OAuth
+                          error code ("invalid_grant") */
+  int64_t retry_at;    /* absolute ms from Retry-After / X-RateLimit-Reset */
+  bool throttled;      /* a 429 */
+  /* pacing headers, when present */
+  int rl_limit, rl_remaining;
+  int64_t rl_reset;
+  /* payloads */
+  char candidate_id[32];
+  char application_id[32];
+  char app_status[16];     /* active, rejected, hired */
+  char stage_id[32], stage_name[128];
+  bool partial;            /* a create answered before the record is built */
+  char job_name[128], job_status[16];
+  struct stage stages[MAX_STAGES];
+  size_t nstages;
+  char access_token[2048], refresh_token[256];
+  int64_t expires_in_ms;   /* 0 = not given */
+};
+
+struct connector {
+  const char *name;        /* "greenhouse" */
+  const char *display;     /* "Greenhouse" */
+  /* The rate-limit model of the API an auth mode talks to. */
+  void (*window)(enum atsync_auth auth, int64_t *window, bool *fixed);
+  /* Build the request for an operation. Returns 0, or -1 with a message
+   * (e.g. an argument the ATS cannot take). */
+  int (*build)(const struct conn_view *v, enum op op, const struct op_args *a,
+               struct http_req *out, char *err, size_t errlen);
+  /* Read a response into an outcome and its payload. */
+  void (*parse)(const struct conn_view *v, enum op op, const struct op_args *a,
+                const struct http_resp *r, int64_t now, struct op_result *out);
+};
+
+const struct connector *connector_find(const char *name);
+extern const struct connector connector_greenhouse;
+
+#endif

@@ -1,0 +1,954 @@
+/* engine.c — the engine handle: organizations, connections and the state a
+ * customer sees, mappings, approvals, queries, and the scheduler that
+ * starts pushes when they are due and the connection allows. */
+#include "engine_int.h"
+
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const state_names[] = {
+    "not_connected", "connecting", "connected", "disconnected",
+    "permission_missing", "throttled", "ats_unavailable", "misconfigured"};
+static const char *const sync_names[] = {"queued", "pushing", "waiting",
+                                         "needs_attention", "synced"};
+
+const char *atsync_state_name(enum atsync_state s) { return state_names[s]; }
+const char *atsync_sync_name(enum atsync_sync s) { return sync_names[s]; }
+
+int64_t eng_now(const struct atsync *e) { return at_loop_now(e->loop); }
+
+static void tick(void *ud);
+
+void eng_kick(struct atsync *e, int64_t at)
+{
+  int64_t now = eng_now(e);
+  if (at < now)
+    at = now;
+  if (e->wake && e->wake_at <= at)
+    return;
+  at_timer_cancel(e->loop, e->wake);
+  e->wake = at_timer_add(e->loop, at, tick, e);
+  e->wake_at = at;
+}
+
+/* ---- the sync log ---------------------------------------------------------- */
+
+void eng_log(struct atsync *e, int64_t org, const char *ref, const char *kind,
+             const char *fmt, ...)
+{
+  char msg[600];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  eng_redact(e, msg, sizeof msg);
+  store_q(e->st,
+          "INSERT INTO log (org_id, at, candidate, kind, message) "
+          "VALUES (?, ?, ?, ?, ?)",
+          "IIsss", org, eng_now(e), ref ? ref : "", kind, msg);
+}
+
+/* ---- connections ---------------------------------------------------------- */
+
+struct conn_view conn_view(const struct conn *c)
+{
+  struct conn_view v = {.auth = c->auth,
+                        .base_url = c->base_url,
+                        .token_url = c->token_url,
+                        .client_id = c->client_id,
+                        .client_secret = c->client_secret,
+                        .redirect_uri = c->redirect_uri,
+                        .sub = c->sub,
+                        .access_token = c->access,
+                        .api_key = c->api_key,
+                        .on_behalf_of = c->obo};
+  return v;
+}
+
+static void creds_free(struct conn *c)
+{
+  char **fields[] = {&c->kind, &c->base_url, &c->client_id, &c->client_secret,
+                     &c->token_url, &c->redirect_uri, &c->sub, &c->api_key,
+                     &c->obo, &c->auth_code, &c->access, &c->refresh};
+  for (size_t i = 0; i < sizeof fields / sizeof *fields; i++) {
+    free(*fields[i]);
+    *fields[i] = NULL;
+  }
+  c->has_creds = false;
+  c->access_exp = c->refresh_exp = c->refreshed_at = 0;
+  free(c->jobs);
+  c->jobs = NULL;
+  c->njobs = 0;
+}
+
+static void conn_free(struct conn *c)
+{
+  request_cancel(c->token_rq);
+  c->token_rq = NULL;
+  creds_free(c);
+  free(c->waiters);
+  free(c);
+}
+
+static void setup_pacing(struct conn *c)
+{
+  int64_t window = 10000;
+  bool fixed = false;
+  if (c->ops)
+    c->ops->window(c->auth, &window, &fixed);
+  pace_init(&c->pace, window, fixed);
+}
+
+/* Read the connection row of 'org' into c (credentials and state). */
+static void conn_load(struct conn *c)
+{
+  struct store *st = c->e->st;
+  if (store_q(st,
+              "SELECT kind, base_url, auth, client_id, client_secret, "
+              "token_url, redirect_uri, sub, api_key, on_behalf_of, "
+              "auth_code, access_token, access_expires, refresh_token, "
+              "refresh_expires, refreshed_at, state, reason, since, "
+              "connected_ever, last_success FROM connections WHERE org_id = ?",
+              "I", c->org) != SQLITE_ROW) {
+    c->state = ATSYNC_NOT_CONNECTED;
+    return;
+  }
+  c->kind = store_col_dup(st, 0);
+  c->base_url = store_col_dup(st, 1);
+  c->auth = (enum atsync_auth)store_col_int(st, 2);
+  c->client_id = store_col_dup(st, 3);
+  c->client_secret = store_col_dup(st, 4);
+  c->token_url = store_col_dup(st, 5);
+  c->redirect_uri = store_col_dup(st, 6);
+  c->sub = store_col_dup(st, 7);
+  c->api_key = store_col_dup(st, 8);
+  c->obo = store_col_dup(st, 9);
+  c->auth_code = store_col_dup(st, 10);
+  c->access = store_col_dup(st, 11);
+  c->access_exp = store_col_int(st, 12);
+  c->refresh = store_col_dup(st, 13);
+  c->refresh_exp = store_col_int(st, 14);
+  c->refreshed_at = store_col_int(st, 15);
+  c->state = (enum atsync_state)store_col_int(st, 16);
+  store_col_text(st, 17, c->reason, sizeof c->reason);
+  c->since = store_col_int(st, 18);
+  c->connected_ever = store_col_int(st, 19) != 0;
+  c->last_success = store_col_int(st, 20);
+  store_done(st);
+  c->ops = connector_find(c->kind);
+  c->has_creds = c->ops != NULL && c->base_url != NULL &&
+                 c->state != ATSYNC_NOT_CONNECTED;
+  const char *secrets[] = {c->client_secret, c->api_key, c->auth_code,
+                           c->access, c->refresh};
+  for (size_t i = 0; i < sizeof secrets / sizeof *secrets; i++)
+    eng_secret(c->e, secrets[i]);
+  setup_pacing(c);
+}
+
+struct conn *eng_conn(struct atsync *e, int64_t org)
+{
+  for (size_t i = 0; i < e->nconns; i++)
+    if (e->conns[i]->org == org)
+      return e->conns[i];
+  struct conn *c = calloc(1, sizeof *c);
+  if (c == NULL)
+    return NULL;
+  c->e = e;
+  c->org = org;
+  if (store_q(e->st, "SELECT name FROM orgs WHERE id = ?", "I", org) ==
+      SQLITE_ROW)
+    store_col_text(e->st, 0, c->org_name, sizeof c->org_name);
+  store_done(e->st);
+  conn_load(c);
+  struct conn **v = realloc(e->conns, (e->nconns + 1) * sizeof *v);
+  if (v == NULL) {
+    conn_free(c);
+    return NULL;
+  }
+  e->conns = v;
+  e->conns[e->nconns++] = c;
+  return c;
+}
+
+static void save_state(struct conn *c)
+{
+  store_q(c->e->st,
+          "UPDATE connections SET state = ?, reason = ?, since = ?, "
+          "connected_ever = ?, last_success = ? WHERE org_id = ?",
+          "isIbII", (int)c->state, c->reason, c->since, c->connected_ever,
+          c->last_success, c->org);
+}
+
+void conn_set_state(struct conn *c, enum atsync_state s, const char *reason)
+{
+  if (reason == NULL)
+    reason = "";
+  if (c->state == s && strcmp(c->reason, reason) == 0)
+    return;
+  bool changed = c->state != s;
+  enum atsync_state was = c->state;
+  c->state = s;
+  snprintf(c->reason, sizeof c->reason, "%s", reason);
+  eng_redact(c->e, c->reason, sizeof c->reason);
+  if (changed)
+    c->since = eng_now(c->e);
+  if (s == ATSYNC_CONNECTED)
+    c->connected_ever = true;
+  save_state(c);
+  if (changed)
+    eng_log(c->e, c->org, NULL, "state", "Connection %s -> %s%s%s",
+            atsync_state_name(was), atsync_state_name(s),
+            c->reason[0] ? ": " : "", c->reason);
+  if (s == ATSYNC_CONNECTED)
+    eng_kick(c->e, 0);
+}
+
+void conn_success(struct conn *c)
+{
+  c->last_success = eng_now(c->e);
+  c->hold_attempts = 0;
+  c->hold_until = 0;
+  if (c->state == ATSYNC_THROTTLED || c->state == ATSYNC_ATS_UNAVAILABLE ||
+      c->state == ATSYNC_CONNECTING)
+    conn_set_state(c, ATSYNC_CONNECTED, "");
+}
+
+void conn_check_mappings(struct conn *c)
+{
+  struct store *st = c->e->st;
+  char what[200] = "";
+  if (store_q(st,
+              "SELECT error FROM candidates WHERE org_id = ? AND sync = ? AND "
+              "cause IN ('job_map', 'stage_map') ORDER BY id LIMIT 1",
+              "Ii", c->org, (int)ATSYNC_NEEDS_ATTENTION) == SQLITE_ROW)
+    store_col_text(st, 0, what, sizeof what);
+  store_done(st);
+  if (what[0] && (c->state == ATSYNC_CONNECTED ||
+                  c->state == ATSYNC_MISCONFIGURED))
+    conn_set_state(c, ATSYNC_MISCONFIGURED, what);
+  else if (!what[0] && c->state == ATSYNC_MISCONFIGURED)
+    conn_set_state(c, ATSYNC_CONNECTED, "");
+}
+
+void conn_save_tokens(struct conn *c)
+{
+  struct store *st = c->e->st;
+  store_begin(st);
+  store_q(st,
+          "UPDATE connections SET access_token = ?, access_expires = ?, "
+          "refresh_token = ?, refresh_expires = ?, refreshed_at = ?, "
+          "auth_code = NULL WHERE org_id = ?",
+          "sIsIII", c->access, c->access_exp, c->refresh, c->refresh_exp,
+          c->refreshed_at, c->org);
+  store_commit(st);
+}
+
+void conn_forget_job(struct conn *c, const char *job)
+{
+  for (size_t i = 0; i < c->njobs; i++) {
+    if (strcmp(c->jobs[i].id, job) == 0) {
+      c->jobs[i] = c->jobs[--c->njobs];
+      return;
+    }
+  }
+}
+
+/* ---- open / close ------------------------------------------------------------- */
+
+struct atsync *atsync_open(const struct atsync_config *cfg, char *err,
+                           size_t errlen)
+{
+  if (cfg == NULL || cfg->loop == NULL) {
+    snprintf(err, errlen, "atsync_open: a loop is required");
+    return NULL;
+  }
+  struct atsync *e = calloc(1, sizeof *e);
+  if (e == NULL) {
+    snprintf(err, errlen, "out of memory");
+    return NULL;
+  }
+  e->cfg = *cfg;
+  e->loop = cfg->loop;
+#define DEF(f, v)                                                              \
+  if (e->cfg.f <= 0)                                                           \
+  e->cfg.f = (v)
+  DEF(max_inflight, 4);
+  DEF(request_timeout_ms, 30000);
+  DEF(backoff_base_ms, 1000);
+  DEF(backoff_cap_ms, 600000);
+  DEF(refresh_margin_ms, 300000);
+  DEF(idle_refresh_ms, 20 * 3600 * 1000);
+  DEF(retry_after_cap_ms, 3600 * 1000);
+#undef DEF
+  at_prng_seed(&e->prng, cfg->seed);
+  e->st = store_open(cfg->store, err, errlen);
+  if (e->st == NULL) {
+    free(e);
+    return NULL;
+  }
+  /* every organization with a connection comes back, and its due pushes */
+  int64_t orgs[256];
+  size_t n = 0;
+  int rc = store_q(e->st, "SELECT org_id FROM connections ORDER BY org_id", "");
+  for (; rc == SQLITE_ROW && n < 256; rc = store_next(e->st))
+    orgs[n++] = store_col_int(e->st, 0);
+  store_done(e->st);
+  for (size_t i = 0; i < n; i++) {
+    struct conn *c = eng_conn(e, orgs[i]);
+    if (c && c->has_creds && c->auth_code && c->auth == ATSYNC_AUTH_OAUTH_CODE)
+      auth_request(c, NULL); /* a code exchange that did not finish */
+  }
+  eng_kick(e, 0);
+  return e;
+}
+
+void atsync_close(struct atsync *e)
+{
+  if (e == NULL)
+    return;
+  at_timer_cancel(e->loop, e->wake);
+  e->wake = NULL;
+  while (e->nrunning > 0)
+    push_abandon(e->running[e->nrunning - 1]);
+  for (size_t i = 0; i < e->nconns; i++) {
+    request_cancel(e->conns[i]->token_rq);
+    e->conns[i]->token_rq = NULL;
+    free(e->conns[i]->waiters); /* every push is gone already */
+    e->conns[i]->waiters = NULL;
+    e->conns[i]->nwaiters = 0;
+    conn_free(e->conns[i]);
+  }
+  free(e->conns);
+  free(e->running);
+  store_close(e->st);
+  for (size_t i = 0; i < e->nsecrets; i++)
+    free(e->secrets[i]);
+  free(e->secrets);
+  free(e);
+}
+
+/* ---- organizations ------------------------------------------------------------ */
+
+int atsync_org(struct atsync *e, const char *name, int64_t *org, char *err,
+               size_t errlen)
+{
+  if (name == NULL || *name == '\0' || strlen(name) > 63) {
+    snprintf(err, errlen, "an organization needs a name (1-63 characters)");
+    return -1;
+  }
+  if (store_q(e->st, "SELECT id FROM orgs WHERE name = ?", "s", name) ==
+      SQLITE_ROW) {
+    *org = store_col_int(e->st, 0);
+    store_done(e->st);
+    return 0;
+  }
+  if (store_begin(e->st) != 0 ||
+      store_q(e->st, "INSERT INTO orgs (name, created) VALUES (?, ?)", "sI",
+              name, eng_now(e)) != SQLITE_DONE) {
+    snprintf(err, errlen, "cannot create the organization: %s",
+             store_error(e->st));
+    store_rollback(e->st);
+    return -1;
+  }
+  *org = store_last_id(e->st);
+  store_commit(e->st);
+  return 0;
+}
+
+/* ---- connect / disconnect -------------------------------------------------------- */
+
+static bool blank(const char *s) { return s == NULL || *s == '\0'; }
+
+static int check_creds(const struct atsync_credentials *cr, char *err,
+                       size_t errlen)
+{
+  if (cr == NULL || connector_find(cr->kind) == NULL) {
+    snprintf(err, errlen, "unknown ATS '%s' (available: greenhouse)",
+             cr && cr->kind ? cr->kind : "");
+    return -1;
+  }
+  if (blank(cr->base_url) || (strncmp(cr->base_url, "http://", 7) &&
+                              strncmp(cr->base_url, "https://", 8))) {
+    snprintf(err, errlen, "the ATS URL must start with http:// or https://");
+    return -1;
+  }
+  switch (cr->auth) {
+  case ATSYNC_AUTH_API_KEY:
+    if (blank(cr->api_key) || blank(cr->on_behalf_of)) {
+      snprintf(err, errlen, "a Harvest v1 key needs the key and an "
+               "On-Behalf-Of user id");
+      return -1;
+    }
+    for (const char *p = cr->on_behalf_of; *p; p++)
+      if (!isdigit((unsigned char)*p)) {
+        snprintf(err, errlen, "On-Behalf-Of must be a Greenhouse user id "
+                 "(digits), not '%s'", cr->on_behalf_of);
+        return -1;
+      }
+    return 0;
+  case ATSYNC_AUTH_OAUTH_CODE:
+    if (blank(cr->auth_code)) {
+      snprintf(err, errlen, "OAuth needs an authorization code (or choose "
+               "client credentials)");
+      return -1;
+    }
+    /* fall through */
+  case ATSYNC_AUTH_CLIENT_CREDENTIALS:
+    if (blank(cr->client_id) || blank(cr->client_secret)) {
+      snprintf(err, errlen, "OAuth needs a client id and a client secret");
+      return -1;
+    }
+    return 0;
+  }
+  snprintf(err, errlen, "unknown authentication mode");
+  return -1;
+}
+
+int atsync_connect(struct atsync *e, int64_t org,
+                   const struct atsync_credentials *cr, char *err,
+                   size_t errlen)
+{
+  if (check_creds(cr, err, errlen) != 0)
+    return -1;
+  struct conn *c = eng_conn(e, org);
+  if (c == NULL) {
+    snprintf(err, errlen, "no such organization");
+    return -1;
+  }
+  bool again = c->connected_ever || c->has_creds;
+  /* pushes in flight under the old credentials give up (they stay queued) */
+  for (size_t i = e->nrunning; i-- > 0;)
+    if (push_conn(e->running[i]) == c)
+      push_abandon(e->running[i]);
+  auth_cancel(c);
+  creds_free(c);
+  char token_url[1024];
+  if (blank(cr->token_url))
+    snprintf(token_url, sizeof token_url, "%s/token", cr->base_url);
+  else
+    snprintf(token_url, sizeof token_url, "%s", cr->token_url);
+  size_t bl = strlen(cr->base_url);
+  c->kind = strdup(cr->kind);
+  c->base_url = strndup(cr->base_url, cr->base_url[bl - 1] == '/' ? bl - 1 : bl);
+  c->auth = cr->auth;
+  c->client_id = cr->client_id ? strdup(cr->client_id) : NULL;
+  c->client_secret = cr->client_secret ? strdup(cr->client_secret) : NULL;
+  c->token_url = strdup(token_url);
+  c->redirect_uri = cr->redirect_uri ? strdup(cr->redirect_uri) : NULL;
+  c->sub = cr->sub ? strdup(cr->sub) : NULL;
+  c->api_key = cr->api_key ? strdup(cr->api_key) : NULL;
+  c->obo = cr->on_behalf_of ? strdup(cr->on_behalf_of) : NULL;
+  c->auth_code = cr->auth == ATSYNC_AUTH_OAUTH_CODE ? strdup(cr->auth_code)
+                                                    : NULL;
+  c->ops = connector_find(cr->kind);
+  c->has_creds = true;
+  c->generation++;
+  c->hold_until = 0;
+  c->hold_attempts = 0;
+  c->token_retry_at = 0;
+  c->token_failures = 0;
+  setup_pacing(c);
+  const char *secrets[] = {c->client_secret, c->api_key, c->auth_code};
+  for (size_t i = 0; i < 3; i++)
+    eng_secret(e, secrets[i]);
+  enum atsync_state st = cr->auth == ATSYNC_AUTH_API_KEY ? ATSYNC_CONNECTED
+                                                         : ATSYNC_CONNECTING;
+  store_begin(e->st);
+  store_q(e->st,
+          "INSERT OR REPLACE INTO connections (org_id, kind, base_url, auth, "
+          "client_id, client_secret, token_url, redirect_uri, sub, api_key, "
+          "on_behalf_of, auth_code, state, reason, since, connected_ever, "
+          "last_success) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '', "
+          "?, ?, ?)",
+          "Issi" "ssssssss" "i" "IbI", org, c->kind, c->base_url, (int)c->auth,
+          c->client_id, c->client_secret, c->token_url, c->redirect_uri,
+          c->sub, c->api_key, c->obo, c->auth_code, (int)st, eng_now(e),
+          c->connected_ever, c->last_success);
+  eng_log(e, org, NULL, "connect", "%s %s (%s) at %s",
+          again ? "Reconnected" : "Connected", c->ops->display,
+          cr->auth == ATSYNC_AUTH_API_KEY ? "Harvest v1 API key"
+          : cr->auth == ATSYNC_AUTH_OAUTH_CODE ? "OAuth authorization code"
+                                               : "OAuth client credentials",
+          c->base_url);
+  store_commit(e->st);
+  c->state = ATSYNC_NOT_CONNECTED; /* so the change below is logged */
+  conn_set_state(c, st, "");
+  if (cr->auth != ATSYNC_AUTH_API_KEY)
+    auth_request(c, NULL); /* a code lives a minute: exchange it now; client
+                              credentials are checked at once too */
+  /* pushes held by the old problem may go now */
+  store_q(e->st, "UPDATE pushes SET due = ? WHERE org_id = ? AND state = 0",
+          "II", eng_now(e), org);
+  eng_kick(e, 0);
+  return 0;
+}
+
+int atsync_disconnect(struct atsync *e, int64_t org, char *err, size_t errlen)
+{
+  struct conn *c = eng_conn(e, org);
+  if (c == NULL || !c->has_creds) {
+    snprintf(err, errlen, "the organization is not connected");
+    return -1;
+  }
+  for (size_t i = e->nrunning; i-- > 0;)
+    if (push_conn(e->running[i]) == c)
+      push_abandon(e->running[i]);
+  auth_cancel(c);
+  creds_free(c);
+  c->generation++;
+  store_begin(e->st);
+  store_q(e->st,
+          "UPDATE connections SET client_id = NULL, client_secret = NULL, "
+          "api_key = NULL, auth_code = NULL, access_token = NULL, "
+          "refresh_token = NULL WHERE org_id = ?",
+          "I", org);
+  conn_set_state(c, ATSYNC_NOT_CONNECTED,
+                 "Disconnected in Settings > Integrations; approvals wait "
+                 "until it is connected again");
+  store_commit(e->st);
+  return 0;
+}
+
+int atsync_connection(struct atsync *e, int64_t org,
+                      struct atsync_connection *out)
+{
+  struct conn *c = eng_conn(e, org);
+  if (c == NULL)
+    return -1;
+  memset(out, 0, sizeof *out);
+  out->state = c->state;
+  snprintf(out->reason, sizeof out->reason, "%s", c->reason);
+  out->since = c->since;
+  snprintf(out->kind, sizeof out->kind, "%s", c->kind ? c->kind : "");
+  out->auth = c->auth;
+  out->connected_ever = c->connected_ever;
+  out->last_success = c->last_success;
+  return 0;
+}
+
+/* ---- mappings ------------------------------------------------------------------ */
+
+/* Candidates held by a mapping problem are tried again. */
+static void requeue_cause(struct atsync *e, int64_t org, const char *cause)
+{
+  store_q(e->st,
+          "UPDATE pushes SET state = 0, due = ? WHERE org_id = ? AND state = "
+          "1 AND candidate_id IN (SELECT id FROM candidates WHERE org_id = ? "
+          "AND cause = ?)",
+          "IIIs", eng_now(e), org, org, cause);
+  store_q(e->st,
+          "UPDATE candidates SET sync = ?, cause = '' WHERE org_id = ? AND "
+          "sync = ? AND cause = ?",
+          "iIis", (int)ATSYNC_PUSHING, org, (int)ATSYNC_NEEDS_ATTENTION,
+          cause);
+}
+
+static int map(struct atsync *e, int64_t org, const char *table_sql,
+               const char *cause, const char *ours, const char *ats,
+               const char *what, char *err, size_t errlen)
+{
+  if (blank(ours) || blank(ats) || strlen(ours) > 63 || strlen(ats) > 120) {
+    snprintf(err, errlen, "a %s mapping needs our name and the ATS's %s",
+             what, strcmp(what, "job") ? "stage name" : "job id");
+    return -1;
+  }
+  struct conn *c = eng_conn(e, org);
+  if (c == NULL) {
+    snprintf(err, errlen, "no such organization");
+    return -1;
+  }
+  store_begin(e->st);
+  store_q(e->st, table_sql, "Iss", org, ours, ats);
+  eng_log(e, org, NULL, "mapping", "Mapped %s '%s' to '%s'", what, ours, ats);
+  requeue_cause(e, org, cause);
+  if (strcmp(cause, "stage_map") == 0) /* a stage name can hide a job */
+    requeue_cause(e, org, "job_map");
+  store_commit(e->st);
+  c->njobs = 0; /* read the jobs again */
+  conn_check_mappings(c);
+  eng_kick(e, 0);
+  return 0;
+}
+
+int atsync_map_job(struct atsync *e, int64_t org, const char *ours,
+                   const char *ats_job, char *err, size_t errlen)
+{
+  for (const char *p = ats_job; p && *p; p++)
+    if (!isalnum((unsigned char)*p) && *p != '-' && *p != '_') {
+      snprintf(err, errlen, "'%s' is not an ATS job id", ats_job);
+      return -1;
+    }
+  return map(e, org,
+             "INSERT OR REPLACE INTO job_maps (org_id, ours, ats) VALUES "
+             "(?, ?, ?)",
+             "job_map", ours, ats_job, "job", err, errlen);
+}
+
+int atsync_map_stage(struct atsync *e, int64_t org, const char *ours,
+                     const char *ats_stage, char *err, size_t errlen)
+{
+  return map(e, org,
+             "INSERT OR REPLACE INTO stage_maps (org_id, ours, ats) VALUES "
+             "(?, ?, ?)",
+             "stage_map", ours, ats_stage, "stage", err, errlen);
+}
+
+/* ---- approvals ------------------------------------------------------------------- */
+
+static int check_candidate(const struct atsync_candidate *c, bool partial,
+                           char *err, size_t errlen)
+{
+  if (!partial && (blank(c->first) || blank(c->last))) {
+    snprintf(err, errlen, "a candidate needs a first and a last name");
+    return -1;
+  }
+  if (!partial && c->nemails == 0) {
+    snprintf(err, errlen, "a candidate needs at least one email address");
+    return -1;
+  }
+  if (c->nemails > ATSYNC_MAX_EMAILS) {
+    snprintf(err, errlen, "at most %d email addresses", ATSYNC_MAX_EMAILS);
+    return -1;
+  }
+  for (size_t i = 0; i < c->nemails; i++) {
+    const char *m = c->emails[i];
+    const char *at = m ? strchr(m, '@') : NULL;
+    if (at == NULL || at == m || at[1] == '\0' || strchr(m, '\n') ||
+        strlen(m) > 254) {
+      snprintf(err, errlen, "'%s' is not an email address", m ? m : "");
+      return -1;
+    }
+  }
+  if (!partial && blank(c->job)) {
+    snprintf(err, errlen, "a candidate needs our job (map it with "
+             "'map job')");
+    return -1;
+  }
+  const char *fields[] = {c->first, c->last, c->phone, c->job, c->stage,
+                          c->ref};
+  for (size_t i = 0; i < sizeof fields / sizeof *fields; i++)
+    if (fields[i] && strlen(fields[i]) > 120) {
+      snprintf(err, errlen, "'%.40s...' is too long (120 characters at most)",
+               fields[i]);
+      return -1;
+    }
+  return 0;
+}
+
+static void join_emails(const struct atsync_candidate *c, char *buf,
+                        size_t len)
+{
+  buf[0] = '\0';
+  for (size_t i = 0; i < c->nemails; i++) {
+    size_t o = strlen(buf);
+    snprintf(buf + o, len - o, "%s%s", i ? "\n" : "", c->emails[i]);
+  }
+}
+
+int atsync_approve(struct atsync *e, int64_t org,
+                   const struct atsync_candidate *c, int64_t *id, char *err,
+                   size_t errlen)
+{
+  if (check_candidate(c, false, err, errlen) != 0)
+    return -1;
+  if (eng_conn(e, org) == NULL) {
+    snprintf(err, errlen, "no such organization");
+    return -1;
+  }
+  char emails[ATSYNC_MAX_EMAILS * 256];
+  join_emails(c, emails, sizeof emails);
+  int64_t now = eng_now(e);
+  struct store *st = e->st;
+  if (store_begin(st) != 0) {
+    snprintf(err, errlen, "the store is busy: %s", store_error(st));
+    return -1;
+  }
+  const char *ref = blank(c->ref) ? "" : c->ref;
+  if (*ref && store_q(st, "SELECT 1 FROM candidates WHERE org_id = ? AND "
+                          "ref = ?", "Is", org, ref) == SQLITE_ROW) {
+    store_rollback(st);
+    snprintf(err, errlen, "a candidate '%s' was approved already (use update)",
+             ref);
+    return -1;
+  }
+  /* the approval and its push: one transaction */
+  int rc = store_q(st,
+                   "INSERT INTO candidates (org_id, ref, first, last, emails, "
+                   "phone, job, stage, sync, approved_at, updated_at) VALUES "
+                   "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                   "IsssssssiII", org, *ref ? ref : "-", c->first, c->last,
+                   emails, c->phone, c->job, blank(c->stage) ? "approved"
+                                                              : c->stage,
+                   (int)ATSYNC_QUEUED, now, now);
+  (void)rc;
+  int64_t cid = store_last_id(st);
+  char gen[32];
+  if (!*ref) {
+    snprintf(gen, sizeof gen, "c-%lld", (long long)cid);
+    store_q(st, "UPDATE candidates SET ref = ? WHERE id = ?", "sI", gen, cid);
+    ref = gen;
+  }
+  if (store_q(st, "INSERT INTO pushes (candidate_id, org_id, due, state, "
+                  "created) VALUES (?, ?, ?, 0, ?)",
+              "IIII", cid, org, now, now) != SQLITE_DONE) {
+    snprintf(err, errlen, "cannot queue the push: %s", store_error(st));
+    store_rollback(st);
+    return -1;
+  }
+  eng_log(e, org, ref, "approved", "Approved %s %s for job '%s'", c->first,
+          c->last, c->job);
+  if (store_commit(st) != 0) {
+    snprintf(err, errlen, "cannot save the approval: %s", store_error(st));
+    return -1;
+  }
+  if (id)
+    *id = cid;
+  eng_kick(e, 0);
+  return 0;
+}
+
+int atsync_update(struct atsync *e, int64_t org, const char *ref,
+                  const struct atsync_candidate *patch, char *err,
+                  size_t errlen)
+{
+  if (check_candidate(patch, true, err, errlen) != 0)
+    return -1;
+  struct store *st = e->st;
+  store_begin(st);
+  if (store_q(st, "SELECT id, sync FROM candidates WHERE org_id = ? AND "
+                  "ref = ?", "Is", org, ref ? ref : "") != SQLITE_ROW) {
+    store_rollback(st);
+    snprintf(err, errlen, "no candidate '%s'", ref ? ref : "");
+    return -1;
+  }
+  int64_t cid = store_col_int(st, 0);
+  int sync = (int)store_col_int(st, 1);
+  store_done(st);
+  char emails[ATSYNC_MAX_EMAILS * 256];
+  join_emails(patch, emails, sizeof emails);
+  store_q(st,
+          "UPDATE candidates SET first = coalesce(?, first), last = "
+          "coalesce(?, last), emails = coalesce(?, emails), phone = "
+          "coalesce(?, phone), job = coalesce(?, job), stage = coalesce(?, "
+          "stage), updated_at = ? WHERE id = ?",
+          "ssssssII", patch->first, patch->last,
+          patch->nemails ? emails : NULL, patch->phone, patch->job,
+          patch->stage, eng_now(e), cid);
+  if (sync == ATSYNC_NEEDS_ATTENTION) { /* the data changed: try again */
+    store_q(st, "UPDATE pushes SET state = 0, due = ? WHERE candidate_id = ?",
+            "II", eng_now(e), cid);
+    store_q(st, "UPDATE candidates SET sync = ?, cause = '' WHERE id = ?",
+            "iI", (int)ATSYNC_PUSHING, cid);
+  }
+  eng_log(e, org, ref, "updated", "Candidate data changed%s",
+          sync == ATSYNC_NEEDS_ATTENTION ? "; the push is queued again" : "");
+  store_commit(st);
+  struct conn *c = eng_conn(e, org);
+  if (c)
+    conn_check_mappings(c);
+  eng_kick(e, 0);
+  return 0;
+}
+
+/* ---- queries ---------------------------------------------------------------------- */
+
+static const char cand_cols[] =
+    "SELECT id, ref, first, last, emails, job, stage, sync, "
+    "ats_candidate_id, ats_application_id, ats_stage, attempts, error, "
+    "ats_words, approved_at, synced_at FROM candidates ";
+
+static void read_cand(struct atsync *e, struct conn *c,
+                      struct atsync_candidate_info *o)
+{
+  struct store *st = e->st;
+  memset(o, 0, sizeof *o);
+  o->id = store_col_int(st, 0);
+  store_col_text(st, 1, o->ref, sizeof o->ref);
+  store_col_text(st, 2, o->first, sizeof o->first);
+  store_col_text(st, 3, o->last, sizeof o->last);
+  store_col_text(st, 4, o->emails, sizeof o->emails);
+  for (char *p = o->emails; *p; p++)
+    if (*p == '\n')
+      *p = ',';
+  store_col_text(st, 5, o->job, sizeof o->job);
+  store_col_text(st, 6, o->stage, sizeof o->stage);
+  o->sync = (enum atsync_sync)store_col_int(st, 7);
+  store_col_text(st, 8, o->ats_candidate_id, sizeof o->ats_candidate_id);
+  store_col_text(st, 9, o->ats_application_id, sizeof o->ats_application_id);
+  store_col_text(st, 10, o->ats_stage, sizeof o->ats_stage);
+  o->attempts = (int)store_col_int(st, 11);
+  store_col_text(st, 12, o->error, sizeof o->error);
+  store_col_text(st, 13, o->ats_words, sizeof o->ats_words);
+  o->approved_at = store_col_int(st, 14);
+  o->synced_at = store_col_int(st, 15);
+  /* a push the connection holds back is waiting, not failing */
+  if ((o->sync == ATSYNC_QUEUED || o->sync == ATSYNC_PUSHING) && c &&
+      (c->state == ATSYNC_DISCONNECTED || c->state == ATSYNC_NOT_CONNECTED ||
+       c->state == ATSYNC_PERMISSION_MISSING))
+    o->sync = ATSYNC_WAITING;
+}
+
+int atsync_candidate(struct atsync *e, int64_t org, const char *ref,
+                     struct atsync_candidate_info *out)
+{
+  static const char sql[] =
+      "SELECT id, ref, first, last, emails, job, stage, sync, "
+      "ats_candidate_id, ats_application_id, ats_stage, attempts, error, "
+      "ats_words, approved_at, synced_at FROM candidates "
+      "WHERE org_id = ? AND ref = ?";
+  struct conn *c = eng_conn(e, org);
+  if (store_q(e->st, sql, "Is", org, ref ? ref : "") != SQLITE_ROW)
+    return -1;
+  read_cand(e, c, out);
+  store_done(e->st);
+  return 0;
+}
+
+int atsync_candidates(struct atsync *e, int64_t org,
+                      void (*fn)(void *, const struct atsync_candidate_info *),
+                      void *ud)
+{
+  static const char sql[] =
+      "SELECT id, ref, first, last, emails, job, stage, sync, "
+      "ats_candidate_id, ats_application_id, ats_stage, attempts, error, "
+      "ats_words, approved_at, synced_at FROM candidates "
+      "WHERE org_id = ? AND id > ? ORDER BY id LIMIT 1";
+  (void)cand_cols;
+  struct conn *c = eng_conn(e, org);
+  int64_t after = 0;
+  /* one row per query: the callback may query the engine itself */
+  while (store_q(e->st, sql, "II", org, after) == SQLITE_ROW) {
+    struct atsync_candidate_info info;
+    read_cand(e, c, &info);
+    store_done(e->st);
+    after = info.id;
+    fn(ud, &info);
+  }
+  return 0;
+}
+
+int atsync_log(struct atsync *e, int64_t org, int64_t after,
+               void (*fn)(void *, const struct atsync_log_entry *), void *ud)
+{
+  static const char sql[] =
+      "SELECT id, at, candidate, kind, message FROM log WHERE org_id = ? "
+      "AND id > ? ORDER BY id LIMIT 1";
+  while (store_q(e->st, sql, "II", org, after) == SQLITE_ROW) {
+    struct atsync_log_entry l;
+    l.id = store_col_int(e->st, 0);
+    l.at = store_col_int(e->st, 1);
+    store_col_text(e->st, 2, l.candidate, sizeof l.candidate);
+    store_col_text(e->st, 3, l.kind, sizeof l.kind);
+    store_col_text(e->st, 4, l.message, sizeof l.message);
+    store_done(e->st);
+    after = l.id;
+    fn(ud, &l);
+  }
+  return 0;
+}
+
+int atsync_pending(struct atsync *e, int64_t org)
+{
+  int n = 0;
+  if (store_q(e->st, "SELECT count(*) FROM pushes WHERE org_id = ? AND "
+                     "state = 0", "I", org) == SQLITE_ROW)
+    n = (int)store_col_int(e->st, 0);
+  store_done(e->st);
+  return n;
+}
+
+void atsync_redact(struct atsync *e, char *text)
+{
+  eng_redact(e, text, strlen(text) + 1);
+}
+
+/* ---- the scheduler --------------------------------------------------------------------- */
+
+static bool conn_may_push(const struct conn *c)
+{
+  return c->has_creds && c->state != ATSYNC_NOT_CONNECTED &&
+         c->state != ATSYNC_DISCONNECTED && c->state != ATSYNC_CONNECTING;
+}
+
+/* The next queued push of the connection that is not running: its due
+ * time and id (false when none). */
+static bool next_push(struct conn *c, int64_t *due, int64_t *cid)
+{
+  struct atsync *e = c->e;
+  int64_t ids[64], dues[64];
+  size_t n = 0;
+  int rc = store_q(e->st,
+                   "SELECT due, candidate_id FROM pushes WHERE org_id = ? AND "
+                   "state = 0 ORDER BY due, candidate_id LIMIT ?",
+                   "Ii", c->org, (int)e->nrunning + 1);
+  for (; rc == SQLITE_ROW && n < 64; rc = store_next(e->st)) {
+    dues[n] = store_col_int(e->st, 0);
+    ids[n++] = store_col_int(e->st, 1);
+  }
+  store_done(e->st);
+  for (size_t i = 0; i < n; i++) {
+    if (!push_running(e, ids[i])) {
+      *due = dues[i];
+      *cid = ids[i];
+      return true;
+    }
+  }
+  return false;
+}
+
+static void tick(void *ud)
+{
+  struct atsync *e = ud;
+  e->wake = NULL;
+  int64_t now = eng_now(e);
+  int64_t next = INT64_MAX;
+  for (size_t i = 0; i < e->nconns; i++) {
+    struct conn *c = e->conns[i];
+    if (!c->has_creds)
+      continue;
+    int64_t r = auth_next_refresh(c);
+    if (r <= now && !c->token_busy)
+      auth_request(c, NULL); /* keep an idle grant alive */
+    else if (r < next)
+      next = r;
+    if (!conn_may_push(c))
+      continue;
+    int64_t due, cid;
+    if (c->hold_until > now) { /* the connection backs off */
+      if (c->inflight == 0 && next_push(c, &due, &cid))
+        next = c->hold_until < next ? c->hold_until : next;
+      continue;
+    }
+    while (c->inflight < e->cfg.max_inflight && next_push(c, &due, &cid)) {
+      if (due > now) {
+        if (due < next)
+          next = due;
+        break;
+      }
+      push_start(c, cid);
+      /* while a permission is missing, one push at a time probes */
+      if (c->state == ATSYNC_PERMISSION_MISSING)
+        break;
+    }
+  }
+  if (next != INT64_MAX)
+    eng_kick(e, next);
+}
+
+bool atsync_busy(struct atsync *e)
+{
+  if (e->nrunning > 0)
+    return true;
+  for (size_t i = 0; i < e->nconns; i++)
+    if (e->conns[i]->token_busy)
+      return true;
+  return e->wake != NULL && e->wake_at <= eng_now(e);
+}
+
+int64_t atsync_next_wakeup(struct atsync *e)
+{
+  return e->wake ? e->wake_at : INT64_MAX;
+}

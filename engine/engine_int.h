@@ -1,0 +1,138 @@
+/* engine_int.h — what the engine's modules share.
+ *
+ *   engine.c   the handle, organizations, connections and their state,
+ *              mappings, approvals, queries, the scheduler
+ *   push.c     one candidate's push: find, create or add, move, record
+ *   auth.c     tokens: code exchange, refresh (single flight), client
+ *              credentials, idle refresh
+ *   redact.c   secrets never reach a log, an error or an output
+ *   store.c    SQLite; pace.c pacing and backoff; http.c the client;
+ *   connectors/NAME.c one connector per ATS */
+#ifndef ATSYNC_ENGINE_INT_H
+#define ATSYNC_ENGINE_INT_H
+
+#include "atsync.h"
+
+#include "at_prng.h"
+#include "connector.h"
+#include "http.h"
+#include "pace.h"
+#include "store.h"
+
+/* A job of the ATS as the engine last read it. */
+struct job_info {
+  char id[32];
+  char name[128];
+  char status[16];
+  struct stage stages[MAX_STAGES];
+  size_t nstages;
+  int64_t fetched;
+};
+
+struct push;
+
+struct conn {
+  struct atsync *e;
+  int64_t org;
+  char org_name[64];
+  const struct connector *ops;
+  bool has_creds;
+  enum atsync_auth auth;
+  char *kind, *base_url, *client_id, *client_secret, *token_url,
+      *redirect_uri, *sub, *api_key, *obo, *auth_code;
+  char *access;
+  int64_t access_exp;
+  char *refresh;
+  int64_t refresh_exp, refreshed_at;
+  enum atsync_state state;
+  char reason[600];
+  int64_t since, last_success;
+  bool connected_ever;
+  int generation;          /* moves on connect/disconnect */
+  struct pace pace;
+  int inflight;            /* pushes running */
+  int64_t hold_until;      /* no push starts before this (backoff of the
+                              connection: outage, 429, missing permission) */
+  int hold_attempts;       /* consecutive connection-level failures */
+  bool token_busy;         /* a token request is in flight */
+  struct request *token_rq;
+  int64_t token_retry_at;  /* after a transient token failure */
+  int token_failures;
+  struct push **waiters;   /* pushes waiting for the token */
+  size_t nwaiters, capwaiters;
+  struct job_info *jobs;   /* cache of the mapped jobs */
+  size_t njobs;
+};
+
+struct atsync {
+  struct atsync_config cfg;
+  struct at_loop *loop;
+  struct store *st;
+  struct at_prng prng;
+  struct conn **conns;
+  size_t nconns;
+  struct push **running;
+  size_t nrunning, caprunning;
+  struct at_timer *wake;
+  int64_t wake_at;
+  bool in_tick;
+  char **secrets;          /* every secret the engine holds, for redaction */
+  size_t nsecrets;
+};
+
+/* engine.c */
+int64_t eng_now(const struct atsync *e);
+struct conn *eng_conn(struct atsync *e, int64_t org);
+/* Run the scheduler soon (at 'at'; now when at <= now). */
+void eng_kick(struct atsync *e, int64_t at);
+/* Set the connection's state and reason; logged and stored when it
+ * changes. */
+void conn_set_state(struct conn *c, enum atsync_state s, const char *reason);
+/* The connection served a request: a temporary problem is over. */
+void conn_success(struct conn *c);
+/* Append to the sync log (inside or outside a transaction). */
+void eng_log(struct atsync *e, int64_t org, const char *ref, const char *kind,
+             const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/* Re-derive 'misconfigured' after mapping problems appear or go away. */
+void conn_check_mappings(struct conn *c);
+struct conn_view conn_view(const struct conn *c);
+/* Persist the connection's tokens (own transaction). */
+void conn_save_tokens(struct conn *c);
+/* Forget the cached job (it changed in the ATS). */
+void conn_forget_job(struct conn *c, const char *job);
+
+/* push.c */
+/* Start the push of candidate 'cand_id' on connection 'c'. */
+void push_start(struct conn *c, int64_t cand_id);
+/* Resume a push that waited for a token (ok) or give it up for now. */
+void push_resume(struct push *p, bool token_ok);
+/* Abandon a running push (engine closing): nothing is written. */
+void push_abandon(struct push *p);
+bool push_running(const struct atsync *e, int64_t cand_id);
+struct conn *push_conn(const struct push *p);
+
+/* auth.c */
+/* True when the connection has a token it can use now. */
+bool auth_ready(struct conn *c);
+/* Get a token; 'p' (may be NULL) resumes when it arrives. */
+void auth_request(struct conn *c, struct push *p);
+/* The ATS rejected the token: forget it (a refresh comes next). */
+void auth_invalidate(struct conn *c);
+/* Abandon a token request in flight (the connection changes or closes). */
+void auth_cancel(struct conn *c);
+/* Time the idle connection must refresh (INT64_MAX: never). */
+int64_t auth_next_refresh(const struct conn *c);
+/* Send an operation of the connection's connector with pacing; 'done'
+ * gets the parsed result. Used by push.c and auth.c. */
+struct request;
+typedef void (*request_fn)(void *ud, struct op_result *r);
+struct request *conn_request(struct conn *c, enum op op,
+                             const struct op_args *a, request_fn done,
+                             void *ud);
+void request_cancel(struct request *rq);
+
+/* redact.c */
+void eng_secret(struct atsync *e, const char *secret);
+void eng_redact(const struct atsync *e, char *text, size_t cap);
+
+#endif

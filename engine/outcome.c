@@ -1,0 +1,99 @@
+/* outcome.c — names of outcomes and operations, and the classification
+ * every connector starts from: transport errors and HTTP status classes.
+ * Connectors refine it with what their ATS says in the body. */
+#include "connector.h"
+#include "outcome.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const outcome_names[] = {
+    "ok", "transient", "auth", "permission", "invalid", "not_found", "exists",
+    "unknown"};
+
+const char *outcome_name(enum outcome o) { return outcome_names[o]; }
+
+static const char *const op_names[OP__COUNT] = {
+    "token", "job", "pipeline", "find", "applications", "create",
+    "add application", "move"};
+
+const char *op_name(enum op o) { return op_names[o]; }
+
+bool op_is_write(enum op o)
+{
+  return o == OP_CREATE || o == OP_ADD_APP || o == OP_MOVE;
+}
+
+/* A body excerpt on one line: control characters become spaces. */
+static void excerpt(char *dst, size_t len, const char *body)
+{
+  size_t o = 0;
+  for (const char *p = body; p && *p && o + 4 < len; p++)
+    dst[o++] = isprint((unsigned char)*p) ? *p : ' ';
+  if (body && strlen(body) > o && o + 4 < len + 3 && o > 3) {
+    memcpy(dst + o - 3, "...", 3);
+  }
+  dst[o] = '\0';
+}
+
+static const char *curl_words(int rc)
+{
+  switch (rc) {
+  case CURLE_COULDNT_CONNECT: return "connection refused";
+  case CURLE_COULDNT_RESOLVE_HOST: return "host not found";
+  case CURLE_OPERATION_TIMEDOUT: return "no answer before the deadline";
+  case CURLE_GOT_NOTHING: return "connection closed without an answer";
+  case CURLE_PARTIAL_FILE: return "answer cut off mid-way";
+  case CURLE_RECV_ERROR: return "connection reset";
+  case CURLE_SEND_ERROR: return "connection reset while sending";
+  case CURLE_WRITE_ERROR: return "answer larger than atsync accepts";
+  default: return curl_easy_strerror((CURLcode)rc);
+  }
+}
+
+void outcome_classify(enum op op, const struct http_resp *r, int64_t now,
+                      int64_t retry_cap, struct op_result *out)
+{
+  bool write = op_is_write(op);
+  if (r->status == 0) {
+    snprintf(out->words, sizeof out->words, "%s", curl_words(r->curl_rc));
+    /* nothing sent: known not applied; otherwise a write may have been */
+    out->outcome = write && r->sent ? OUT_UNKNOWN : OUT_TRANSIENT;
+    return;
+  }
+  char ex[300];
+  excerpt(ex, sizeof ex, r->body);
+  snprintf(out->words, sizeof out->words, "%ld %s", r->status, ex);
+  out->rl_limit = r->rl_limit[0] ? atoi(r->rl_limit) : -1;
+  out->rl_remaining = r->rl_remaining[0] ? atoi(r->rl_remaining) : -1;
+  out->rl_reset = ratelimit_reset_ms(r->rl_reset, now);
+  long s = r->status;
+  if (s >= 200 && s < 300) {
+    out->outcome = OUT_OK;
+  } else if (s == 429) {
+    out->outcome = OUT_TRANSIENT;
+    out->throttled = true;
+    int64_t ra = retry_after_ms(r->retry_after, now, retry_cap);
+    int64_t at = ra >= 0 ? now + ra : 0;
+    if (out->rl_reset > at && out->rl_reset - now <= retry_cap)
+      at = out->rl_reset; /* the longer of the two wins */
+    out->retry_at = at;
+  } else if (s == 401) {
+    out->outcome = OUT_AUTH;
+  } else if (s == 403) {
+    out->outcome = OUT_PERMISSION;
+  } else if (s == 404 || s == 410) {
+    out->outcome = OUT_NOT_FOUND;
+  } else if (s == 409) {
+    out->outcome = OUT_EXISTS;
+  } else if (s == 408 || s >= 500) {
+    out->outcome = write ? OUT_UNKNOWN : OUT_TRANSIENT;
+    int64_t ra = retry_after_ms(r->retry_after, now, retry_cap);
+    if (ra >= 0)
+      out->retry_at = now + ra;
+  } else {
+    out->outcome = OUT_INVALID;
+  }
+}

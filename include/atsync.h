@@ -1,0 +1,215 @@
+/* atsync.h — the sync engine: it takes a recruiter's approval and makes the
+ * candidate appear in the customer's ATS, in the mapped job and stage, and
+ * keeps its promises when the ATS misbehaves: nothing approved is lost
+ * (approvals sit in a durable SQLite outbox), nothing is created twice (a
+ * person is looked up by every email before any create, and an unknown
+ * outcome is settled by reading the ATS, never by posting again), and the
+ * customer sees an honest connection state and an error that says what to
+ * do.
+ *
+ * The engine lives on an at_loop (include/at_loop.h): it starts its HTTP
+ * requests and timers there and never blocks, so the same engine runs on a
+ * virtual clock in tests and scenarios and on the real clock under
+ * `atsync run`. It links the clock and the loop, never the fake ATS.
+ *
+ * Threading: none; call it from the thread that runs its loop. */
+#ifndef ATSYNC_H
+#define ATSYNC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "at_loop.h"
+
+struct atsync;
+
+struct atsync_config {
+  struct at_loop *loop;        /* required; borrowed */
+  const char *store;           /* SQLite file; NULL or ":memory:" = memory */
+  uint64_t seed;               /* PRNG seed (backoff jitter) */
+  int max_inflight;            /* pushes in flight per connection (4) */
+  int64_t request_timeout_ms;  /* a request's deadline (30 s) */
+  int64_t backoff_base_ms;     /* first retry waits up to this (1 s) */
+  int64_t backoff_cap_ms;      /* no retry waits longer (10 min) */
+  int64_t refresh_margin_ms;   /* refresh this long before expiry (5 min) */
+  int64_t idle_refresh_ms;     /* refresh an idle OAuth grant this long
+                                  after the last refresh (20 h), before the
+                                  refresh token lapses (24 h) */
+  int64_t retry_after_cap_ms;  /* longest Retry-After honoured (1 h) */
+};
+
+/* Open the engine on its store (created and migrated when needed) and
+ * resume every push that was due. NULL with a message on failure (a store
+ * that is not an atsync database, a newer schema, a locked file ...). */
+struct atsync *atsync_open(const struct atsync_config *cfg, char *err,
+                           size_t errlen);
+
+/* Abandon every request in flight and close the store. Pushes in flight
+ * are resumed by the next open. NULL is a no-op. */
+void atsync_close(struct atsync *e);
+
+/* ---- organizations and connections ------------------------------------- */
+
+/* The organization of that name, created when new. Returns 0 and its id. */
+int atsync_org(struct atsync *e, const char *name, int64_t *org, char *err,
+               size_t errlen);
+
+enum atsync_auth {
+  ATSYNC_AUTH_OAUTH_CODE,         /* v3: authorization code + refresh token */
+  ATSYNC_AUTH_CLIENT_CREDENTIALS, /* v3: client credentials */
+  ATSYNC_AUTH_API_KEY             /* v1: legacy Harvest key + On-Behalf-Of */
+};
+
+struct atsync_credentials {
+  const char *kind;          /* "greenhouse" */
+  const char *base_url;      /* e.g. https://harvest.greenhouse.io */
+  enum atsync_auth auth;
+  const char *client_id, *client_secret;
+  const char *auth_code;     /* ATSYNC_AUTH_OAUTH_CODE: exchanged at once */
+  const char *redirect_uri;  /* sent with the code when set */
+  const char *token_url;     /* default: base_url + "/token" */
+  const char *sub;           /* client credentials: acting user (optional) */
+  const char *api_key;       /* ATSYNC_AUTH_API_KEY */
+  const char *on_behalf_of;  /* ATSYNC_AUTH_API_KEY: acting user id */
+};
+
+/* Connect (or reconnect with fresh credentials) an organization. The
+ * credentials are stored; an authorization code is exchanged on the loop
+ * (the state reads "connecting" until then). Pushes waiting on a broken
+ * connection resume. Returns -1 with a message for bad credentials input
+ * (never for what the ATS answers: that becomes the connection state). */
+int atsync_connect(struct atsync *e, int64_t org,
+                   const struct atsync_credentials *cr, char *err,
+                   size_t errlen);
+
+/* Disconnect: forget the credentials, keep the queue. */
+int atsync_disconnect(struct atsync *e, int64_t org, char *err, size_t errlen);
+
+enum atsync_state {
+  ATSYNC_NOT_CONNECTED,
+  ATSYNC_CONNECTING,
+  ATSYNC_CONNECTED,
+  ATSYNC_DISCONNECTED,       /* credentials expired or revoked */
+  ATSYNC_PERMISSION_MISSING, /* names what is missing */
+  ATSYNC_THROTTLED,          /* 429: waiting out the ATS's window */
+  ATSYNC_ATS_UNAVAILABLE,    /* 5xx, timeouts, refused connections */
+  ATSYNC_MISCONFIGURED       /* a job or stage mapping is invalid */
+};
+const char *atsync_state_name(enum atsync_state s);
+
+struct atsync_connection {
+  enum atsync_state state;
+  char reason[600];          /* the sentence a customer reads, with the fix */
+  int64_t since;
+  char kind[24];
+  enum atsync_auth auth;
+  bool connected_ever;
+  int64_t last_success;      /* last request the ATS accepted (0 = never) */
+};
+int atsync_connection(struct atsync *e, int64_t org,
+                      struct atsync_connection *out);
+
+/* ---- mappings -------------------------------------------------------------- */
+
+/* Our job -> an ATS job id; our stage -> an ATS stage name, resolved in the
+ * pipeline of each mapped job when a candidate is pushed (a name missing
+ * there makes the mapping invalid). Changing a mapping re-queues the
+ * candidates that need attention because of it. */
+int atsync_map_job(struct atsync *e, int64_t org, const char *ours,
+                   const char *ats_job, char *err, size_t errlen);
+int atsync_map_stage(struct atsync *e, int64_t org, const char *ours,
+                     const char *ats_stage, char *err, size_t errlen);
+
+/* ---- candidates ---------------------------------------------------------- */
+
+#define ATSYNC_MAX_EMAILS 8
+
+struct atsync_candidate {
+  const char *ref;           /* our id; NULL = generated ("c-<n>") */
+  const char *first, *last;
+  const char *emails[ATSYNC_MAX_EMAILS];
+  size_t nemails;
+  const char *phone;
+  const char *job;           /* our job (mapped with atsync_map_job) */
+  const char *stage;         /* our stage; NULL = "approved" */
+};
+
+/* Approve a candidate: the candidate and its push are written in one
+ * transaction, then pushed as soon as the connection allows. Returns 0 and
+ * the candidate's id, or -1 for bad input (no email, no job, a duplicate
+ * ref). */
+int atsync_approve(struct atsync *e, int64_t org,
+                   const struct atsync_candidate *c, int64_t *id, char *err,
+                   size_t errlen);
+
+/* Change a candidate's data (fields left NULL keep their value; emails
+ * replace the list when nemails > 0). A candidate that needs attention is
+ * queued again. */
+int atsync_update(struct atsync *e, int64_t org, const char *ref,
+                  const struct atsync_candidate *patch, char *err,
+                  size_t errlen);
+
+enum atsync_sync {
+  ATSYNC_QUEUED,          /* approved, not sent yet */
+  ATSYNC_PUSHING,         /* being pushed, or retrying after a failure */
+  ATSYNC_WAITING,         /* held by the connection (disconnected, missing
+                             permission): nothing lost, resumes by itself
+                             or on reconnect */
+  ATSYNC_NEEDS_ATTENTION, /* the ATS refused this candidate's data or its
+                             mapping: fix it, and it is retried */
+  ATSYNC_SYNCED           /* in the ATS, in the mapped job and stage */
+};
+const char *atsync_sync_name(enum atsync_sync s);
+
+struct atsync_candidate_info {
+  int64_t id;
+  char ref[64];
+  char first[128], last[128];
+  char emails[512];          /* comma separated */
+  char job[64], stage[64];
+  enum atsync_sync sync;
+  char ats_candidate_id[32], ats_application_id[32];
+  char ats_stage[128];
+  int attempts;
+  char error[600];           /* our sentence with the fix ("" when fine) */
+  char ats_words[400];       /* what the ATS said: status and body excerpt */
+  int64_t approved_at, synced_at;
+};
+
+int atsync_candidate(struct atsync *e, int64_t org, const char *ref,
+                     struct atsync_candidate_info *out);
+/* Call fn for every candidate of the organization, by id. */
+int atsync_candidates(struct atsync *e, int64_t org,
+                      void (*fn)(void *ud,
+                                 const struct atsync_candidate_info *c),
+                      void *ud);
+
+/* ---- the sync log ---------------------------------------------------------- */
+
+struct atsync_log_entry {
+  int64_t id, at;
+  char candidate[64];        /* ref, "" for connection events */
+  char kind[32];             /* e.g. "state", "pushed", "retry", "error" */
+  char message[600];         /* secrets redacted */
+};
+/* Call fn for every entry with id > after, oldest first. */
+int atsync_log(struct atsync *e, int64_t org, int64_t after,
+               void (*fn)(void *ud, const struct atsync_log_entry *l),
+               void *ud);
+
+/* ---- running ----------------------------------------------------------------- */
+
+/* True while a push or a token request is in flight or due now. */
+bool atsync_busy(struct atsync *e);
+/* Pushes not yet synced and not needing attention (queued, pushing,
+ * waiting). */
+int atsync_pending(struct atsync *e, int64_t org);
+/* When the engine next wants to run (INT64_MAX when nothing is scheduled). */
+int64_t atsync_next_wakeup(struct atsync *e);
+
+/* Redact every secret the engine knows (and credential-looking patterns)
+ * from 'text' in place. */
+void atsync_redact(struct atsync *e, char *text);
+
+#endif

@@ -1,0 +1,69 @@
+/* engfx.h — the engine and a fake Greenhouse in one loop on a virtual
+ * clock, for tests: a job with a pipeline, a connection (v3 OAuth by
+ * default, or a v1 key), mappings, and helpers to approve, run and look at
+ * both sides. Never sleeps: time moves only through the loop. */
+#ifndef ENGFX_H
+#define ENGFX_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "atsync.h"
+#include "simfx.h"
+
+enum engfx_auth { ENGFX_V3_CODE, ENGFX_V3_CLIENT, ENGFX_V1_KEY };
+
+struct engfx_opts {
+  enum engfx_auth auth;
+  bool latency;          /* the sim's latency model on */
+  int rate_limit;        /* simfx convention: 0 off, -1 vendor default, N */
+  int64_t rate_window_ms;
+  const char *store;     /* NULL = memory */
+  uint64_t seed;
+  bool no_connect;       /* leave the organization unconnected */
+};
+
+struct engfx {
+  struct simfx *fx;      /* the sim side (clock, loop, credentials) */
+  struct atsync *e;
+  struct atsync_config cfg;
+  int64_t org;
+  int64_t job;           /* the ATS job: "Backend Engineer" */
+  int64_t stages[4];     /* Application Review, Phone Screen, Onsite, Offer */
+  char store[256];
+};
+
+struct engfx *engfx_new(const struct engfx_opts *o);
+void engfx_free(struct engfx *f);
+
+/* Connect with the options' auth mode (fresh credentials each time). */
+void engfx_connect(struct engfx *f, enum engfx_auth auth);
+
+/* Approve 'ref' with one email (NULL = "<ref>@example.com") for our job
+ * "backend" at our stage "approved". */
+void engfx_approve(struct engfx *f, const char *ref, const char *email);
+
+/* Run the loop until every push is settled (synced or needing attention,
+ * or held by the connection) or 'limit_ms' of virtual time passed.
+ * Returns the virtual time spent. */
+int64_t engfx_settle(struct engfx *f, int64_t limit_ms);
+void engfx_run(struct engfx *f, int64_t ms);
+
+struct atsync_candidate_info engfx_cand(struct engfx *f, const char *ref);
+enum atsync_state engfx_state(struct engfx *f, char *reason, size_t len);
+
+/* The ATS side: people (live candidates) with this email (ignoring case);
+ * the stage name of the person's application on the job ("" if none). */
+int engfx_people(struct engfx *f, const char *email);
+int engfx_people_total(struct engfx *f);
+const char *engfx_ats_stage(struct engfx *f, const char *email, char *buf,
+                            size_t len);
+
+/* Restart the engine as a crash would (no cleanup), on the same store. */
+void engfx_restart(struct engfx *f);
+
+/* Every approved candidate is in the ATS exactly once, in the job at the
+ * mapped stage; aborts the test with a message otherwise. */
+void engfx_check_exactly_once(struct engfx *f, const char *stage);
+
+#endif

@@ -77,12 +77,14 @@ ATSIM    := $(BUILD)/atsim
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 SIMT_BIN := $(patsubst tests/sim/%.c,$(BUILD)/tests/%,$(SIMT_SRC))
 ENGT_BIN := $(patsubst tests/engine/%.c,$(BUILD)/tests/%,$(ENGT_SRC))
+BENCH_SRC := $(wildcard bench/*.c)
+BENCH_BIN := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
 TEST_BIN := $(UNIT_BIN) $(SIMT_BIN) $(ENGT_BIN)
 
 .PHONY: all deps test run bench clean lint check-deps
 .DEFAULT_GOAL := all
 
-all: $(ATSIM) $(ATSYNC) $(TEST_BIN)
+all: $(ATSIM) $(ATSYNC) $(TEST_BIN) $(BENCH_BIN)
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -123,6 +125,10 @@ $(BUILD)/tests/test_%: $(BUILD)/obj/tests/sim/test_%.o $(TEST_LIBS)
 	@$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/tests/test_%: $(BUILD)/obj/tests/engine/test_%.o $(TEST_LIBS)
+	@mkdir -p $(dir $@)
+	@$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(TEST_LIBS)
 	@mkdir -p $(dir $@)
 	@$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
@@ -173,7 +179,8 @@ BENCH_PKGS := wrk nginx
 
 bench: deps
 	$(call apt_install,$(BENCH_PKGS))
-	@$(MAKE) --no-print-directory $(ATSIM)
+	@$(MAKE) --no-print-directory $(ATSIM) $(BENCH_BIN)
+	$(BUILD)/bench/engine_healthy
 	bench/run.sh $(ATSIM)
 
 lint:

@@ -93,12 +93,15 @@ void pace_seen(struct pace *p, int64_t now, int limit, int remaining,
 {
   if (limit > 0)
     p->limit = limit;
-  if (p->fixed && reset > now) {
-    if (reset != p->window_end) { /* a new window started on the server */
-      if (p->window_end != 0 && reset > p->window_end)
-        p->used = 0;
-      p->window_end = reset;
+  if (p->fixed && reset > now && reset != p->window_end) {
+    /* a new window on the server: learn its length from two resets */
+    if (p->window_end != 0 && reset > p->window_end) {
+      int64_t len = reset - p->window_end;
+      if (len >= 1000 && len < p->window)
+        p->window = len;
+      p->used = 0;
     }
+    p->window_end = reset;
   }
   if (remaining >= 0 && p->limit > 0) {
     int used = p->limit - remaining;

@@ -97,6 +97,13 @@ static void on_timer(void *ud)
 {
   struct request *rq = ud;
   rq->timer = NULL;
+  /* the slot may have gone to a request that waited with us: ask again */
+  int64_t now = eng_now(rq->c->e);
+  int64_t when = rq->op == OP_TOKEN ? now : pace_when(&rq->c->pace, now);
+  if (when > now) {
+    rq->timer = at_timer_add(rq->c->e->loop, when, on_timer, rq);
+    return;
+  }
   send_now(rq);
 }
 

@@ -133,6 +133,7 @@ static void conn_load(struct conn *c)
   c->refresh_exp = store_col_int(st, 14);
   c->refreshed_at = store_col_int(st, 15);
   c->state = (enum atsync_state)store_col_int(st, 16);
+  c->denied_op = OP__COUNT;
   store_col_text(st, 17, c->reason, sizeof c->reason);
   c->since = store_col_int(st, 18);
   c->connected_ever = store_col_int(st, 19) != 0;
@@ -153,15 +154,20 @@ struct conn *eng_conn(struct atsync *e, int64_t org)
   for (size_t i = 0; i < e->nconns; i++)
     if (e->conns[i]->org == org)
       return e->conns[i];
+  char name[64]; /* as conn.org_name */
+  if (store_q(e->st, "SELECT name FROM orgs WHERE id = ?", "I", org) !=
+      SQLITE_ROW) {
+    store_done(e->st);
+    return NULL; /* no such organization: never a connection for it */
+  }
+  store_col_text(e->st, 0, name, sizeof name);
+  store_done(e->st);
   struct conn *c = calloc(1, sizeof *c);
   if (c == NULL)
     return NULL;
   c->e = e;
   c->org = org;
-  if (store_q(e->st, "SELECT name FROM orgs WHERE id = ?", "I", org) ==
-      SQLITE_ROW)
-    store_col_text(e->st, 0, c->org_name, sizeof c->org_name);
-  store_done(e->st);
+  snprintf(c->org_name, sizeof c->org_name, "%s", name);
   conn_load(c);
   struct conn **v = realloc(e->conns, (e->nconns + 1) * sizeof *v);
   if (v == NULL) {
@@ -209,6 +215,9 @@ void conn_set_state(struct conn *c, enum atsync_state s, const char *reason)
 void conn_success(struct conn *c)
 {
   c->last_success = eng_now(c->e);
+  if (c->state == ATSYNC_PERMISSION_MISSING)
+    return; /* another endpoint worked: the denied one is still denied,
+               and its probe keeps its backoff (see push.c on_answer) */
   c->hold_attempts = 0;
   c->hold_until = 0;
   if (c->state == ATSYNC_THROTTLED || c->state == ATSYNC_ATS_UNAVAILABLE ||
@@ -219,7 +228,7 @@ void conn_success(struct conn *c)
 void conn_check_mappings(struct conn *c)
 {
   struct store *st = c->e->st;
-  char what[200] = "";
+  char what[sizeof c->reason] = ""; /* the whole sentence, with the fix */
   if (store_q(st,
               "SELECT error FROM candidates WHERE org_id = ? AND sync = ? AND "
               "cause IN ('job_map', 'stage_map') ORDER BY id LIMIT 1",
@@ -309,8 +318,6 @@ void atsync_close(struct atsync *e)
 {
   if (e == NULL)
     return;
-  at_timer_cancel(e->loop, e->wake);
-  e->wake = NULL;
   while (e->nrunning > 0)
     push_abandon(e->running[e->nrunning - 1]);
   for (size_t i = 0; i < e->nconns; i++) {
@@ -321,6 +328,9 @@ void atsync_close(struct atsync *e)
     e->conns[i]->nwaiters = 0;
     conn_free(e->conns[i]);
   }
+  /* last: abandoning a push kicks the scheduler (a new timer) */
+  at_timer_cancel(e->loop, e->wake);
+  e->wake = NULL;
   free(e->conns);
   free(e->running);
   store_close(e->st);
@@ -683,7 +693,11 @@ int atsync_approve(struct atsync *e, int64_t org,
                    emails, c->phone, c->job, blank(c->stage) ? "approved"
                                                               : c->stage,
                    (int)ATSYNC_QUEUED, now, now);
-  (void)rc;
+  if (rc != SQLITE_DONE) {
+    snprintf(err, errlen, "cannot save the approval: %s", store_error(st));
+    store_rollback(st);
+    return -1;
+  }
   int64_t cid = store_last_id(st);
   char gen[32];
   if (!*ref) {
@@ -784,6 +798,9 @@ static void read_cand(struct atsync *e, struct conn *c,
   store_col_text(st, 13, o->ats_words, sizeof o->ats_words);
   o->approved_at = store_col_int(st, 14);
   o->synced_at = store_col_int(st, 15);
+  /* a push in flight is pushing, though nothing was recorded yet */
+  if (o->sync == ATSYNC_QUEUED && push_running(e, o->id))
+    o->sync = ATSYNC_PUSHING;
   /* a push the connection holds back is waiting, not failing */
   if ((o->sync == ATSYNC_QUEUED || o->sync == ATSYNC_PUSHING) && c &&
       (c->state == ATSYNC_DISCONNECTED || c->state == ATSYNC_NOT_CONNECTED ||
@@ -928,10 +945,10 @@ static void tick(void *ud)
           next = due;
         break;
       }
-      push_start(c, cid);
       /* while a permission is missing, one push at a time probes */
-      if (c->state == ATSYNC_PERMISSION_MISSING)
+      if (c->state == ATSYNC_PERMISSION_MISSING && c->inflight > 0)
         break;
+      push_start(c, cid);
     }
   }
   if (next != INT64_MAX)

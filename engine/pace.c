@@ -109,10 +109,12 @@ void pace_seen(struct pace *p, int64_t now, int limit, int remaining,
       if (used > p->used) /* someone else shares the budget */
         p->used = used;
     } else if (remaining == 0) {
-      /* the server sees no room: wait until our oldest send leaves */
+      /* the server sees no room: wait until our oldest send leaves (a
+       * whole window when someone else used the budget) */
       expire(p, now);
-      if (p->n > 0 && oldest(p) + p->window > p->blocked_until)
-        p->blocked_until = oldest(p) + p->window;
+      int64_t until = p->n > 0 ? oldest(p) + p->window : now + p->window;
+      if (until > p->blocked_until)
+        p->blocked_until = until;
     }
   }
 }
@@ -130,7 +132,7 @@ int64_t backoff_delay(struct at_prng *r, int attempt, int64_t base,
     attempt = 0;
   int64_t ceiling = base;
   for (int i = 0; i < attempt && ceiling < cap; i++)
-    ceiling *= 2;
+    ceiling = ceiling > cap / 2 ? cap : ceiling * 2; /* never overflows */
   if (ceiling > cap)
     ceiling = cap;
   if (ceiling <= 0)
@@ -174,8 +176,8 @@ int64_t ratelimit_reset_ms(const char *value, int64_t now)
     return 0;
   char *end;
   long long v = strtoll(value, &end, 10);
-  if (*end != '\0' && *end != ' ')
-    return 0;
+  if ((*end != '\0' && *end != ' ') || v > INT64_MAX / 1000)
+    return 0; /* unparseable, or absurd (v * 1000 would overflow) */
   /* small values are seconds from now; epoch seconds otherwise */
   if (v < 100000000LL)
     return now + v * 1000;

@@ -10,6 +10,12 @@
 
 #define MASK "[redacted]"
 
+static int longer_first(const void *a, const void *b)
+{
+  size_t x = strlen(*(char *const *)a), y = strlen(*(char *const *)b);
+  return x < y ? 1 : x > y ? -1 : 0;
+}
+
 void eng_secret(struct atsync *e, const char *secret)
 {
   if (secret == NULL || strlen(secret) < 6)
@@ -22,17 +28,25 @@ void eng_secret(struct atsync *e, const char *secret)
     return;
   e->secrets = v;
   e->secrets[e->nsecrets++] = strdup(secret);
+  /* longest first: a secret that begins a longer one must not leave the
+   * rest of the longer one visible */
+  qsort(e->secrets, e->nsecrets, sizeof *e->secrets, longer_first);
 }
 
-/* Replace [from, from+n) with MASK, within cap. */
-static void splice(char *text, size_t cap, char *from, size_t n)
+/* Replace [from, from+n) with MASK, within cap (the text is cut when the
+ * mask does not fit). Returns the end of the mask written. */
+static char *splice(char *text, size_t cap, char *from, size_t n)
 {
   size_t ml = strlen(MASK), tail = strlen(from + n);
-  if ((size_t)(from - text) + ml + tail + 1 > cap)
-    tail = cap - (size_t)(from - text) - ml - 1;
+  size_t room = cap - (size_t)(from - text) - 1; /* bytes before the NUL */
+  if (ml > room)
+    ml = room; /* no room for the whole mask: cut the text there */
+  if (ml + tail > room)
+    tail = room - ml;
   memmove(from + ml, from + n, tail);
   from[ml + tail] = '\0';
   memcpy(from, MASK, ml);
+  return from + ml;
 }
 
 static bool token_char(char ch)
@@ -40,19 +54,32 @@ static bool token_char(char ch)
   return isalnum((unsigned char)ch) || strchr("-._~+/=%", ch) != NULL;
 }
 
-/* After 'key', skip separators and mask the value that follows. */
-static void mask_after(char *text, size_t cap, const char *key)
+/* A credential-looking pattern: 'key', then (when 'sep') a ':' or '='
+ * (quotes and spaces around it allowed), then a value of at least 'min'
+ * token characters. "Invalid Basic Auth credentials" or "authorization
+ * code" are prose, not credentials, and stay. */
+struct pattern {
+  const char *key;
+  bool sep;
+  size_t min;
+};
+
+static void mask_after(char *text, size_t cap, const struct pattern *pt)
 {
-  size_t kl = strlen(key);
-  for (char *p = strcasestr(text, key); p; p = strcasestr(p, key)) {
+  size_t kl = strlen(pt->key);
+  for (char *p = strcasestr(text, pt->key); p; p = strcasestr(p, pt->key)) {
     char *v = p + kl;
-    while (*v == ' ' || *v == '"' || *v == ':' || *v == '=')
+    bool saw_sep = false;
+    while (*v == ' ' || *v == '"' || *v == ':' || *v == '=') {
+      saw_sep |= *v == ':' || *v == '=';
       v++;
+    }
     char *end = v;
     while (*end && token_char(*end))
       end++;
-    if (end - v >= 4 && strncmp(v, MASK, strlen(MASK)) != 0)
-      splice(text, cap, v, (size_t)(end - v));
+    if ((!pt->sep || saw_sep) && (size_t)(end - v) >= pt->min &&
+        strncmp(v, MASK, strlen(MASK)) != 0)
+      v = splice(text, cap, v, (size_t)(end - v));
     p = v;
   }
 }
@@ -65,12 +92,14 @@ void eng_redact(const struct atsync *e, char *text, size_t cap)
     const char *s = e->secrets[i];
     size_t n = strlen(s);
     for (char *p = strstr(text, s); p; p = strstr(p, s))
-      splice(text, cap, p, n);
+      p = splice(text, cap, p, n); /* on after the mask, never into it */
   }
-  static const char *const keys[] = {
-      "Bearer",        "Basic",         "access_token",  "refresh_token",
-      "client_secret", "api_key",       "password",      "code=",
-      "Authorization", NULL};
-  for (const char *const *k = keys; *k; k++)
-    mask_after(text, cap, *k);
+  static const struct pattern patterns[] = {
+      {"Bearer ", false, 8},        {"Basic ", false, 8},
+      {"access_token", true, 4},    {"refresh_token", true, 4},
+      {"client_secret", true, 4},   {"api_key", true, 4},
+      {"password", true, 4},        {"code", true, 6},
+      {"Authorization", true, 4},   {"secret", true, 6}};
+  for (size_t i = 0; i < sizeof patterns / sizeof *patterns; i++)
+    mask_after(text, cap, &patterns[i]);
 }

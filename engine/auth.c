@@ -13,6 +13,8 @@
 /* Greenhouse v3: refresh tokens live 24 h (docs/fidelity/greenhouse.md). */
 #define REFRESH_TTL (24 * 3600 * 1000LL)
 #define ACCESS_DEFAULT (3600 * 1000LL)
+/* The longest wait between tries of an authorization-code exchange. */
+#define CODE_RETRY_CAP (5 * 1000LL)
 
 bool auth_ready(struct conn *c)
 {
@@ -115,9 +117,12 @@ static void on_token(void *ud, struct op_result *r)
     return;
   }
   if (r->outcome == OUT_TRANSIENT || r->outcome == OUT_UNKNOWN) {
-    /* the token endpoint is down: an outage, not a disconnect */
+    /* the token endpoint is down: an outage, not a disconnect. An
+     * authorization code lives about a minute: retry it often enough to
+     * use it before it lapses. */
+    int64_t cap = c->auth_code ? CODE_RETRY_CAP : e->cfg.backoff_cap_ms;
     int64_t wait = backoff_delay(&e->prng, c->token_failures++,
-                                 e->cfg.backoff_base_ms, e->cfg.backoff_cap_ms);
+                                 e->cfg.backoff_base_ms, cap);
     if (r->retry_at > now + wait)
       wait = r->retry_at - now;
     c->token_retry_at = now + wait;

@@ -54,6 +54,9 @@ struct conn {
   int64_t hold_until;      /* no push starts before this (backoff of the
                               connection: outage, 429, missing permission) */
   int hold_attempts;       /* consecutive connection-level failures */
+  enum op denied_op;       /* permission_missing: the operation refused;
+                              only its success ends the state (OP__COUNT:
+                              not known, e.g. after a restart: any) */
   bool token_busy;         /* a token request is in flight */
   struct request *token_rq;
   int64_t token_retry_at;  /* after a transient token failure */

@@ -21,6 +21,13 @@
 
 enum stage_rel { REL_BEFORE, REL_SAME, REL_AFTER, REL_UNKNOWN };
 
+/* How many times a push waits (30 s each) for a person it created to
+ * become readable before it treats the refusal as final. */
+#define BUILD_WAITS 20
+
+/* A job and its pipeline are read again after this long. */
+#define JOB_TTL (10 * 60 * 1000LL)
+
 struct push {
   struct conn *c;
   struct atsync *e;
@@ -37,7 +44,9 @@ struct push {
   int attempts;
   size_t email_i;
   bool apps_checked;   /* we know whether the person has an application */
-  bool created_now;    /* this run created the person */
+  bool created_now;    /* we created the person and have not seen it in a
+                          read yet (Greenhouse may still be building it);
+                          kept across runs as the push's step "created" */
   bool refreshed;      /* a 401 already cost one token refresh */
   int rereads;
   enum op op;          /* the operation in flight */
@@ -87,6 +96,8 @@ void push_abandon(struct push *p)
 
 static void save_ids(struct push *p, const char *step_name)
 {
+  if (p->created_now) /* survives a retry, a restart: see load() */
+    step_name = "created";
   store_q(p->e->st,
           "UPDATE candidates SET ats_candidate_id = ?, ats_application_id = ?, "
           "ats_stage_id = ?, ats_stage = ?, sync = ?, updated_at = ? "
@@ -122,6 +133,7 @@ static void synced(struct push *p, const char *note)
 {
   struct store *st = p->e->st;
   int64_t now = eng_now(p->e);
+  p->created_now = false;
   store_begin(st);
   save_ids(p, "done");
   store_q(st,
@@ -301,6 +313,7 @@ static void on_permission(struct push *p, struct op_result *r)
              "tick it for the integration's key.", ats(p), r->what, r->words,
              ats(p));
   conn_set_state(c, ATSYNC_PERMISSION_MISSING, msg);
+  c->denied_op = p->op;
   /* probe again later: 1 min, doubling, at most the backoff cap */
   int64_t wait = 60000;
   for (int i = 0; i < c->hold_attempts && wait < e->cfg.backoff_cap_ms; i++)
@@ -330,7 +343,7 @@ static void on_invalid(struct push *p, struct op_result *r)
     return;
   }
   if ((p->op == OP_ADD_APP || p->op == OP_APPS) && p->created_now &&
-      names(r->what, "candidate")) {
+      p->attempts < BUILD_WAITS && names(r->what, "candidate")) {
     /* the person we just created is still being built (async create) */
     retry(p, eng_now(p->e) + 30000,
           "The new candidate is still being created in the ATS; atsync "
@@ -377,7 +390,7 @@ static void on_not_found(struct push *p, struct op_result *r)
     job_missing(p, r->words, "does not exist (deleted?)");
     return;
   }
-  if (p->created_now) { /* still being built (async create) */
+  if (p->created_now && p->attempts < BUILD_WAITS) { /* still being built */
     retry(p, eng_now(p->e) + 30000,
           "The new candidate is still being created in the ATS; atsync "
           "checks again in 30 s.", r->words);
@@ -533,8 +546,10 @@ static void step(struct push *p)
     return;
   }
   struct job_info *j = cached_job(c, p->ats_job);
-  if (j == NULL || j->status[0] == '\0') {
-    send_op(p, OP_JOB);
+  if (j == NULL || j->status[0] == '\0' ||
+      (j->fetched && eng_now(p->e) - j->fetched > JOB_TTL)) {
+    send_op(p, OP_JOB); /* new, or read long ago: stages get renamed,
+                           removed, jobs closed */
     return;
   }
   if (strcmp(j->status, "open") != 0) {
@@ -600,8 +615,13 @@ static void on_answer(void *ud, struct op_result *r)
     return;
   }
   conn_success(c);
-  if (c->state == ATSYNC_PERMISSION_MISSING) /* the probe went through */
+  if (c->state == ATSYNC_PERMISSION_MISSING &&
+      (p->op == c->denied_op || c->denied_op == OP__COUNT)) {
+    /* the probe went through the operation that was denied */
+    c->hold_attempts = 0;
+    c->hold_until = 0;
     conn_set_state(c, ATSYNC_CONNECTED, "");
+  }
   switch (p->op) {
   case OP_JOB: {
     struct job_info *j = cache_job(c, p->ats_job);
@@ -624,6 +644,7 @@ static void on_answer(void *ud, struct op_result *r)
   }
   case OP_FIND:
     if (r->candidate_id[0]) {
+      p->created_now = false; /* readable: built */
       snprintf(p->cand, sizeof p->cand, "%s", r->candidate_id);
       if (r->application_id[0]) { /* v1 embeds the applications */
         take_app(p, r);
@@ -655,6 +676,7 @@ static void on_answer(void *ud, struct op_result *r)
              r->partial ? " (the record is still being built there)" : "");
     break;
   case OP_ADD_APP:
+    p->created_now = false; /* the ATS accepted the person: it is built */
     take_app(p, r);
     if (!p->stage_id[0])
       snprintf(p->stage_id, sizeof p->stage_id, "%s", p->target_id);
@@ -703,6 +725,14 @@ static void load(struct push *p)
     p->emails[p->nemails] = p->email_buf[p->nemails];
     p->nemails++;
   }
+  /* a person we created may still be being built (async create) */
+  if (store_q(st, "SELECT step FROM pushes WHERE candidate_id = ?", "I",
+              p->id) == SQLITE_ROW) {
+    char stepname[32];
+    store_col_text(st, 0, stepname, sizeof stepname);
+    p->created_now = p->cand[0] && strcmp(stepname, "created") == 0;
+  }
+  store_done(st);
   if (store_q(st, "SELECT ats FROM job_maps WHERE org_id = ? AND ours = ?",
               "Is", p->c->org, p->job) == SQLITE_ROW)
     store_col_text(st, 0, p->ats_job, sizeof p->ats_job);

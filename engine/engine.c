@@ -287,7 +287,7 @@ struct atsync *atsync_open(const struct atsync_config *cfg, char *err,
   DEF(max_inflight, 4);
   DEF(request_timeout_ms, 30000);
   DEF(backoff_base_ms, 1000);
-  DEF(backoff_cap_ms, 600000);
+  DEF(backoff_cap_ms, 300000);
   DEF(refresh_margin_ms, 300000);
   DEF(idle_refresh_ms, 20 * 3600 * 1000);
   DEF(retry_after_cap_ms, 3600 * 1000);
@@ -945,8 +945,10 @@ static void tick(void *ud)
           next = due;
         break;
       }
-      /* while a permission is missing, one push at a time probes */
-      if (c->state == ATSYNC_PERMISSION_MISSING && c->inflight > 0)
+      /* while a permission is missing or the ATS is down, one push at a
+       * time probes; the others follow once it gets through */
+      if ((c->state == ATSYNC_PERMISSION_MISSING ||
+           c->state == ATSYNC_ATS_UNAVAILABLE) && c->inflight > 0)
         break;
       push_start(c, cid);
     }

@@ -27,14 +27,32 @@ bool op_is_write(enum op o)
 }
 
 /* A body excerpt on one line: control characters become spaces. */
+/* A body excerpt on one line: control characters become spaces, and an
+ * HTML page (a proxy's or a maintenance page) is reduced to its text. */
 static void excerpt(char *dst, size_t len, const char *body)
 {
   size_t o = 0;
-  for (const char *p = body; p && *p && o + 4 < len; p++)
-    dst[o++] = isprint((unsigned char)*p) ? *p : ' ';
-  if (body && strlen(body) > o && o + 4 < len + 3 && o > 3) {
-    memcpy(dst + o - 3, "...", 3);
+  bool html = body && body[0] == '<', in_tag = false, space = false;
+  for (const char *p = body; p && *p && o + 4 < len; p++) {
+    char ch = isprint((unsigned char)*p) ? *p : ' ';
+    if (html) {
+      if (ch == '<') {
+        in_tag = true;
+        ch = ' ';
+      } else if (in_tag) {
+        in_tag = ch != '>';
+        continue;
+      }
+      if (ch == ' ' && (space || o == 0))
+        continue;
+      space = ch == ' ';
+    }
+    dst[o++] = ch;
   }
+  while (o > 0 && dst[o - 1] == ' ')
+    o--;
+  if (body && strlen(body) > o && o > 3 && !html)
+    memcpy(dst + o - 3, "...", 3);
   dst[o] = '\0';
 }
 

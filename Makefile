@@ -160,13 +160,15 @@ test: deps
 	@$(MAKE) --no-print-directory check
 
 .PHONY: check
-check: $(TEST_BIN) $(ATSIM)
+check: $(TEST_BIN) $(ATSIM) $(ATSYNC)
 	@fail=0; for t in $(TEST_BIN); do \
 	  printf '== %s\n' "$$t"; \
 	  if ! timeout $(TEST_TIMEOUT) $$t; then echo "FAILED: $$t"; fail=1; fi; \
 	done; \
 	printf '== tests/cli/run.sh\n'; \
 	if ! timeout $(TEST_TIMEOUT) tests/cli/run.sh $(ATSIM); then echo "FAILED: tests/cli/run.sh"; fail=1; fi; \
+	printf '== tests/crash/run.sh\n'; \
+	if ! timeout $(TEST_TIMEOUT) tests/crash/run.sh $(BUILD); then echo "FAILED: tests/crash/run.sh"; fail=1; fi; \
 	if [ $$fail -ne 0 ]; then echo "make test: FAILED ($(BUILD))"; exit 1; fi; \
 	echo "make test: all passed ($(BUILD), CC=$(CC), SANITIZE=$(SANITIZE))"
 

@@ -109,6 +109,7 @@ struct op_result {
                           error code ("invalid_grant") */
   int64_t retry_at;    /* absolute ms from Retry-After / X-RateLimit-Reset */
   bool throttled;      /* a 429 */
+  char next_url[2048]; /* a list's next page (Link rel="next"), "" = last */
   /* pacing headers, when present */
   int rl_limit, rl_remaining;
   int64_t rl_reset;
@@ -137,7 +138,14 @@ struct connector {
   /* Read a response into an outcome and its payload. */
   void (*parse)(const struct conn_view *v, enum op op, const struct op_args *a,
                 const struct http_resp *r, int64_t now, struct op_result *out);
+  /* The request for a list's next page (a URL the ATS gave in 'next_url'). */
+  int (*build_next)(const struct conn_view *v, const char *url,
+                    struct http_req *out);
 };
+
+/* Fold the next page of a list into what the earlier pages gave. */
+void outcome_merge_page(enum op op, struct op_result *acc,
+                        const struct op_result *page);
 
 const struct connector *connector_find(const char *name);
 extern const struct connector connector_greenhouse;

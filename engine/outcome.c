@@ -71,6 +71,47 @@ static const char *curl_words(int rc)
   }
 }
 
+static int num_cmp(const char *a, const char *b)
+{
+  size_t la = strlen(a), lb = strlen(b);
+  return la != lb ? (la < lb ? -1 : 1) : strcmp(a, b);
+}
+
+void outcome_merge_page(enum op op, struct op_result *acc,
+                        const struct op_result *page)
+{
+  snprintf(acc->next_url, sizeof acc->next_url, "%s", page->next_url);
+  acc->rl_limit = page->rl_limit;
+  acc->rl_remaining = page->rl_remaining;
+  acc->rl_reset = page->rl_reset;
+  if (op == OP_PIPELINE) {
+    for (size_t i = 0; i < page->nstages && acc->nstages < MAX_STAGES; i++)
+      acc->stages[acc->nstages++] = page->stages[i];
+    return;
+  }
+  if (op == OP_FIND && page->candidate_id[0] &&
+      (!acc->candidate_id[0] ||
+       num_cmp(page->candidate_id, acc->candidate_id) < 0)) {
+    /* the oldest person wins, with what the page knew of its application */
+    snprintf(acc->candidate_id, sizeof acc->candidate_id, "%s",
+             page->candidate_id);
+    memcpy(acc->application_id, page->application_id,
+           sizeof acc->application_id);
+    memcpy(acc->app_status, page->app_status, sizeof acc->app_status);
+    memcpy(acc->stage_id, page->stage_id, sizeof acc->stage_id);
+    memcpy(acc->stage_name, page->stage_name, sizeof acc->stage_name);
+  }
+  if (op == OP_APPS && page->application_id[0] &&
+      (!acc->application_id[0] || (strcmp(acc->app_status, "active") != 0 &&
+                                   strcmp(page->app_status, "active") == 0))) {
+    memcpy(acc->application_id, page->application_id,
+           sizeof acc->application_id);
+    memcpy(acc->app_status, page->app_status, sizeof acc->app_status);
+    memcpy(acc->stage_id, page->stage_id, sizeof acc->stage_id);
+    memcpy(acc->stage_name, page->stage_name, sizeof acc->stage_name);
+  }
+}
+
 void outcome_classify(enum op op, const struct http_resp *r, int64_t now,
                       int64_t retry_cap, struct op_result *out)
 {

@@ -20,7 +20,11 @@ struct request {
   void *ud;
   struct http_call *call;
   struct at_timer *timer;
+  struct op_result *acc; /* a list: what the pages so far gave */
+  int pages;
 };
+
+#define MAX_PAGES 20
 
 static const char *keep(struct request *rq, const char *s)
 {
@@ -34,8 +38,11 @@ static void rq_free(struct request *rq)
 {
   for (size_t i = 0; i < rq->nstrs; i++)
     free(rq->strs[i]);
+  free(rq->acc);
   free(rq);
 }
+
+static void on_timer(void *ud);
 
 static void on_http(void *ud, struct http_resp *r)
 {
@@ -54,6 +61,19 @@ static void on_http(void *ud, struct http_resp *r)
   }
   eng_redact(e, res->words, sizeof res->words);
   eng_redact(e, res->what, sizeof res->what);
+  /* a list with more pages: follow Link rel="next" (paced like any
+   * request), folding each page in; an error on any page is the answer */
+  if (rq->acc && res->outcome == OUT_OK) {
+    outcome_merge_page(rq->op, rq->acc, res);
+    free(res);
+    res = rq->acc;
+    rq->acc = NULL;
+  }
+  if (res->outcome == OUT_OK && res->next_url[0] && ++rq->pages < MAX_PAGES) {
+    rq->acc = res;
+    rq->timer = at_timer_add(e->loop, now, on_timer, rq);
+    return;
+  }
   request_fn done = rq->done;
   void *dud = rq->ud;
   rq_free(rq);
@@ -69,7 +89,14 @@ static void send_now(struct request *rq)
   struct http_req req;
   char err[256];
   struct op_result *fail = NULL;
-  if (c->ops->build(&v, rq->op, &rq->a, &req, err, sizeof err) != 0) {
+  int built = rq->acc ? (c->ops->build_next
+                             ? c->ops->build_next(&v, rq->acc->next_url, &req)
+                             : -1)
+                       : c->ops->build(&v, rq->op, &rq->a, &req, err,
+                                       sizeof err);
+  if (rq->acc && built != 0)
+    snprintf(err, sizeof err, "the ATS gave a next page on another host");
+  if (built != 0) {
     fail = calloc(1, sizeof *fail);
     fail->outcome = OUT_INVALID;
     snprintf(fail->what, sizeof fail->what, "%s", err);
@@ -95,7 +122,7 @@ static void send_now(struct request *rq)
 
 static void on_timer(void *ud)
 {
-  struct request *rq = ud;
+  struct request *rq = (struct request *)ud;
   rq->timer = NULL;
   /* the slot may have gone to a request that waited with us: ask again */
   int64_t now = eng_now(rq->c->e);

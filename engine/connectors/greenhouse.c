@@ -486,6 +486,40 @@ static bool parse_ok(const struct conn_view *v, enum op op,
   }
 }
 
+/* The rel="next" target of a Link header (v1 and v3 both send it). */
+static void next_link(const char *link, char *out, size_t len)
+{
+  out[0] = '\0';
+  for (const char *p = link; p && (p = strchr(p, '<')) != NULL;) {
+    const char *gt = strchr(p, '>');
+    if (gt == NULL)
+      return;
+    const char *semi = gt + 1;
+    const char *comma = strchr(semi, ',');
+    const char *rel = strstr(semi, "rel=\"next\"");
+    if (rel && (comma == NULL || rel < comma)) {
+      size_t n = (size_t)(gt - p - 1);
+      if (n < len) {
+        memcpy(out, p + 1, n);
+        out[n] = '\0';
+      }
+      return;
+    }
+    p = gt;
+  }
+}
+
+static int gh_build_next(const struct conn_view *v, const char *url,
+                         struct http_req *r)
+{
+  /* never hand our credentials to another host */
+  if (strncmp(url, v->base_url, strlen(v->base_url)) != 0)
+    return -1;
+  http_req_init(r, "GET", url);
+  auth_headers(v, r, false);
+  return 0;
+}
+
 static void gh_parse(const struct conn_view *v, enum op op,
                      const struct op_args *a, const struct http_resp *r,
                      int64_t now, struct op_result *out)
@@ -493,6 +527,8 @@ static void gh_parse(const struct conn_view *v, enum op op,
   outcome_classify(op, r, now, 3600 * 1000, out);
   if (r->status == 0)
     return;
+  if (op == OP_FIND || op == OP_APPS || op == OP_PIPELINE)
+    next_link(r->link, out->next_url, sizeof out->next_url);
   cJSON *j = r->len ? cJSON_ParseWithLength(r->body, r->len) : NULL;
   if (out->outcome == OUT_OK) {
     if (r->status == 204 && op == OP_MOVE) {
@@ -546,6 +582,7 @@ const struct connector connector_greenhouse = {
     .window = gh_window,
     .build = gh_build,
     .parse = gh_parse,
+    .build_next = gh_build_next,
 };
 
 const struct connector *connector_find(const char *name)

@@ -46,6 +46,35 @@ static void test_healthy_v1_key(void **state)
   healthy(ENGFX_V1_KEY);
 }
 
+/* More people share the email than one page holds (v3 lists newest
+ * first, 100 a page): the engine follows Link rel="next" and picks the
+ * oldest person, on the last page. */
+static void test_find_walks_every_page(void **state)
+{
+  (void)state;
+  struct engfx_opts o = {.auth = ENGFX_V3_CODE};
+  struct engfx *f = engfx_new(&o);
+  int64_t oldest = 0;
+  for (int i = 0; i < 130; i++) {
+    cJSON *r = fx_action(f->fx, "add_candidate",
+                         "first_name=Dup last_name=Person email=dup@example.com");
+    if (i == 0)
+      oldest = fx_id(r, "id");
+    cJSON_Delete(r);
+  }
+  engfx_approve(f, "dup", "dup@example.com");
+  engfx_settle(f, 60000);
+  struct atsync_candidate_info c = engfx_cand(f, "dup");
+  assert_int_equal(c.sync, ATSYNC_SYNCED);
+  char want[32];
+  snprintf(want, sizeof want, "%lld", (long long)oldest);
+  assert_string_equal(c.ats_candidate_id, want);
+  assert_int_equal(engfx_people(f, "dup@example.com"), 130); /* none added */
+  /* two pages were read for the search */
+  assert_true(sim_journal_count(f->fx->sim, "GET /v3/candidates", 200) >= 2);
+  engfx_free(f);
+}
+
 int main(void)
 {
   signal(SIGPIPE, SIG_IGN);
@@ -54,6 +83,7 @@ int main(void)
       cmocka_unit_test(test_healthy_v3_code),
       cmocka_unit_test(test_healthy_v3_client),
       cmocka_unit_test(test_healthy_v1_key),
+      cmocka_unit_test(test_find_walks_every_page),
   };
   int rc = cmocka_run_group_tests_name("push", tests, NULL, NULL);
   curl_global_cleanup();

@@ -142,6 +142,14 @@ void at_resp_header(struct at_resp *p, const char *name, const char *value)
   p->nhdrs++;
 }
 
+const char *at_resp_header_get(const struct at_resp *p, const char *name)
+{
+  for (size_t i = 0; i < p->nhdrs; i++)
+    if (strcasecmp(p->hdrs[i].name, name) == 0)
+      return p->hdrs[i].value;
+  return NULL;
+}
+
 void at_resp_body_take(struct at_resp *p, const char *ctype, char *body,
                        size_t len)
 {

@@ -225,6 +225,9 @@ void at_resp_truncate(struct at_resp *resp, size_t n);
 /* Ask the client to close the connection after this response. */
 void at_resp_close(struct at_resp *resp);
 unsigned at_resp_status(const struct at_resp *resp);
+/* The first header of that name set on the response (case-insensitive), or
+ * NULL. */
+const char *at_resp_header_get(const struct at_resp *resp, const char *name);
 /* A deep copy of a response (never NULL). */
 struct at_resp *at_resp_clone(const struct at_resp *resp);
 const char *at_resp_body_data(const struct at_resp *resp, size_t *len);

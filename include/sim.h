@@ -76,6 +76,12 @@ int sim_reset(struct sim *s, char *err, size_t errlen);
  * Common parameters: from, until, for (window), after, count (request
  * counts), route, credential (scope), probability. */
 
+/* Check a fault's kind and parameters without adding it (the message is
+ * the one sim_fault_add would give). Times relative to "now" are taken
+ * against 0. */
+int sim_fault_check(const char *kind, const struct sim_kv *kv, size_t n,
+                    char *err, size_t errlen);
+
 /* Add a fault. Returns 0 and its id in *id, or -1 with a message naming the
  * bad parameter. */
 int sim_fault_add(struct sim *s, const char *kind, const struct sim_kv *kv,
@@ -91,6 +97,22 @@ cJSON *sim_faults_json(const struct sim *s);
 /* ---- admin actions (docs/faults.md) ------------------------------------
  * Returns 0 and, when 'result' is not NULL, a JSON description of what
  * changed (caller frees), or -1 with a message. */
+/* Check an action's name and parameter names (not their values, which
+ * depend on the state). */
+int sim_action_check(const char *action, const struct sim_kv *kv, size_t n,
+                     char *err, size_t errlen);
+/* The parameters an action takes, space separated, or NULL when there is no
+ * such action. */
+const char *sim_action_params(const char *action);
+/* The i-th action name (for hints and listings), NULL past the end. */
+const char *sim_action_name(size_t i);
+/* The i-th fault kind name, NULL past the end. */
+const char *sim_fault_kind(size_t i);
+
+/* Change a personality setting (docs/fidelity/<ats>.md), as POST
+ * /_sim/settings does. */
+int sim_setting(struct sim *s, const char *key, const char *value, char *err,
+                size_t errlen);
 int sim_action(struct sim *s, const char *action, const struct sim_kv *kv,
                size_t n, cJSON **result, char *err, size_t errlen);
 
@@ -140,6 +162,10 @@ struct sim_journal_entry {
   int fault;           /* fault id applied, 0 if none */
   char fault_kind[24];
   char note[64];       /* e.g. "truncated", "held" */
+  int64_t retry_after; /* Retry-After of the answer in ms (0 = none); an
+                          epoch Retry-After is turned into the wait */
+  uint64_t body_hash;  /* FNV-1a 64 of the request body then the response
+                          body as sent (0 with no response) */
 };
 
 /* Copy up to 'max' entries with number > 'after' into 'out'; returns how

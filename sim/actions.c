@@ -40,19 +40,33 @@ static int fail(struct act *a, const char *fmt, ...)
   return -1;
 }
 
-/* Only the listed parameters are allowed. */
-static int only(struct act *a, const char *const *allowed)
+/* Is 'k' a word of the space-separated list 'words'? */
+static bool in_words(const char *words, const char *k)
+{
+  size_t kl = strlen(k);
+  for (const char *p = words; *p;) {
+    size_t l = strcspn(p, " ");
+    if (l == kl && strncmp(p, k, l) == 0)
+      return true;
+    p += l;
+    p += strspn(p, " ");
+  }
+  return false;
+}
+
+/* Only the parameters in 'allowed' (space separated) are accepted. */
+static int only(struct act *a, const char *allowed)
 {
   for (size_t i = 0; i < a->n; i++) {
-    bool ok = false;
-    for (const char *const *p = allowed; *p; p++)
-      ok |= strcmp(*p, a->kv[i].key) == 0;
-    if (!ok) {
+    if (!in_words(allowed, a->kv[i].key)) {
       char list[256] = "";
-      for (const char *const *p = allowed; *p; p++) {
-        strncat(list, *p, sizeof list - strlen(list) - 3);
-        if (p[1])
-          strncat(list, ", ", sizeof list - strlen(list) - 1);
+      for (const char *p = allowed; *p;) {
+        size_t l = strcspn(p, " ");
+        size_t o = strlen(list);
+        snprintf(list + o, sizeof list - o, "%s%.*s", o ? ", " : "", (int)l,
+                 p);
+        p += l;
+        p += strspn(p, " ");
       }
       return fail(a, "has no parameter '%s' (it takes: %s)", a->kv[i].key,
                   *allowed ? list : "none");
@@ -143,9 +157,6 @@ static struct sim_candidate *find_cand(struct act *a, const char *k)
 
 static int act_expire_tokens(struct act *a)
 {
-  static const char *const ok[] = {"credential", NULL};
-  if (only(a, ok))
-    return -1;
   const char *cred = param(a, "credential");
   int64_t now = sim_now(a->s);
   long n = 0;
@@ -162,9 +173,6 @@ static int act_expire_tokens(struct act *a)
 
 static int act_revoke_refresh(struct act *a)
 {
-  static const char *const ok[] = {"credential", "grant", NULL};
-  if (only(a, ok))
-    return -1;
   const char *cred = param(a, "credential");
   int64_t gid = 0;
   if (opt_id(a, "grant", &gid))
@@ -191,9 +199,6 @@ static int act_revoke_refresh(struct act *a)
 
 static int act_revoke_api_key(struct act *a)
 {
-  static const char *const ok[] = {"credential", "key", NULL};
-  if (only(a, ok))
-    return -1;
   const char *id = param(a, "credential") ? param(a, "credential")
                                           : param(a, "key");
   if (id == NULL)
@@ -208,9 +213,6 @@ static int act_revoke_api_key(struct act *a)
 
 static int act_permission(struct act *a, bool grant)
 {
-  static const char *const ok[] = {"credential", "permission", NULL};
-  if (only(a, ok))
-    return -1;
   const char *id = param(a, "credential"), *perm = param(a, "permission");
   if (id == NULL || perm == NULL)
     return fail(a, "needs 'credential' (key-N) and 'permission' (e.g. "
@@ -240,9 +242,6 @@ static int act_permission(struct act *a, bool grant)
 
 static int act_scope(struct act *a, bool grant)
 {
-  static const char *const ok[] = {"credential", "scope", NULL};
-  if (only(a, ok))
-    return -1;
   const char *id = param(a, "credential"), *scope = param(a, "scope");
   if (id == NULL || scope == NULL)
     return fail(a, "needs 'credential' (client-N) and 'scope' (e.g. "
@@ -271,9 +270,6 @@ static int act_scope(struct act *a, bool grant)
 
 static int act_user_active(struct act *a, bool active)
 {
-  static const char *const ok[] = {"user", NULL};
-  if (only(a, ok))
-    return -1;
   struct sim_user *u = find_user(a);
   if (u == NULL)
     return -1;
@@ -284,9 +280,6 @@ static int act_user_active(struct act *a, bool active)
 
 static int act_job_status(struct act *a, enum sim_job_status st)
 {
-  static const char *const ok[] = {"job", NULL};
-  if (only(a, ok))
-    return -1;
   struct sim_job *j = find_job(a, false);
   if (j == NULL)
     return -1;
@@ -305,9 +298,6 @@ static int act_job_status(struct act *a, enum sim_job_status st)
 
 static int act_delete_job(struct act *a)
 {
-  static const char *const ok[] = {"job", NULL};
-  if (only(a, ok))
-    return -1;
   struct sim_job *j = find_job(a, false);
   if (j == NULL)
     return -1;
@@ -318,9 +308,6 @@ static int act_delete_job(struct act *a)
 
 static int act_rename_stage(struct act *a)
 {
-  static const char *const ok[] = {"stage", "name", NULL};
-  if (only(a, ok))
-    return -1;
   struct sim_stage *st = find_stage(a);
   if (st == NULL)
     return -1;
@@ -334,9 +321,6 @@ static int act_rename_stage(struct act *a)
 
 static int act_remove_stage(struct act *a)
 {
-  static const char *const ok[] = {"stage", NULL};
-  if (only(a, ok))
-    return -1;
   struct sim_stage *st = find_stage(a);
   if (st == NULL)
     return -1;
@@ -347,10 +331,6 @@ static int act_remove_stage(struct act *a)
 
 static int act_add_user(struct act *a)
 {
-  static const char *const ok[] = {"id", "first_name", "last_name", "email",
-                                   "site_admin", NULL};
-  if (only(a, ok))
-    return -1;
   int64_t id;
   if (opt_id(a, "id", &id))
     return -1;
@@ -369,10 +349,6 @@ static int act_add_user(struct act *a)
 
 static int act_add_job(struct act *a)
 {
-  static const char *const ok[] = {"id", "name", "status", "stages",
-                                   "department", "office", NULL};
-  if (only(a, ok))
-    return -1;
   int64_t id;
   if (opt_id(a, "id", &id))
     return -1;
@@ -404,9 +380,6 @@ static int act_add_job(struct act *a)
 
 static int act_add_stage(struct act *a)
 {
-  static const char *const ok[] = {"job", "name", "id", NULL};
-  if (only(a, ok))
-    return -1;
   struct sim_job *j = find_job(a, false);
   if (j == NULL)
     return -1;
@@ -440,10 +413,6 @@ static void add_list(struct sim_candidate *c, const char *list, bool email)
 
 static int act_add_candidate(struct act *a)
 {
-  static const char *const ok[] = {"id", "first_name", "last_name", "email",
-                                   "phone", "job", "stage", "company", NULL};
-  if (only(a, ok))
-    return -1;
   const char *f = param(a, "first_name"), *l = param(a, "last_name");
   if (f == NULL || l == NULL)
     return fail(a, "needs 'first_name' and 'last_name'");
@@ -484,10 +453,6 @@ static int act_add_candidate(struct act *a)
 
 static int act_update_candidate(struct act *a)
 {
-  static const char *const ok[] = {"candidate", "first_name", "last_name",
-                                   "email", "phone", "company", NULL};
-  if (only(a, ok))
-    return -1;
   struct sim_candidate *c = find_cand(a, "candidate");
   if (c == NULL)
     return -1;
@@ -519,9 +484,6 @@ static int act_update_candidate(struct act *a)
 
 static int act_merge(struct act *a)
 {
-  static const char *const ok[] = {"primary", "duplicate", NULL};
-  if (only(a, ok))
-    return -1;
   struct sim_candidate *p = find_cand(a, "primary");
   if (p == NULL)
     return -1;
@@ -537,16 +499,6 @@ static int act_merge(struct act *a)
 
 static int act_app(struct act *a, int which)
 {
-  static const char *const ok_move[] = {"application", "stage", NULL};
-  static const char *const ok_rej[] = {"application", "reason", "notes", NULL};
-  static const char *const ok_one[] = {"application", NULL};
-  static const char *const ok_hire[] = {"application", "start_date", NULL};
-  const char *const *ok = which == 0   ? ok_move
-                          : which == 1 ? ok_rej
-                          : which == 3 ? ok_hire
-                                       : ok_one;
-  if (only(a, ok))
-    return -1;
   struct sim_app *ap = find_app(a);
   if (ap == NULL)
     return -1;
@@ -597,44 +549,88 @@ static int a_rej(struct act *a) { return act_app(a, 1); }
 static int a_unr(struct act *a) { return act_app(a, 2); }
 static int a_hir(struct act *a) { return act_app(a, 3); }
 
+/* Every action with the parameters it takes (the one list both the
+ * action and sim_action_check() read). */
 static const struct {
   const char *name;
   int (*fn)(struct act *);
+  const char *params;
 } actions[] = {
-    {"expire_tokens", a_expire},
-    {"revoke_refresh_token", a_rrt},
-    {"revoke_api_key", a_rak},
-    {"remove_permission", a_rmp},
-    {"grant_permission", a_grp},
-    {"remove_scope", a_rms},
-    {"grant_scope", a_grs},
-    {"deactivate_user", a_deu},
-    {"reactivate_user", a_reu},
-    {"close_job", a_clj},
-    {"reopen_job", a_roj},
-    {"delete_job", act_delete_job},
-    {"rename_stage", act_rename_stage},
-    {"remove_stage", act_remove_stage},
-    {"add_user", act_add_user},
-    {"add_job", act_add_job},
-    {"add_stage", act_add_stage},
-    {"add_candidate", act_add_candidate},
-    {"update_candidate", act_update_candidate},
-    {"merge_candidates", act_merge},
-    {"move_application", a_mov},
-    {"reject_application", a_rej},
-    {"unreject_application", a_unr},
-    {"hire_application", a_hir},
+    {"expire_tokens", a_expire, "credential"},
+    {"revoke_refresh_token", a_rrt, "credential grant"},
+    {"revoke_api_key", a_rak, "credential key"},
+    {"remove_permission", a_rmp, "credential permission"},
+    {"grant_permission", a_grp, "credential permission"},
+    {"remove_scope", a_rms, "credential scope"},
+    {"grant_scope", a_grs, "credential scope"},
+    {"deactivate_user", a_deu, "user"},
+    {"reactivate_user", a_reu, "user"},
+    {"close_job", a_clj, "job"},
+    {"reopen_job", a_roj, "job"},
+    {"delete_job", act_delete_job, "job"},
+    {"rename_stage", act_rename_stage, "stage name"},
+    {"remove_stage", act_remove_stage, "stage"},
+    {"add_user", act_add_user, "id first_name last_name email site_admin"},
+    {"add_job", act_add_job, "id name status stages department office"},
+    {"add_stage", act_add_stage, "job name id"},
+    {"add_candidate", act_add_candidate,
+     "id first_name last_name email phone job stage company"},
+    {"update_candidate", act_update_candidate,
+     "candidate first_name last_name email phone company"},
+    {"merge_candidates", act_merge, "primary duplicate"},
+    {"move_application", a_mov, "application stage"},
+    {"reject_application", a_rej, "application reason notes"},
+    {"unreject_application", a_unr, "application"},
+    {"hire_application", a_hir, "application start_date"},
 };
+
+#define NACTIONS (sizeof actions / sizeof *actions)
+
+static int unknown_action(const char *action, char *err, size_t errlen)
+{
+  size_t o = (size_t)snprintf(err, errlen, "unknown action '%s' (one of ",
+                              action ? action : "");
+  for (size_t i = 0; i < NACTIONS && o < errlen; i++)
+    o += (size_t)snprintf(err + o, errlen - o, "%s%s", actions[i].name,
+                          i + 1 < NACTIONS ? ", " : ")");
+  return -1;
+}
+
+int sim_action_check(const char *action, const struct sim_kv *kv, size_t n,
+                     char *err, size_t errlen)
+{
+  for (size_t i = 0; i < NACTIONS; i++) {
+    if (action && strcmp(actions[i].name, action) == 0) {
+      struct act a = {NULL, kv, n, action, err, errlen, NULL};
+      return only(&a, actions[i].params);
+    }
+  }
+  return unknown_action(action, err, errlen);
+}
+
+const char *sim_action_params(const char *action)
+{
+  for (size_t i = 0; i < NACTIONS; i++)
+    if (action && strcmp(actions[i].name, action) == 0)
+      return actions[i].params;
+  return NULL;
+}
+
+const char *sim_action_name(size_t i)
+{
+  return i < NACTIONS ? actions[i].name : NULL;
+}
 
 int sim_action(struct sim *s, const char *action, const struct sim_kv *kv,
                size_t n, cJSON **result, char *err, size_t errlen)
 {
   struct act a = {s, kv, n, action ? action : "", err, errlen,
                   cJSON_CreateObject()};
-  for (size_t i = 0; i < sizeof actions / sizeof *actions; i++) {
+  for (size_t i = 0; i < NACTIONS; i++) {
     if (action && strcmp(actions[i].name, action) == 0) {
-      int rc = actions[i].fn(&a);
+      int rc = only(&a, actions[i].params);
+      if (rc == 0)
+        rc = actions[i].fn(&a);
       sim_changed(s);
       if (rc == 0) {
         cJSON_AddStringToObject(a.out, "action", action);
@@ -648,12 +644,6 @@ int sim_action(struct sim *s, const char *action, const struct sim_kv *kv,
       return rc;
     }
   }
-  size_t o = (size_t)snprintf(err, errlen, "unknown action '%s' (one of ",
-                              action ? action : "");
-  for (size_t i = 0; i < sizeof actions / sizeof *actions && o < errlen; i++)
-    o += (size_t)snprintf(err + o, errlen - o, "%s%s", actions[i].name,
-                          i + 1 < sizeof actions / sizeof *actions ? ", "
-                                                                    : ")");
   cJSON_Delete(a.out);
-  return -1;
+  return unknown_action(action, err, errlen);
 }

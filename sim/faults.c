@@ -24,6 +24,21 @@ static const char *const mode_names[] = {"503",   "500",       "hang",
 const char *sim_fault_kind_name(enum sim_fault_kind k) { return kind_names[k]; }
 const char *sim_outage_mode_name(enum sim_outage_mode m) { return mode_names[m]; }
 
+const char *sim_fault_kind(size_t i)
+{
+  return i < SIM_F__COUNT ? kind_names[i] : NULL;
+}
+
+int sim_fault_check(const char *kind, const struct sim_kv *kv, size_t n,
+                    char *err, size_t errlen)
+{
+  struct sim_fault *f = fault_parse(kind, kv, n, 0, err, errlen);
+  if (f == NULL)
+    return -1;
+  fault_free(f);
+  return 0;
+}
+
 /* Parameters each kind accepts besides the common ones. */
 static const char *const common_params[] = {
     "from", "until", "for", "after", "count", "route", "credential",

@@ -14,6 +14,7 @@
 #include <strings.h>
 
 #include "at_clock.h"
+#include "at_hash.h"
 
 int64_t sim_now(const struct sim *s) { return at_loop_now(s->loop); }
 uint16_t sim_port(const struct sim *s) { return at_httpd_port(s->api); }
@@ -72,6 +73,18 @@ static void send_after_latency(struct sim_call *c, struct at_resp *r,
   if (j) {
     j->status = (int)at_resp_status(r);
     j->sent = due;
+    const char *ra = at_resp_header_get(r, "Retry-After");
+    if (ra) {
+      long long v = strtoll(ra, NULL, 10);
+      if (v > 100000000LL) /* an epoch time: the wait from now */
+        v = v - c->now / 1000;
+      j->retry_after = v > 0 ? v * 1000 : 0;
+    }
+    size_t blen, rlen;
+    const char *body = at_req_body(c->req, &blen);
+    const char *rb = at_resp_body_data(r, &rlen);
+    uint64_t hsh = at_fnv1a64(AT_FNV64_INIT, body, blen);
+    j->body_hash = at_fnv1a64(hsh, rb, rlen);
   }
   c->replied = true;
   at_req_respond(c->req, r, due);
@@ -766,4 +779,17 @@ int sim_reset(struct sim *s, char *err, size_t errlen)
   memset(s->limiters, 0, sizeof s->limiters);
   memset(&s->latency, 0, sizeof s->latency);
   return state_init(s, err, errlen);
+}
+
+int sim_setting(struct sim *s, const char *key, const char *value, char *err,
+                size_t errlen)
+{
+  if (s->p->setting == NULL) {
+    snprintf(err, errlen, "%s has no settings", s->p->name);
+    return -1;
+  }
+  if (s->p->setting(s, key, value, err, errlen) != 0)
+    return -1;
+  sim_changed(s);
+  return 0;
 }

@@ -28,7 +28,7 @@ endif
 # Debian packages this project needs (checked with dpkg-query; see `make deps`).
 DEB_PKGS := libmicrohttpd-dev libcurl4-openssl-dev libcjson-dev libcmocka-dev \
             libsqlite3-dev libssl-dev pkg-config clang libxml2-utils curl \
-            ca-certificates
+            ca-certificates jq
 
 PKGS     := libmicrohttpd libcurl libcjson cmocka sqlite3 libcrypto
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -43,7 +43,7 @@ ifeq ($(findstring clang,$(CCNAME)),)
 WARN     += -Wno-format-truncation
 endif
 OPT      ?= -O2 -g
-CPPFLAGS += -Iinclude -Itests/util -D_GNU_SOURCE -MMD -MP
+CPPFLAGS += -Iinclude -Itests/util -Iscenarios -D_GNU_SOURCE -MMD -MP
 CFLAGS   += -std=c11 $(OPT) $(WARN) $(PKG_CFLAGS)
 LDLIBS   += $(PKG_LIBS) -lm
 
@@ -60,7 +60,8 @@ CORE_SRC  := $(wildcard core/*.c)
 SIM_SRC   := $(wildcard sim/*.c) $(wildcard sim/ats/*.c)
 ENGINE_SRC := $(wildcard engine/*.c) $(wildcard engine/connectors/*.c)
 ATSYNC_SRC := $(wildcard engine/cli/*.c)
-CLI_SRC   := $(wildcard scenarios/*.c)
+CLI_SRC   := scenarios/atsim.c
+SCN_SRC   := $(filter-out $(CLI_SRC),$(wildcard scenarios/*.c))
 TESTUTIL_SRC := $(wildcard tests/util/*.c)
 UNIT_SRC  := $(wildcard tests/unit/test_*.c)
 SIMT_SRC  := $(wildcard tests/sim/test_*.c)
@@ -71,6 +72,7 @@ obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 CORE_LIB := $(BUILD)/libatcore.a
 SIM_LIB  := $(BUILD)/libatsim.a
 ENGINE_LIB := $(BUILD)/libatsync.a
+SCN_LIB  := $(BUILD)/libscn.a
 ATSYNC   := $(BUILD)/atsync
 TESTUTIL_LIB := $(BUILD)/libattest.a
 ATSIM    := $(BUILD)/atsim
@@ -103,18 +105,23 @@ $(ENGINE_LIB): $(call obj,$(ENGINE_SRC))
 	@mkdir -p $(dir $@)
 	@rm -f $@ && ar rcs $@ $^
 
+$(SCN_LIB): $(call obj,$(SCN_SRC))
+	@mkdir -p $(dir $@)
+	@rm -f $@ && ar rcs $@ $^
+
 $(TESTUTIL_LIB): $(call obj,$(TESTUTIL_SRC))
 	@mkdir -p $(dir $@)
 	@rm -f $@ && ar rcs $@ $^
 
-# The sim links the core, never the engine; the engine never the sim.
-$(ATSIM): $(call obj,$(CLI_SRC)) $(SIM_LIB) $(CORE_LIB)
+# The sim links the core, never the engine; the engine never the sim. The
+# scenario runner (atsim run) drives both, so atsim links both.
+$(ATSIM): $(call obj,$(CLI_SRC)) $(SCN_LIB) $(ENGINE_LIB) $(SIM_LIB) $(CORE_LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(ATSYNC): $(call obj,$(ATSYNC_SRC)) $(ENGINE_LIB) $(CORE_LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-TEST_LIBS := $(TESTUTIL_LIB) $(ENGINE_LIB) $(SIM_LIB) $(CORE_LIB)
+TEST_LIBS := $(TESTUTIL_LIB) $(SCN_LIB) $(ENGINE_LIB) $(SIM_LIB) $(CORE_LIB)
 
 $(BUILD)/tests/test_%: $(BUILD)/obj/tests/unit/test_%.o $(TEST_LIBS)
 	@mkdir -p $(dir $@)

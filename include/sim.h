@@ -130,6 +130,12 @@ int sim_credential_add(struct sim *s, const char *type,
 int sim_credential_revoke(struct sim *s, const char *id, char *err,
                           size_t errlen);
 cJSON *sim_credentials_json(const struct sim *s); /* without secrets */
+/* Call fn with every secret the instance ever issued (API keys, client
+ * secrets, authorization codes, refresh tokens, rotated ones included), for
+ * leak checks. Access tokens are JWTs and are not kept: look for them by
+ * their form ("eyJ..."). */
+void sim_secrets_each(const struct sim *s,
+                      void (*fn)(void *ud, const char *secret), void *ud);
 
 /* ---- webhook subscriptions --------------------------------------------- */
 int sim_webhook_add(struct sim *s, const char *url, const char *secret,
@@ -145,6 +151,11 @@ int sim_latency_set(struct sim *s, const char *route, int64_t p50,
                     int64_t p99, char *err, size_t errlen);
 
 /* ---- state and journal -------------------------------------------------- */
+
+/* The status page's overall status now, as status.json's "status" object:
+ * {"indicator": "none|minor|major|maintenance", "description": ...}
+ * (caller frees). */
+cJSON *sim_status_page_json(const struct sim *s);
 
 /* The whole tenant as JSON: users, jobs with stages, candidates with
  * applications, counts (caller frees). */
@@ -174,6 +185,13 @@ size_t sim_journal_read(const struct sim *s, uint64_t after,
                         struct sim_journal_entry *out, size_t max);
 uint64_t sim_journal_last(const struct sim *s);
 cJSON *sim_journal_json(const struct sim *s, uint64_t after, size_t max);
+
+/* Does a journal entry match a route pattern (as a fault's route: "POST
+ * /v3/candidates", a route template)? NULL or "*" match all. */
+bool sim_journal_match(const struct sim_journal_entry *e, const char *pattern);
+
+/* A number that moves whenever the tenant's data changes (for caches). */
+uint64_t sim_generation(const struct sim *s);
 
 /* Counts of requests answered with 'status' (0 = any) whose route or
  * target matches 'route' (NULL = any; same patterns as a fault's route). */

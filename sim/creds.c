@@ -41,6 +41,7 @@ void creds_free(struct sim_creds *c)
   for (size_t i = 0; i < c->grants.n; i++) {
     struct sim_grant *g = c->grants.v[i];
     strv_clear(&g->scopes);
+    strv_clear(&g->retired);
     free(g);
   }
   for (size_t i = 0; i < c->tokens.n; i++) {
@@ -161,7 +162,28 @@ struct sim_code *creds_code(const struct sim_creds *c, const char *code)
 
 void creds_grant_rotate(struct sim_grant *g, struct at_prng *p)
 {
+  if (g->refresh[0])
+    strv_add(&g->retired, g->refresh);
   at_prng_hex(p, g->refresh, 40);
+}
+
+void sim_secrets_each(const struct sim *s,
+                      void (*fn)(void *ud, const char *secret), void *ud)
+{
+  const struct sim_creds *c = &s->creds;
+  for (size_t i = 0; i < c->keys.n; i++)
+    fn(ud, ((const struct sim_apikey *)c->keys.v[i])->secret);
+  for (size_t i = 0; i < c->clients.n; i++)
+    fn(ud, ((const struct sim_client *)c->clients.v[i])->secret);
+  for (size_t i = 0; i < c->codes.n; i++)
+    fn(ud, ((const struct sim_code *)c->codes.v[i])->code);
+  for (size_t i = 0; i < c->grants.n; i++) {
+    const struct sim_grant *g = c->grants.v[i];
+    if (g->refresh[0])
+      fn(ud, g->refresh);
+    for (size_t j = 0; j < g->retired.n; j++)
+      fn(ud, g->retired.v[j]);
+  }
 }
 
 struct sim_grant *creds_grant_add(struct sim_creds *c, struct at_prng *p,

@@ -250,6 +250,7 @@ struct sim_grant {
   struct strv scopes;   /* what the user granted */
   bool client_credentials;
   char refresh[48];     /* current refresh token ("" for client credentials) */
+  struct strv retired;  /* earlier refresh tokens (for leak checks only) */
   int64_t refresh_expires;
   bool revoked;
 };

@@ -181,3 +181,15 @@ size_t sim_journal_count(const struct sim *s, const char *route, int status)
   }
   return n;
 }
+
+bool sim_journal_match(const struct sim_journal_entry *e, const char *pattern)
+{
+  if (pattern == NULL)
+    return true;
+  char path[sizeof e->target];
+  snprintf(path, sizeof path, "%s", e->target);
+  path[strcspn(path, "?")] = '\0';
+  return route_match(pattern, e->method, path, e->route[0] ? e->route : NULL);
+}
+
+uint64_t sim_generation(const struct sim *s) { return s->gen; }

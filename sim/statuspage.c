@@ -272,3 +272,8 @@ bool statuspage_serve(struct sim *s, struct at_req *r)
   at_req_respond(r, resp, 0);
   return true;
 }
+
+cJSON *sim_status_page_json(const struct sim *s)
+{
+  return status_json(s);
+}

@@ -176,12 +176,20 @@ check: $(TEST_BIN) $(ATSIM) $(ATSYNC)
 	if ! timeout $(TEST_TIMEOUT) tests/cli/run.sh $(ATSIM); then echo "FAILED: tests/cli/run.sh"; fail=1; fi; \
 	printf '== tests/crash/run.sh\n'; \
 	if ! timeout $(TEST_TIMEOUT) tests/crash/run.sh $(BUILD); then echo "FAILED: tests/crash/run.sh"; fail=1; fi; \
+	printf '== tests/scenarios/run.sh\n'; \
+	if ! timeout $(TEST_TIMEOUT) tests/scenarios/run.sh $(ATSIM); then echo "FAILED: tests/scenarios/run.sh"; fail=1; fi; \
+	printf '== tests/scenarios/docs.sh (the examples of docs/scenarios.md)\n'; \
+	if ! timeout $(TEST_TIMEOUT) tests/scenarios/docs.sh $(ATSIM) $(BUILD)/docs-examples; then echo "FAILED: tests/scenarios/docs.sh"; fail=1; fi; \
+	printf '== the scenario catalog\n'; \
+	if ! timeout $(TEST_TIMEOUT) $(ATSIM) run -j 2 -q --junit $(BUILD)/catalog.xml scenarios/catalog scenarios/tickets \
+	  || ! xmllint --noout --schema tests/junit.xsd $(BUILD)/catalog.xml; then echo "FAILED: the scenario catalog"; fail=1; fi; \
 	if [ $$fail -ne 0 ]; then echo "make test: FAILED ($(BUILD))"; exit 1; fi; \
 	echo "make test: all passed ($(BUILD), CC=$(CC), SANITIZE=$(SANITIZE))"
 
+# The main job: the whole scenario catalog against the fake ATSes.
 run: deps
 	@$(MAKE) --no-print-directory $(ATSIM)
-	@sim/demo.sh $(ATSIM)
+	@$(ATSIM) run -j 2 scenarios/catalog scenarios/tickets
 
 # The benchmark's own tools, installed only by `make bench`.
 BENCH_PKGS := wrk nginx

@@ -281,6 +281,12 @@ int at_duration_parse(const char *s, int64_t *ms)
     } else {
       return -1;
     }
+    /* v <= 1e12 and unit <= 8.64e7 cannot overflow one product, but
+     * the sum of many parts could: cap the total at 1e15 ms (31,000
+     * years) */
+    if (v > INT64_C(1000000000000000) / unit ||
+        total > INT64_C(1000000000000000) - v * unit)
+      return -1;
     total += v * unit;
     any = true;
   }

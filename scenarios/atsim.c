@@ -1,10 +1,12 @@
-/* atsim.c — the atsim command: `atsim serve` runs a fake ATS; the scenario
- * runner's commands (run, list, certify) join it as they land. */
+/* atsim.c — the atsim command: `atsim serve` runs a fake ATS; `atsim run`
+ * and `atsim list` run and list scenarios (runner.c); the other scenario
+ * commands (certify) join them as they land. */
 #include <curl/curl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "runner.h"
 #include "sim.h"
 
 static void usage(FILE *f)
@@ -12,11 +14,14 @@ static void usage(FILE *f)
   fputs("usage: atsim COMMAND [OPTIONS]\n"
         "\n"
         "commands:\n"
+        "  run      run scenarios (.scn) on the virtual clock against the\n"
+        "           fake ATS and the real engine\n"
+        "  list     list scenarios: titles, ats, tags, causes covered\n"
         "  serve    run a fake ATS (Greenhouse) on a real clock\n"
         "  help     this text\n"
         "\n"
-        "`atsim serve --help` lists its options; docs/sim.md describes the\n"
-        "control API.\n",
+        "`atsim COMMAND --help` lists a command's options; docs/sim.md\n"
+        "describes the control API, docs/scenarios.md the scenario language.\n",
         f);
 }
 
@@ -39,6 +44,10 @@ int main(int argc, char **argv)
   int rc;
   if (!strcmp(cmd, "serve")) {
     rc = sim_serve_main(argc - 1, argv + 1);
+  } else if (!strcmp(cmd, "run")) {
+    rc = scn_main_run(argc - 1, argv + 1);
+  } else if (!strcmp(cmd, "list")) {
+    rc = scn_main_list(argc - 1, argv + 1);
   } else {
     fprintf(stderr, "atsim: unknown command '%s'\n\n", cmd);
     usage(stderr);

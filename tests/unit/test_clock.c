@@ -72,6 +72,10 @@ static void test_durations(void **state)
   assert_int_equal(at_duration_parse("", &ms), -1);
   assert_int_equal(at_duration_parse("-5s", &ms), -1);
   assert_int_equal(at_duration_parse("5s3", &ms), -1);
+  /* sums that would overflow 64 bits are refused, not wrapped */
+  assert_int_equal(at_duration_parse("200000000000d", &ms), -1);
+  assert_int_equal(at_duration_parse("999999999999d999999999999d", &ms), -1);
+  assert_int_equal(at_duration_parse("11574074d", &ms), 0);
   char buf[32];
   assert_string_equal(at_duration_format(5400000, buf, sizeof buf), "1h30m");
   assert_string_equal(at_duration_format(250, buf, sizeof buf), "250ms");

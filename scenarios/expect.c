@@ -1,0 +1,368 @@
+/* expect.c — the conditions of 'expect': what a customer or a support
+ * engineer would look at (the connection, our candidates and their errors,
+ * the ATS's people, jobs and stages, the request journal, the sync log,
+ * the status page), each read fresh from the engine and the fake ATS, with
+ * a description of what was seen for the failure message. */
+#include "run_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+int64_t json_id(const cJSON *o, const char *k)
+{
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+  if (cJSON_IsRaw(v) || cJSON_IsString(v))
+    return strtoll(v->valuestring, NULL, 10);
+  return cJSON_IsNumber(v) ? (int64_t)v->valuedouble : 0;
+}
+
+const cJSON *w_ats_state(struct world *w)
+{
+  uint64_t gen = sim_generation(w->sim);
+  if (w->ats_state == NULL || gen != w->ats_gen) {
+    cJSON_Delete(w->ats_state);
+    w->ats_state = sim_state_json(w->sim);
+    w->ats_gen = gen;
+  }
+  return w->ats_state;
+}
+
+bool ats_person_live(const cJSON *cand)
+{
+  return cJSON_GetObjectItemCaseSensitive(cand, "merged_into") == NULL;
+}
+
+bool ats_person_has_email(const cJSON *cand, const char *email)
+{
+  const cJSON *e;
+  cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(cand, "emails"))
+  {
+    if (cJSON_IsString(e) && strcasecmp(e->valuestring, email) == 0)
+      return true;
+  }
+  return false;
+}
+
+int64_t ats_person_by_email(struct world *w, const char *email)
+{
+  int64_t id = 0;
+  const cJSON *c;
+  cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(w_ats_state(w),
+                                                         "candidates"))
+  {
+    if (ats_person_live(c) && ats_person_has_email(c, email)) {
+      if (id)
+        return -1;
+      id = json_id(c, "id");
+    }
+  }
+  return id;
+}
+
+size_t who_emails(struct world *w, const char *who, char out[][256],
+                  size_t max)
+{
+  if (max == 0)
+    return 0;
+  if (strchr(who, '@')) {
+    snprintf(out[0], 256, "%s", who);
+    return 1;
+  }
+  struct atsync_candidate_info ci;
+  if (w->eng == NULL || atsync_candidate(w->eng, w->org, who, &ci) != 0)
+    return 0;
+  size_t n = 0;
+  for (char *p = ci.emails; *p && n < max;) {
+    size_t l = strcspn(p, ",");
+    snprintf(out[n++], 256, "%.*s", (int)l, p);
+    p += l;
+    if (*p == ',')
+      p++;
+  }
+  return n;
+}
+
+/* Is the job deleted (its applications read as absent)? */
+static bool job_deleted(const cJSON *state, int64_t job)
+{
+  const cJSON *j;
+  cJSON_ArrayForEach(j, cJSON_GetObjectItemCaseSensitive(state, "jobs"))
+  {
+    if (json_id(j, "id") == job) {
+      const char *st = cJSON_GetStringValue(cJSON_GetObjectItem(j, "status"));
+      return st && strcmp(st, "deleted") == 0;
+    }
+  }
+  return true;
+}
+
+static bool matches_any(const cJSON *cand, char emails[][256], size_t n)
+{
+  for (size_t i = 0; i < n; i++)
+    if (ats_person_has_email(cand, emails[i]))
+      return true;
+  return false;
+}
+
+/* Where is WHO in the ATS? Describes every live person with one of its
+ * emails and their applications into 'desc'; returns whether one has an
+ * active application matching job/stage (NULL = any; job NULL and stage
+ * NULL = the person alone is enough). */
+static bool ats_find(struct world *w, const char *who, const char *job,
+                     const char *stage, int *people, char *desc,
+                     size_t desclen)
+{
+  char emails[ATSYNC_MAX_EMAILS][256];
+  size_t ne = who_emails(w, who, emails, ATSYNC_MAX_EMAILS);
+  const cJSON *state = w_ats_state(w);
+  bool found = false;
+  size_t o = 0;
+  if (desc && desclen)
+    desc[0] = '\0';
+  *people = 0;
+  int64_t jid = job ? strtoll(job, NULL, 10) : 0;
+  const cJSON *c;
+  cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(state, "candidates"))
+  {
+    if (!ats_person_live(c) || !matches_any(c, emails, ne))
+      continue;
+    (*people)++;
+    if (desc && o < desclen)
+      o += (size_t)snprintf(desc + o, desclen - o, "%scandidate %lld (",
+                            o ? "; " : "", (long long)json_id(c, "id"));
+    const cJSON *a;
+    int napps = 0;
+    cJSON_ArrayForEach(a, cJSON_GetObjectItemCaseSensitive(c, "applications"))
+    {
+      int64_t aj = json_id(a, "job_id");
+      const char *st = cJSON_GetStringValue(cJSON_GetObjectItem(a, "stage"));
+      const char *status =
+          cJSON_GetStringValue(cJSON_GetObjectItem(a, "status"));
+      bool gone = job_deleted(state, aj);
+      if (desc && o < desclen)
+        o += (size_t)snprintf(desc + o, desclen - o,
+                              "%sjob %lld at \"%s\" %s%s", napps ? ", " : "",
+                              (long long)aj, st ? st : "-",
+                              status ? status : "", gone ? " (job deleted)" : "");
+      napps++;
+      if (gone || (status && strcmp(status, "active") != 0))
+        continue;
+      if ((job == NULL || aj == jid) &&
+          (stage == NULL || (st && strcmp(st, stage) == 0)))
+        found = true;
+    }
+    if (desc && o < desclen)
+      o += (size_t)snprintf(desc + o, desclen - o, "%s)",
+                            napps ? "" : "no applications");
+    if (job == NULL && stage == NULL)
+      found = true;
+  }
+  if (desc && o == 0)
+    snprintf(desc, desclen, "no person in the ATS has %s%s",
+             ne ? emails[0] : who,
+             ne > 1 ? " or its other emails" : "");
+  return found;
+}
+
+static int count_people(struct world *w, const char *who)
+{
+  char emails[ATSYNC_MAX_EMAILS][256];
+  size_t ne = who ? who_emails(w, who, emails, ATSYNC_MAX_EMAILS) : 0;
+  int n = 0;
+  const cJSON *c;
+  cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(w_ats_state(w),
+                                                         "candidates"))
+  {
+    if (ats_person_live(c) && (who == NULL || matches_any(c, emails, ne)))
+      n++;
+  }
+  return n;
+}
+
+struct count_ctx {
+  int state;
+  long n;
+};
+
+static void count_cand(void *ud, const struct atsync_candidate_info *c)
+{
+  struct count_ctx *x = ud;
+  if (x->state < 0 || (int)c->sync == x->state)
+    x->n++;
+}
+
+struct log_ctx {
+  const char *who, *text;
+  bool found;
+};
+
+static void log_find(void *ud, const struct atsync_log_entry *l)
+{
+  struct log_ctx *x = ud;
+  if (x->found || (x->who && strcmp(l->candidate, x->who) != 0))
+    return;
+  x->found = strcasestr(l->message, x->text) != NULL ||
+             strcasestr(l->kind, x->text) != NULL;
+}
+
+static long count_requests(struct world *w, const struct scn_cond *c)
+{
+  long n = 0;
+  for (size_t i = 0; i < w->njournal; i++) {
+    const struct sim_journal_entry *e = &w->journal[i];
+    int64_t t = e->t - w->t0;
+    if (c->has_between && (t < c->t1 || t >= c->t2))
+      continue;
+    if (c->status && e->status != c->status)
+      continue;
+    if (c->text && !sim_journal_match(e, c->text))
+      continue;
+    n++;
+  }
+  return n;
+}
+
+/* The first request that arrived while a Retry-After given to the same
+ * credential was running; -1 when none. */
+static long retry_after_violation(struct world *w, size_t *which)
+{
+  for (size_t i = 0; i < w->njournal; i++) {
+    const struct sim_journal_entry *e = &w->journal[i];
+    if (e->retry_after <= 0 || e->status == 0)
+      continue;
+    int64_t from = e->sent, to = e->sent + e->retry_after;
+    for (size_t j = i + 1; j < w->njournal; j++) {
+      const struct sim_journal_entry *f = &w->journal[j];
+      if (f->t >= to)
+        break;
+      if (f->t > from && strcmp(f->credential, e->credential) == 0) {
+        *which = i;
+        return (long)j;
+      }
+    }
+  }
+  return -1;
+}
+
+static const char *engine_stopped = "the engine is stopped";
+
+bool cond_eval(struct world *w, const struct scn_cond *c, char *saw,
+               size_t sawlen)
+{
+  char buf[1200];
+  if (saw == NULL) {
+    saw = buf;
+    sawlen = sizeof buf;
+  }
+  saw[0] = '\0';
+  switch (c->kind) {
+  case SCN_C_CONNECTION_IS:
+  case SCN_C_CONNECTION_REASON: {
+    if (w->eng == NULL) {
+      snprintf(saw, sawlen, "%s", engine_stopped);
+      return false;
+    }
+    struct atsync_connection cn;
+    atsync_connection(w->eng, w->org, &cn);
+    snprintf(saw, sawlen, "connection is %s (reason: %s)",
+             atsync_state_name(cn.state), cn.reason[0] ? cn.reason : "none");
+    if (c->kind == SCN_C_CONNECTION_IS)
+      return (int)cn.state == c->state;
+    return strcasestr(cn.reason, c->text) != NULL;
+  }
+  case SCN_C_CANDIDATE_IS:
+  case SCN_C_ERROR_CONTAINS:
+  case SCN_C_ERROR_EMPTY: {
+    if (w->eng == NULL) {
+      snprintf(saw, sawlen, "%s", engine_stopped);
+      return false;
+    }
+    struct atsync_candidate_info ci;
+    if (atsync_candidate(w->eng, w->org, c->who, &ci) != 0) {
+      snprintf(saw, sawlen, "no candidate %s in the engine", c->who);
+      return false;
+    }
+    snprintf(saw, sawlen, "%s is %s after %d attempt%s (error: %s)", c->who,
+             atsync_sync_name(ci.sync), ci.attempts,
+             ci.attempts == 1 ? "" : "s", ci.error[0] ? ci.error : "none");
+    if (c->kind == SCN_C_CANDIDATE_IS)
+      return (int)ci.sync == c->state;
+    if (c->kind == SCN_C_ERROR_EMPTY)
+      return ci.error[0] == '\0';
+    return strcasestr(ci.error, c->text) != NULL;
+  }
+  case SCN_C_CANDIDATES: {
+    if (w->eng == NULL) {
+      snprintf(saw, sawlen, "%s", engine_stopped);
+      return false;
+    }
+    struct count_ctx x = {c->state, 0};
+    atsync_candidates(w->eng, w->org, count_cand, &x);
+    snprintf(saw, sawlen, "%ld candidates%s%s", x.n, c->state >= 0 ? " " : "",
+             c->state >= 0 ? atsync_sync_name((enum atsync_sync)c->state)
+                           : "");
+    return scn_op_eval(c->op, x.n, c->n);
+  }
+  case SCN_C_ATS_HAS:
+  case SCN_C_ATS_LACKS: {
+    int people;
+    bool found = ats_find(w, c->who, c->job,
+                          c->kind == SCN_C_ATS_HAS ? c->stage : NULL, &people,
+                          saw, sawlen);
+    return c->kind == SCN_C_ATS_HAS ? found : !found;
+  }
+  case SCN_C_ATS_PEOPLE: {
+    int n = count_people(w, c->who);
+    snprintf(saw, sawlen, "%d people in the ATS%s%s", n, c->who ? " with " : "",
+             c->who ? c->who : "");
+    return scn_op_eval(c->op, n, c->n);
+  }
+  case SCN_C_REQUESTS: {
+    long n = count_requests(w, c);
+    snprintf(saw, sawlen, "%ld matching requests", n);
+    return scn_op_eval(c->op, n, c->n);
+  }
+  case SCN_C_RETRY_AFTER: {
+    size_t k = 0;
+    long j = retry_after_violation(w, &k);
+    if (j < 0) {
+      snprintf(saw, sawlen, "every Retry-After was honoured");
+      return true;
+    }
+    const struct sim_journal_entry *e = &w->journal[k], *f = &w->journal[j];
+    char a[32], b[32];
+    snprintf(saw, sawlen,
+             "%s %s at %s answered %d with Retry-After %llds, yet %s %s "
+             "arrived at %s with the same credential",
+             e->method, e->target, trace_offset(e->t - w->t0, a, sizeof a),
+             e->status, (long long)(e->retry_after / 1000), f->method,
+             f->target, trace_offset(f->t - w->t0, b, sizeof b));
+    return false;
+  }
+  case SCN_C_LOG_CONTAINS: {
+    if (w->eng == NULL) {
+      snprintf(saw, sawlen, "%s", engine_stopped);
+      return false;
+    }
+    struct log_ctx x = {c->who, c->text, false};
+    atsync_log(w->eng, w->org, 0, log_find, &x);
+    snprintf(saw, sawlen, "no sync log entry%s%s contains \"%s\"",
+             c->who ? " of " : "", c->who ? c->who : "", c->text);
+    return x.found;
+  }
+  case SCN_C_STATUS_PAGE: {
+    cJSON *st = sim_status_page_json(w->sim);
+    const char *ind = cJSON_GetStringValue(cJSON_GetObjectItem(st, "indicator"));
+    const char *desc =
+        cJSON_GetStringValue(cJSON_GetObjectItem(st, "description"));
+    snprintf(saw, sawlen, "the status page says %s (%s)", ind ? ind : "?",
+             desc ? desc : "");
+    bool ok = ind && strcmp(ind, c->text) == 0;
+    cJSON_Delete(st);
+    return ok;
+  }
+  }
+  return false;
+}

@@ -1138,23 +1138,34 @@ static int s_setting(struct parser *p, struct line *L, struct scn_stmt *st)
   return need_end(p, L);
 }
 
+/* connect|reconnect [with AUTH] [as USER_ID], in either order; the
+ * auth is kept in flags as SCN_AUTH_* + 1 (0 = the scenario's). */
 static int s_connect(struct parser *p, struct line *L, struct scn_stmt *st)
 {
-  st->kind = SCN_S_CONNECT;
-  if (accept_word(L, "as")) {
-    const struct scn_lex_tok *t =
-        need_word(p, L, "a user id: connect as USER_ID");
-    if (t == NULL)
-      return -1;
-    st->name = xstrdup(t->text);
+  st->kind = strcmp(L->kw->text, "reconnect") == 0 ? SCN_S_RECONNECT
+                                                   : SCN_S_CONNECT;
+  for (;;) {
+    if (st->name == NULL && accept_word(L, "as")) {
+      const struct scn_lex_tok *t =
+          need_word(p, L, "a user id: connect as USER_ID");
+      if (t == NULL)
+        return -1;
+      st->name = xstrdup(t->text);
+    } else if (st->flags == 0 && accept_word(L, "with")) {
+      int v;
+      if (need_named(p, L, auths, "auth", &v) != 0)
+        return -1;
+      st->flags = (unsigned)v + 1;
+    } else {
+      break;
+    }
   }
   return need_end(p, L);
 }
 
-static int s_reconnect(struct parser *p, struct line *L, struct scn_stmt *st)
+static int s_disconnect(struct parser *p, struct line *L, struct scn_stmt *st)
 {
-  st->kind = strcmp(L->kw->text, "reconnect") == 0 ? SCN_S_RECONNECT
-                                                   : SCN_S_DISCONNECT;
+  st->kind = SCN_S_DISCONNECT;
   return need_end(p, L);
 }
 
@@ -1859,8 +1870,8 @@ static const struct keyword {
     {"latency", h_latency, true},   {"include", h_include, true},
     {"user", s_user, false},        {"job", s_job, false},
     {"person", s_person, false},    {"setting", s_setting, false},
-    {"connect", s_connect, false},  {"reconnect", s_reconnect, false},
-    {"disconnect", s_reconnect, false}, {"map", s_map, false},
+    {"connect", s_connect, false},  {"reconnect", s_connect, false},
+    {"disconnect", s_disconnect, false}, {"map", s_map, false},
     {"approve", s_approve, false},  {"update", s_update, false},
     {"fault", s_fault, false},      {"clear", s_clear, false},
     {"action", s_action, false},    {"restart", s_engine, false},

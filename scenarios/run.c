@@ -510,7 +510,7 @@ static bool resolve_action(struct world *w, const struct scn_stmt *s,
     kv_put(k, s->kv[i].key, s->kv[i].value);
   bool takes_cred = params && strstr(params, "credential") != NULL;
   if (takes_cred && !kv_get(k, "credential") && !kv_get(k, "key")) {
-    const char *cred = w->sc->auth == SCN_AUTH_API_KEY ? w->key_cred
+    const char *cred = w->auth == SCN_AUTH_API_KEY ? w->key_cred
                                                        : w->client_cred;
     if (cred[0])
       kv_put(k, "credential", cred);
@@ -683,15 +683,17 @@ static void do_connect(struct world *w, const struct scn_stmt *s, bool fresh)
     w_error(w, &s->loc, "the engine is stopped (start engine first)");
     return;
   }
-  if (s->kind == SCN_S_CONNECT && s->name)
+  if (s->name)
     snprintf(w->user, sizeof w->user, "%s", s->name);
+  if (s->flags)
+    w->auth = (enum scn_auth)(s->flags - 1);
   if (w->user[0] == '\0')
     snprintf(w->user, sizeof w->user, "4000001");
   struct atsync_credentials cr = {.kind = w->ats,
                                   .base_url = sim_base_url(w->sim)};
   char secret[128] = "", code[128] = "";
   cJSON *res = NULL;
-  if (w->sc->auth == SCN_AUTH_API_KEY) {
+  if (w->auth == SCN_AUTH_API_KEY) {
     if (sim_credential_add(w->sim, "api_key", NULL, 0, &res, err,
                            sizeof err) != 0) {
       w_error(w, &s->loc, "%s", err);
@@ -724,7 +726,7 @@ static void do_connect(struct world *w, const struct scn_stmt *s, bool fresh)
     }
     cr.client_id = w->client_id;
     cr.client_secret = w->client_secret;
-    if (w->sc->auth == SCN_AUTH_OAUTH) {
+    if (w->auth == SCN_AUTH_OAUTH) {
       struct sim_kv kv[] = {{"client", w->client_cred}, {"user", w->user}};
       if (sim_credential_add(w->sim, "authorization_code", kv, 2, &res, err,
                              sizeof err) != 0) {
@@ -748,7 +750,7 @@ static void do_connect(struct world *w, const struct scn_stmt *s, bool fresh)
   w->connected_once = true;
   trace_add(&w->tr, w_now(w), "run", "%s with %s as user %s",
             s->kind == SCN_S_RECONNECT ? "reconnect" : "connect",
-            w->sc->auth == SCN_AUTH_API_KEY ? w->key_cred : w->client_cred,
+            w->auth == SCN_AUTH_API_KEY ? w->key_cred : w->client_cred,
             w->user);
 }
 
@@ -1232,6 +1234,7 @@ enum scn_verdict scn_run(const struct scn_scenario *sc, const char *ats,
   w.o = o;
   w.r = r;
   w.failed_line = -1;
+  w.auth = sc->auth;
   trace_init(&w.tr);
   char err[512];
   if (world_open(&w, seed, err, sizeof err) != 0) {

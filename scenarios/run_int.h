@@ -52,6 +52,7 @@ struct world {
   char client_id[96], client_secret[96];
   char key_cred[24];          /* "key-N" */
   char user[24];              /* acting user id */
+  enum scn_auth auth;         /* the scenario's, or the last 'with AUTH' */
   struct strlist creds;       /* every credential id the engine was given */
   struct strlist secrets;     /* every secret the runner handed out */
 

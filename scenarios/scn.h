@@ -48,7 +48,10 @@
  *                     [stage="Name"]] [company="C"]
  *                     a candidate already in the ATS
  *   setting KEY=VALUE a personality setting (docs/fidelity/<ats>.md)
- *   connect [as USER_ID] | reconnect | disconnect
+ *   connect [with AUTH] [as USER_ID] | reconnect [with AUTH] [as USER_ID]
+ *   | disconnect      reconnect = fresh credentials (a new authorization,
+ *                     a new key); 'with' switches the auth (e.g. a
+ *                     customer moving off a retired v1 key to OAuth)
  *   map job OURS -> ATS_JOB_ID
  *   map stage OURS -> "ATS Stage Name"
  *   approve REF [email=E...] [first=F] [last=L] [phone=P] [job=OURS]
@@ -178,8 +181,9 @@ enum scn_stmt_kind {
   SCN_S_PERSON,         /* value = "First Last", kv = email/phone/job/
                            stage/company (email may repeat) */
   SCN_S_SETTING,        /* name = key, value = value */
-  SCN_S_CONNECT,        /* name = acting user id or NULL */
-  SCN_S_RECONNECT,
+  SCN_S_CONNECT,        /* name = acting user id or NULL; flags = auth + 1
+                           when 'with AUTH' is given, else 0 */
+  SCN_S_RECONNECT,      /* the same */
   SCN_S_DISCONNECT,
   SCN_S_MAP_JOB,        /* name = ours, value = ATS job id */
   SCN_S_MAP_STAGE,      /* name = ours, value = ATS stage name */

@@ -251,8 +251,17 @@ static void test_connect_and_map(void **state)
       ok(HEAD "connect\nconnect as u7\nreconnect\ndisconnect\n"
               "map job backend -> 4001\n"
               "map stage approved -> \"Application Review\"\n"
-              "map job backend -> 4002\n");
-  assert_int_equal(sc->nstmts, 7);
+              "map job backend -> 4002\n"
+              "reconnect with oauth as 4000002\n"
+              "connect as 9 with api_key\n");
+  assert_int_equal(sc->nstmts, 9);
+  assert_int_equal(sc->stmts[0].flags, 0);
+  assert_int_equal(sc->stmts[7].kind, SCN_S_RECONNECT);
+  assert_int_equal(sc->stmts[7].flags, SCN_AUTH_OAUTH + 1);
+  assert_string_equal(sc->stmts[7].name, "4000002");
+  assert_int_equal(sc->stmts[8].kind, SCN_S_CONNECT);
+  assert_int_equal(sc->stmts[8].flags, SCN_AUTH_API_KEY + 1);
+  assert_string_equal(sc->stmts[8].name, "9");
   assert_int_equal(sc->stmts[0].kind, SCN_S_CONNECT);
   assert_null(sc->stmts[0].name);
   assert_string_equal(sc->stmts[1].name, "u7");

@@ -198,6 +198,7 @@ bench: deps
 	$(call apt_install,$(BENCH_PKGS))
 	@$(MAKE) --no-print-directory $(ATSIM) $(BENCH_BIN)
 	$(BUILD)/bench/engine_healthy
+	bench/catalog.sh $(ATSIM)
 	bench/run.sh $(ATSIM)
 
 lint:

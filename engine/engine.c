@@ -484,7 +484,10 @@ int atsync_connect(struct atsync *e, int64_t org,
                                                : "OAuth client credentials",
           c->base_url);
   store_commit(e->st);
-  c->state = ATSYNC_NOT_CONNECTED; /* so the change below is logged */
+  /* log the change from the state the customer saw ("disconnected ->
+   * connecting"); a reconnect into the same state is logged as new */
+  if (c->state == st)
+    c->state = ATSYNC_NOT_CONNECTED;
   conn_set_state(c, st, "");
   if (cr->auth != ATSYNC_AUTH_API_KEY)
     auth_request(c, NULL); /* a code lives a minute: exchange it now; client

@@ -174,6 +174,15 @@ check "-j 2: same runs, order and hashes as -j 1" cmp -s "$tmp/j1" "$tmp/j2"
 check "-j 1: every fixture ran" test "$(wc -l <"$tmp/j1")" -ge 8
 atsim run --jobs=2 --seed 5 $D/good/approval.scn
 check "--seed 5: shown and in the run" has "[greenhouse] seed 5 ·"
+# the latency model draws from the seed: another seed, another timeline
+h5=$(runs_of "$tmp/out" | awk '{print $NF}')
+atsim run --seed 1 $D/good/approval.scn
+h1=$(runs_of "$tmp/out" | awk '{print $NF}')
+check "--seed 5: a different hash from seed 1 (jitter)" \
+  eval '[ -n "$h5" ] && [ -n "$h1" ] && [ "$h5" != "$h1" ]'
+atsim run --seed 5 $D/good/approval.scn
+check "--seed 5 again: the same hash" \
+  eval '[ "$(runs_of "$tmp/out" | awk "{print \$NF}")" = "$h5" ]'
 atsim run --seed=5 $D/wrong/people.scn
 check "--seed 5: in the reproduction command" \
   grep -qE '^  reproduce: .*--seed 5' "$tmp/out"

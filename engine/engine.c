@@ -240,6 +240,42 @@ void conn_check_mappings(struct conn *c)
     conn_set_state(c, ATSYNC_MISCONFIGURED, what);
   else if (!what[0] && c->state == ATSYNC_MISCONFIGURED)
     conn_set_state(c, ATSYNC_CONNECTED, "");
+  /* the ATS may heal it without us (an admin reopens the job, adds the
+   * stage back): check again now and then, one candidate at a time */
+  if (!what[0])
+    c->recheck_at = 0;
+  else if (c->recheck_at == 0)
+    c->recheck_at = eng_now(c->e) + RECHECK_MS;
+}
+
+/* Queue the oldest candidate held by a mapping problem again; its success
+ * releases the others (push.c synced()). */
+static void recheck_mapping(struct conn *c)
+{
+  struct atsync *e = c->e;
+  int64_t cid = 0;
+  char ref[64] = "";
+  if (store_q(e->st,
+              "SELECT id, ref FROM candidates WHERE org_id = ? AND sync = ? "
+              "AND cause IN ('job_map', 'stage_map') ORDER BY id LIMIT 1",
+              "Ii", c->org, (int)ATSYNC_NEEDS_ATTENTION) == SQLITE_ROW) {
+    cid = store_col_int(e->st, 0);
+    store_col_text(e->st, 1, ref, sizeof ref);
+  }
+  store_done(e->st);
+  c->recheck_at = 0;
+  if (cid == 0)
+    return;
+  c->recheck_cid = cid;
+  store_begin(e->st);
+  store_q(e->st, "UPDATE pushes SET state = 0, due = ? WHERE candidate_id = ?",
+          "II", eng_now(e), cid);
+  store_q(e->st, "UPDATE candidates SET sync = ?, cause = '' WHERE id = ?",
+          "iI", (int)ATSYNC_PUSHING, cid);
+  eng_log(e, c->org, ref, "retry",
+          "Checking again whether the mapping problem is still there (every "
+          "%d minutes while it stands)", RECHECK_MS / 60000);
+  store_commit(e->st);
 }
 
 void conn_save_tokens(struct conn *c)
@@ -545,7 +581,7 @@ int atsync_connection(struct atsync *e, int64_t org,
 /* ---- mappings ------------------------------------------------------------------ */
 
 /* Candidates held by a mapping problem are tried again. */
-static void requeue_cause(struct atsync *e, int64_t org, const char *cause)
+void eng_requeue_cause(struct atsync *e, int64_t org, const char *cause)
 {
   store_q(e->st,
           "UPDATE pushes SET state = 0, due = ? WHERE org_id = ? AND state = "
@@ -576,9 +612,9 @@ static int map(struct atsync *e, int64_t org, const char *table_sql,
   store_begin(e->st);
   store_q(e->st, table_sql, "Iss", org, ours, ats);
   eng_log(e, org, NULL, "mapping", "Mapped %s '%s' to '%s'", what, ours, ats);
-  requeue_cause(e, org, cause);
+  eng_requeue_cause(e, org, cause);
   if (strcmp(cause, "stage_map") == 0) /* a stage name can hide a job */
-    requeue_cause(e, org, "job_map");
+    eng_requeue_cause(e, org, "job_map");
   store_commit(e->st);
   c->njobs = 0; /* read the jobs again */
   conn_check_mappings(c);
@@ -899,18 +935,25 @@ static bool next_push(struct conn *c, int64_t *due, int64_t *cid)
 {
   struct atsync *e = c->e;
   int64_t ids[64], dues[64];
+  bool shares[64];
   size_t n = 0;
+  char emails[ATSYNC_MAX_EMAILS * 256];
+  /* the running ones, and those that share an email with a running one,
+   * are skipped: look a little further than that */
   int rc = store_q(e->st,
-                   "SELECT due, candidate_id FROM pushes WHERE org_id = ? AND "
-                   "state = 0 ORDER BY due, candidate_id LIMIT ?",
-                   "Ii", c->org, (int)e->nrunning + 1);
+                   "SELECT p.due, p.candidate_id, c.emails FROM pushes p JOIN "
+                   "candidates c ON c.id = p.candidate_id WHERE p.org_id = ? "
+                   "AND p.state = 0 ORDER BY p.due, p.candidate_id LIMIT ?",
+                   "Ii", c->org, (int)e->nrunning + 16);
   for (; rc == SQLITE_ROW && n < 64; rc = store_next(e->st)) {
     dues[n] = store_col_int(e->st, 0);
-    ids[n++] = store_col_int(e->st, 1);
+    ids[n] = store_col_int(e->st, 1);
+    store_col_text(e->st, 2, emails, sizeof emails);
+    shares[n++] = push_shares_email(c, emails);
   }
   store_done(e->st);
   for (size_t i = 0; i < n; i++) {
-    if (!push_running(e, ids[i])) {
+    if (!push_running(e, ids[i]) && !shares[i]) {
       *due = dues[i];
       *cid = ids[i];
       return true;
@@ -936,6 +979,10 @@ static void tick(void *ud)
       next = r;
     if (!conn_may_push(c))
       continue;
+    if (c->recheck_at && c->recheck_at <= now)
+      recheck_mapping(c);
+    else if (c->recheck_at && c->recheck_at < next)
+      next = c->recheck_at;
     int64_t due, cid;
     if (c->hold_until > now) { /* the connection backs off */
       if (c->inflight == 0 && next_push(c, &due, &cid))
@@ -948,10 +995,12 @@ static void tick(void *ud)
           next = due;
         break;
       }
-      /* while a permission is missing or the ATS is down, one push at a
-       * time probes; the others follow once it gets through */
+      /* while a permission is missing, the ATS is down or it throttles,
+       * one push at a time probes; the others follow once it gets
+       * through */
       if ((c->state == ATSYNC_PERMISSION_MISSING ||
-           c->state == ATSYNC_ATS_UNAVAILABLE) && c->inflight > 0)
+           c->state == ATSYNC_ATS_UNAVAILABLE ||
+           c->state == ATSYNC_THROTTLED) && c->inflight > 0)
         break;
       push_start(c, cid);
     }

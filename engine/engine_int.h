@@ -65,6 +65,11 @@ struct conn {
   size_t nwaiters, capwaiters;
   struct job_info *jobs;   /* cache of the mapped jobs */
   size_t njobs;
+  int64_t recheck_at;      /* while a job or stage mapping problem stands:
+                              when one held candidate tries again (a job
+                              reopened, a stage added back); 0 = none */
+  int64_t recheck_cid;     /* the candidate that tries; its success
+                              releases the others */
 };
 
 struct atsync {
@@ -98,6 +103,11 @@ void eng_log(struct atsync *e, int64_t org, const char *ref, const char *kind,
              const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 /* Re-derive 'misconfigured' after mapping problems appear or go away. */
 void conn_check_mappings(struct conn *c);
+/* Candidates held by that cause ("job_map", "stage_map", "data") are
+ * queued again (inside the caller's transaction). */
+void eng_requeue_cause(struct atsync *e, int64_t org, const char *cause);
+/* A mapping problem is re-checked this often, one candidate at a time. */
+#define RECHECK_MS (15 * 60 * 1000)
 struct conn_view conn_view(const struct conn *c);
 /* Persist the connection's tokens (own transaction). */
 void conn_save_tokens(struct conn *c);
@@ -112,6 +122,10 @@ void push_resume(struct push *p, bool token_ok);
 /* Abandon a running push (engine closing): nothing is written. */
 void push_abandon(struct push *p);
 bool push_running(const struct atsync *e, int64_t cand_id);
+/* Does a running push of the connection share one of these emails
+ * (newline separated, compared ignoring case)? Two such pushes would both
+ * find nobody and both create the person: they run one after the other. */
+bool push_shares_email(const struct conn *c, const char *emails);
 struct conn *push_conn(const struct push *p);
 
 /* auth.c */

@@ -118,6 +118,9 @@ void outcome_classify(enum op op, const struct http_resp *r, int64_t now,
   bool write = op_is_write(op);
   if (r->status == 0) {
     snprintf(out->words, sizeof out->words, "%s", curl_words(r->curl_rc));
+    /* no answer, no rate-limit headers: say nothing about the budget */
+    out->rl_limit = out->rl_remaining = -1;
+    out->rl_reset = 0;
     /* nothing sent: known not applied; otherwise a write may have been */
     out->outcome = write && r->sent ? OUT_UNKNOWN : OUT_TRANSIENT;
     return;

@@ -156,7 +156,11 @@ int64_t retry_after_ms(const char *value, int64_t now, int64_t cap)
       end++;
     if (*end != '\0' || secs < 0)
       return -1;
-    ms = secs > cap / 1000 + 1 ? cap : secs * 1000;
+    if (secs >= 1000000000LL && secs <= INT64_MAX / 1000)
+      ms = secs * 1000 - now; /* an epoch time: Greenhouse v1's 2023 docs
+                                 describe Retry-After as a timestamp */
+    else
+      ms = secs > cap / 1000 + 1 ? cap : secs * 1000;
   } else {
     int64_t at;
     if (at_time_parse_http_date(value, &at) != 0)

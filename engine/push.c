@@ -66,6 +66,26 @@ bool push_running(const struct atsync *e, int64_t cand_id)
 
 struct conn *push_conn(const struct push *p) { return p->c; }
 
+bool push_shares_email(const struct conn *c, const char *emails)
+{
+  struct atsync *e = c->e;
+  for (size_t i = 0; i < e->nrunning; i++) {
+    const struct push *p = e->running[i];
+    if (p->c != c)
+      continue;
+    for (const char *s = emails; *s;) {
+      size_t l = strcspn(s, "\n");
+      for (size_t k = 0; k < p->nemails; k++)
+        if (strlen(p->emails[k]) == l && strncasecmp(p->emails[k], s, l) == 0)
+          return true;
+      s += l;
+      if (*s == '\n')
+        s++;
+    }
+  }
+  return false;
+}
+
 static void release(struct push *p)
 {
   struct atsync *e = p->e;
@@ -147,6 +167,11 @@ static void synced(struct push *p, const char *note)
           p->c->ops->display, p->cand, p->app,
           p->stage_name[0] ? p->stage_name : p->target_name, note ? "; " : "",
           note ? note : "");
+  if (p->id == p->c->recheck_cid) { /* the mapping problem is gone */
+    p->c->recheck_cid = 0;
+    eng_requeue_cause(p->e, p->c->org, "job_map");
+    eng_requeue_cause(p->e, p->c->org, "stage_map");
+  }
   store_commit(st);
   conn_check_mappings(p->c);
   release(p);
@@ -280,11 +305,19 @@ static void on_auth(struct push *p, struct op_result *r)
     return;
   }
   char msg[600];
-  if (c->auth == ATSYNC_AUTH_API_KEY)
+  /* Harvest v1 keys stop working on 2026-08-31 (ats-apis.md [GH-SUNSET]) */
+  static const int64_t v1_retired = INT64_C(1788134400000);
+  if (c->auth == ATSYNC_AUTH_API_KEY && eng_now(p->e) >= v1_retired)
     snprintf(msg, sizeof msg, "Sync failed: %s rejected the API key (%s). The "
              "integration is disconnected: Greenhouse retired Harvest v1 keys "
              "on 2026-08-31; reconnect with OAuth in Settings > "
              "Integrations.", ats(p), r->words);
+  else if (c->auth == ATSYNC_AUTH_API_KEY)
+    snprintf(msg, sizeof msg, "Sync failed: %s rejected the API key (%s). The "
+             "integration is disconnected: the key was revoked or deleted in "
+             "%s. Reconnect in Settings > Integrations, with OAuth (Harvest "
+             "v1 keys are retired on 2026-08-31) or a new API key.", ats(p),
+             r->words, ats(p));
   else
     snprintf(msg, sizeof msg, "Sync failed: %s no longer accepts these "
              "credentials (%s). The integration is disconnected: reconnect "
@@ -659,6 +692,16 @@ static void on_answer(void *ud, struct op_result *r)
     }
     break;
   case OP_APPS:
+    if (!r->application_id[0] && p->created_now &&
+        p->attempts < BUILD_WAITS) {
+      /* we created the person with the application: an empty list means
+       * Greenhouse is still building the record (async create), never
+       * that the application is missing; adding one could double it */
+      retry(p, eng_now(p->e) + 30000,
+            "The new candidate is still being created in the ATS; atsync "
+            "checks again in 30 s.", r->words);
+      return;
+    }
     p->apps_checked = true;
     if (r->application_id[0]) {
       take_app(p, r);
@@ -669,7 +712,9 @@ static void on_answer(void *ud, struct op_result *r)
   case OP_CREATE:
     snprintf(p->cand, sizeof p->cand, "%s", r->candidate_id);
     p->created_now = true;
-    p->apps_checked = true; /* a new person has only what we sent */
+    /* the application was created with the person; without its id in the
+     * answer (v3), read it before anything else */
+    p->apps_checked = r->application_id[0] != '\0';
     if (r->application_id[0])
       take_app(p, r);
     progress(p, "created", "Created candidate %s in %s%s", p->cand, ats(p),

@@ -31,7 +31,7 @@ struct atsync_config {
   int max_inflight;            /* pushes in flight per connection (4) */
   int64_t request_timeout_ms;  /* a request's deadline (30 s) */
   int64_t backoff_base_ms;     /* first retry waits up to this (1 s) */
-  int64_t backoff_cap_ms;      /* no retry waits longer (10 min) */
+  int64_t backoff_cap_ms;      /* no retry waits longer (5 min) */
   int64_t refresh_margin_ms;   /* refresh this long before expiry (5 min) */
   int64_t idle_refresh_ms;     /* refresh an idle OAuth grant this long
                                   after the last refresh (20 h), before the

@@ -182,7 +182,12 @@ static int gh_build(const struct conn_view *v, enum op op,
     snprintf(url, sizeof url, "%s/%s/candidates", b, w3 ? "v3" : "v1");
     http_req_init(r, "POST", url);
     cJSON *body = person_body(a);
-    if (!w3) { /* v1 creates the person with the application */
+    /* the person and the application in one call, so the ATS accepts or
+     * refuses both (a required field must not leave a person without the
+     * application behind): v1 takes a list, v3 one nested object */
+    if (w3) {
+      cJSON_AddItemToObject(body, "application", app_body(a, false));
+    } else {
       cJSON *apps = cJSON_AddArrayToObject(body, "applications");
       cJSON_AddItemToArray(apps, app_body(a, false));
     }
@@ -451,7 +456,16 @@ static bool parse_ok(const struct conn_view *v, enum op op,
       return false;
     /* the body is cut to ids while Greenhouse still builds the record */
     out->partial = at_json_str(j, "first_name") == NULL;
-    if (!v3(v)) {
+    if (v3(v)) {
+      /* the nested application's id, when this Greenhouse says it (else
+       * the engine reads the person's applications) */
+      if (at_json_id(j, "application_id", out->application_id,
+                     sizeof out->application_id) == 0) {
+        snprintf(out->stage_id, sizeof out->stage_id, "%s",
+                 a->to_stage_id ? a->to_stage_id : "");
+        snprintf(out->app_status, sizeof out->app_status, "active");
+      }
+    } else {
       const cJSON *apps = cJSON_GetObjectItemCaseSensitive(j, "applications");
       if (cJSON_IsArray(apps)) {
         pick_app(apps, a->job_id, out);

@@ -738,8 +738,15 @@ static struct sim_token *v3_auth(struct sim_call *c)
 static bool v3_permitted(struct sim_call *c, const struct sim_token *t)
 {
   const struct sim_client *cl = creds_client(&c->s->creds, t->client);
+  const struct sim_grant *g = creds_grant(&c->s->creds, t->grant);
   const char *need = c->route.perm;
-  if (strv_has(&t->scopes, need) && cl && strv_has(&cl->scopes, need)) {
+  /* the token, its client and its authorization must all still carry the
+   * scope: one removed from the authorization stays removed for tokens
+   * issued before, even once the client has it again */
+  bool granted = g == NULL || g->client_credentials ||
+                 strv_has(&g->scopes, need);
+  if (strv_has(&t->scopes, need) && cl && strv_has(&cl->scopes, need) &&
+      granted) {
     const struct sim_user *u = model_user(&c->s->model, t->user_id);
     if (u && !u->disabled)
       return true;

@@ -130,6 +130,10 @@ static void test_retry_after(void **state)
   assert_int_equal(retry_after_ms("Tue, 03 Mar 2026 09:00:00 GMT", NOW, cap),
                    cap);
   assert_int_equal(retry_after_ms("5", NOW, 2000), 2000);
+  /* epoch seconds (Greenhouse v1, retry_after=epoch): the wait until then */
+  assert_int_equal(retry_after_ms("1772442060", NOW, cap), 60000);
+  assert_int_equal(retry_after_ms("1772441000", NOW, cap), 0);
+  assert_int_equal(retry_after_ms("1872442000", NOW, cap), cap);
 }
 
 static void test_ratelimit_reset(void **state)

@@ -147,6 +147,9 @@ static void conn_load(struct conn *c)
   for (size_t i = 0; i < sizeof secrets / sizeof *secrets; i++)
     eng_secret(c->e, secrets[i]);
   setup_pacing(c);
+  if (c->has_creds) /* a mapping problem from before the restart is still
+                       re-checked */
+    conn_check_mappings(c);
 }
 
 struct conn *eng_conn(struct atsync *e, int64_t org)
@@ -914,6 +917,54 @@ int atsync_pending(struct atsync *e, int64_t org)
     n = (int)store_col_int(e->st, 0);
   store_done(e->st);
   return n;
+}
+
+static int count_stored(struct atsync *e, int64_t org, int sync)
+{
+  int n = 0;
+  int rc = sync < 0
+               ? store_q(e->st,
+                         "SELECT count(*) FROM candidates WHERE org_id = ?",
+                         "I", org)
+               : store_q(e->st,
+                         "SELECT count(*) FROM candidates WHERE org_id = ? "
+                         "AND sync = ?",
+                         "Ii", org, sync);
+  if (rc == SQLITE_ROW)
+    n = (int)store_col_int(e->st, 0);
+  store_done(e->st);
+  return n;
+}
+
+/* The same states atsync_candidate() reports (see read_candidate): queued
+ * and running reads pushing; queued or pushing on a connection that holds
+ * them back reads waiting. */
+int atsync_count(struct atsync *e, int64_t org, int sync)
+{
+  if (sync < 0 || sync == ATSYNC_SYNCED || sync == ATSYNC_NEEDS_ATTENTION)
+    return count_stored(e, org, sync);
+  struct conn *c = eng_conn(e, org);
+  bool held = c && (c->state == ATSYNC_DISCONNECTED ||
+                    c->state == ATSYNC_NOT_CONNECTED ||
+                    c->state == ATSYNC_PERMISSION_MISSING);
+  int queued = count_stored(e, org, ATSYNC_QUEUED);
+  int pushing = count_stored(e, org, ATSYNC_PUSHING);
+  if (sync == ATSYNC_WAITING)
+    return held ? queued + pushing : 0;
+  if (held)
+    return 0;
+  int running_queued = 0; /* stored queued, but in flight: pushing */
+  for (size_t i = 0; i < e->nrunning; i++) {
+    if (push_conn(e->running[i]) != c)
+      continue;
+    if (store_q(e->st, "SELECT sync FROM candidates WHERE id = ?", "I",
+                push_id(e->running[i])) == SQLITE_ROW &&
+        store_col_int(e->st, 0) == ATSYNC_QUEUED)
+      running_queued++;
+    store_done(e->st);
+  }
+  return sync == ATSYNC_QUEUED ? queued - running_queued
+                               : pushing + running_queued;
 }
 
 void atsync_redact(struct atsync *e, char *text)

@@ -127,6 +127,7 @@ bool push_running(const struct atsync *e, int64_t cand_id);
  * find nobody and both create the person: they run one after the other. */
 bool push_shares_email(const struct conn *c, const char *emails);
 struct conn *push_conn(const struct push *p);
+int64_t push_id(const struct push *p); /* the candidate's id */
 
 /* auth.c */
 /* True when the connection has a token it can use now. */

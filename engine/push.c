@@ -66,6 +66,8 @@ bool push_running(const struct atsync *e, int64_t cand_id)
 
 struct conn *push_conn(const struct push *p) { return p->c; }
 
+int64_t push_id(const struct push *p) { return p->id; }
+
 bool push_shares_email(const struct conn *c, const char *emails)
 {
   struct atsync *e = c->e;

@@ -205,6 +205,9 @@ bool atsync_busy(struct atsync *e);
 /* Pushes not yet synced and not needing attention (queued, pushing,
  * waiting). */
 int atsync_pending(struct atsync *e, int64_t org);
+/* How many candidates of the organization are in that sync state
+ * (enum atsync_sync; -1 = all). */
+int atsync_count(struct atsync *e, int64_t org, int sync);
 /* When the engine next wants to run (INT64_MAX when nothing is scheduled). */
 int64_t atsync_next_wakeup(struct atsync *e);
 

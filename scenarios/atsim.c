@@ -1,6 +1,6 @@
 /* atsim.c — the atsim command: `atsim serve` runs a fake ATS; `atsim run`
- * and `atsim list` run and list scenarios (runner.c); the other scenario
- * commands (certify) join them as they land. */
+ * and `atsim list` run and list scenarios (runner.c, list.c); the other
+ * scenario commands (certify) join them as they land. */
 #include <curl/curl.h>
 #include <signal.h>
 #include <stdio.h>

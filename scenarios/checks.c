@@ -181,26 +181,15 @@ static void check_duplicates(struct world *w, const struct cand_list *cl,
 
 /* ---- 3. heal ------------------------------------------------------------------ */
 
-struct busy_ctx {
-  int due;
-};
-
-static void count_due(void *ud, const struct atsync_candidate_info *c)
-{
-  struct busy_ctx *x = ud;
-  if (c->sync == ATSYNC_QUEUED || c->sync == ATSYNC_PUSHING)
-    x->due++;
-}
-
 static bool healed(void *ud)
 {
   struct world *w = ud;
   w_collect(w);
   if (atsync_busy(w->eng))
     return false;
-  struct busy_ctx x = {0};
-  atsync_candidates(w->eng, w->org, count_due, &x);
-  return x.due == 0;
+  /* waiting ones are held by the connection: not due */
+  return atsync_count(w->eng, w->org, ATSYNC_QUEUED) == 0 &&
+         atsync_count(w->eng, w->org, ATSYNC_PUSHING) == 0;
 }
 
 static bool heal(struct world *w)

@@ -186,13 +186,6 @@ struct count_ctx {
   long n;
 };
 
-static void count_cand(void *ud, const struct atsync_candidate_info *c)
-{
-  struct count_ctx *x = ud;
-  if (x->state < 0 || (int)c->sync == x->state)
-    x->n++;
-}
-
 struct log_ctx {
   const char *who, *text;
   bool found;
@@ -248,6 +241,40 @@ static long retry_after_violation(struct world *w, size_t *which)
 
 static const char *engine_stopped = "the engine is stopped";
 
+struct ref_ctx {
+  const char *email;
+  char *ref;
+  size_t len;
+};
+
+static void ref_by_email(void *ud, const struct atsync_candidate_info *c)
+{
+  struct ref_ctx *x = ud;
+  if (x->ref[0])
+    return;
+  size_t el = strlen(x->email);
+  for (const char *p = c->emails; *p;) {
+    size_t l = strcspn(p, ",");
+    if (l == el && strncasecmp(p, x->email, l) == 0) {
+      snprintf(x->ref, x->len, "%s", c->ref);
+      return;
+    }
+    p += l;
+    if (*p == ',')
+      p++;
+  }
+}
+
+const char *who_ref(struct world *w, const char *who, char *buf, size_t len)
+{
+  if (who == NULL || !strchr(who, '@') || w->eng == NULL)
+    return who;
+  struct ref_ctx x = {who, buf, len};
+  buf[0] = '\0';
+  atsync_candidates(w->eng, w->org, ref_by_email, &x);
+  return buf[0] ? buf : who;
+}
+
 bool cond_eval(struct world *w, const struct scn_cond *c, char *saw,
                size_t sawlen)
 {
@@ -280,7 +307,9 @@ bool cond_eval(struct world *w, const struct scn_cond *c, char *saw,
       return false;
     }
     struct atsync_candidate_info ci;
-    if (atsync_candidate(w->eng, w->org, c->who, &ci) != 0) {
+    char rb[64];
+    if (atsync_candidate(w->eng, w->org, who_ref(w, c->who, rb, sizeof rb),
+                         &ci) != 0) {
       snprintf(saw, sawlen, "no candidate %s in the engine", c->who);
       return false;
     }
@@ -298,8 +327,7 @@ bool cond_eval(struct world *w, const struct scn_cond *c, char *saw,
       snprintf(saw, sawlen, "%s", engine_stopped);
       return false;
     }
-    struct count_ctx x = {c->state, 0};
-    atsync_candidates(w->eng, w->org, count_cand, &x);
+    struct count_ctx x = {c->state, atsync_count(w->eng, w->org, c->state)};
     snprintf(saw, sawlen, "%ld candidates%s%s", x.n, c->state >= 0 ? " " : "",
              c->state >= 0 ? atsync_sync_name((enum atsync_sync)c->state)
                            : "");
@@ -346,7 +374,8 @@ bool cond_eval(struct world *w, const struct scn_cond *c, char *saw,
       snprintf(saw, sawlen, "%s", engine_stopped);
       return false;
     }
-    struct log_ctx x = {c->who, c->text, false};
+    char rb[64];
+    struct log_ctx x = {who_ref(w, c->who, rb, sizeof rb), c->text, false};
     atsync_log(w->eng, w->org, 0, log_find, &x);
     snprintf(saw, sawlen, "no sync log entry%s%s contains \"%s\"",
              c->who ? " of " : "", c->who ? c->who : "", c->text);

@@ -1,6 +1,7 @@
 /* lex.c — the scenario tokenizer: words, "quoted strings" with \" and \\,
  * key=value with a bare or quoted value, '#' comments; plus the text
- * check, columns, durations and "did you mean" hints parse.c shares. */
+ * check, columns, durations and the "did you mean" hints the parser and
+ * the command line (cli.c) share. */
 #include "lex.h"
 
 #include <ctype.h>
@@ -273,9 +274,15 @@ int scn_lex_duration(const char *s, int64_t *ms)
 /* ---- hints ------------------------------------------------------------------ */
 
 #define HINT_MAX 63
+#define OPTION_MAX 40 /* SCN_HINT_OPTIONS: longer counts as far */
+#define FAR 99
 
-/* Optimal string alignment distance, case-insensitive. */
-static int osa(const char *a, size_t la, const char *b, size_t lb)
+/* Edit distance of a[0..la) and b[0..lb), both at most HINT_MAX bytes:
+ * Levenshtein's, or with 'swaps' the optimal string alignment one (a
+ * transposition of two neighbours counts 1); with 'fold' case is
+ * ignored. */
+static int edit_distance(const char *a, size_t la, const char *b, size_t lb,
+                         bool fold, bool swaps)
 {
   int d[HINT_MAX + 1][HINT_MAX + 1];
   for (size_t i = 0; i <= la; i++)
@@ -284,16 +291,23 @@ static int osa(const char *a, size_t la, const char *b, size_t lb)
     d[0][j] = (int)j;
   for (size_t i = 1; i <= la; i++) {
     for (size_t j = 1; j <= lb; j++) {
-      int ca = tolower((unsigned char)a[i - 1]);
-      int cb = tolower((unsigned char)b[j - 1]);
+      int ca = (unsigned char)a[i - 1], cb = (unsigned char)b[j - 1];
+      int pa = i > 1 ? (unsigned char)a[i - 2] : 0;
+      int pb = j > 1 ? (unsigned char)b[j - 2] : 0;
+      if (fold) {
+        ca = tolower(ca);
+        cb = tolower(cb);
+        pa = tolower(pa);
+        pb = tolower(pb);
+      }
       int cost = ca != cb;
       int v = d[i - 1][j] + 1;
       if (d[i][j - 1] + 1 < v)
         v = d[i][j - 1] + 1;
       if (d[i - 1][j - 1] + cost < v)
         v = d[i - 1][j - 1] + cost;
-      if (i > 1 && j > 1 && ca == tolower((unsigned char)b[j - 2]) &&
-          tolower((unsigned char)a[i - 2]) == cb && d[i - 2][j - 2] + 1 < v)
+      if (swaps && i > 1 && j > 1 && ca == pb && pa == cb &&
+          d[i - 2][j - 2] + 1 < v)
         v = d[i - 2][j - 2] + 1;
       d[i][j] = v;
     }
@@ -301,23 +315,52 @@ static int osa(const char *a, size_t la, const char *b, size_t lb)
   return d[la][lb];
 }
 
-void scn_hint_init(struct scn_hint *h, const char *word)
+void scn_hint_init_rule(struct scn_hint *h, const char *word,
+                        enum scn_hint_rule rule)
 {
   h->word = word;
+  h->rule = rule;
   h->best_d = 100;
   h->best[0] = '\0';
+}
+
+void scn_hint_init(struct scn_hint *h, const char *word)
+{
+  scn_hint_init_rule(h, word, SCN_HINT_WORDS);
+}
+
+/* SCN_HINT_WORDS: distance 1 scores 2, a prefix 3, distance 2 4; 100 is
+ * not close. */
+static int score_word(const char *w, size_t wl, const char *cand, size_t len)
+{
+  if (wl == 0 || wl > HINT_MAX || len == 0 || len > HINT_MAX)
+    return 100;
+  int d = edit_distance(w, wl, cand, len, true, true);
+  int score = d <= 2 && (size_t)d < wl ? 2 * d : 100;
+  if (score > 3 && wl >= 3 && wl < len && strncasecmp(cand, w, wl) == 0)
+    score = 3;
+  return score;
+}
+
+/* SCN_HINT_OPTIONS: the distance itself; 100 is not close. */
+static int score_option(const char *w, size_t wl, const char *cand,
+                        size_t len)
+{
+  int d = wl > OPTION_MAX || len > OPTION_MAX
+              ? FAR
+              : edit_distance(w, wl, cand, len, false, false);
+  if (wl >= 2 && wl <= len && memcmp(cand, w, wl) == 0)
+    d = 1; /* a prefix of a name is as good as a typo */
+  return d <= (wl <= 4 ? 2 : 3) ? d : 100;
 }
 
 void scn_hint_offer(struct scn_hint *h, const char *cand, size_t len)
 {
   size_t wl = strlen(h->word);
-  if (wl == 0 || wl > HINT_MAX || len == 0 || len > HINT_MAX)
+  if (len > HINT_MAX)
     return;
-  /* Scores: distance 1 = 2, a prefix = 3, distance 2 = 4. */
-  int d = osa(h->word, wl, cand, len);
-  int score = d <= 2 && (size_t)d < wl ? 2 * d : 100;
-  if (score > 3 && wl >= 3 && wl < len && strncasecmp(cand, h->word, wl) == 0)
-    score = 3;
+  int score = h->rule == SCN_HINT_OPTIONS ? score_option(h->word, wl, cand, len)
+                                          : score_word(h->word, wl, cand, len);
   if (score < h->best_d) {
     h->best_d = score;
     memcpy(h->best, cand, len);

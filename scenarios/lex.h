@@ -1,6 +1,7 @@
 /* lex.h — the scenario language's tokenizer and the small lexical helpers
  * the parser shares: UTF-8 checks, columns, durations, "did you mean"
- * hints. Nothing here knows a keyword; parse.c does. */
+ * hints (which the command line, cli.c, uses too). Nothing here knows a
+ * keyword; parse*.c do. */
 #ifndef SCN_LEX_H
 #define SCN_LEX_H
 
@@ -60,15 +61,35 @@ int scn_lex_check_text(const char *buf, size_t len, size_t *bad, char *msg,
  * SCN_LEX_MAX_DURATION. */
 int scn_lex_duration(const char *s, int64_t *ms);
 
-/* "Did you mean" search: feed it candidates, then ask for the closest one
- * within an edit distance of 2 (transpositions count 1), or one the word
- * is a prefix of. */
+/* "Did you mean" search: feed it candidates, then ask for the closest one.
+ * On a tie the first candidate offered wins. Two rules:
+ *
+ *   SCN_HINT_WORDS (scn_hint_init), for the words of a scenario: case is
+ *   ignored and a transposition counts 1; a candidate within a distance
+ *   of 2 (and less than the word's length) is close, and so is one the
+ *   word, of 3 or more characters, is a prefix of. Words and candidates
+ *   longer than 63 bytes are never close.
+ *
+ *   SCN_HINT_OPTIONS, for the names on a command line (options, --ats):
+ *   case counts and a transposition counts 2 (Levenshtein distance); a
+ *   candidate within 2 of a word of at most 4 bytes, or within 3 of a
+ *   longer one, is close, and so is one the word, of 2 or more bytes, is
+ *   a prefix of (it counts 1). Past 40 bytes a word or a candidate is far
+ *   but for the prefix rule; a candidate longer than 63 bytes is never
+ *   offered. */
+enum scn_hint_rule { SCN_HINT_WORDS, SCN_HINT_OPTIONS };
+
 struct scn_hint {
   const char *word;
+  enum scn_hint_rule rule;
   int best_d;
   char best[64];
 };
+/* Start a search for 'word' (borrowed until the last call) by the
+ * SCN_HINT_WORDS rule, or by 'rule'. */
 void scn_hint_init(struct scn_hint *h, const char *word);
+void scn_hint_init_rule(struct scn_hint *h, const char *word,
+                        enum scn_hint_rule rule);
 /* Offer a candidate of 'len' bytes (it need not be NUL-terminated). */
 void scn_hint_offer(struct scn_hint *h, const char *cand, size_t len);
 /* Offer every word of 'list', words separated by any of 'seps'. */

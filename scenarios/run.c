@@ -20,6 +20,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "strutil.h"
+
 /* ---- small helpers -------------------------------------------------------- */
 
 void strlist_add(struct strlist *l, const char *s)
@@ -79,6 +81,23 @@ int64_t w_now(const struct world *w)
   return w->loop ? at_loop_now(w->loop) - w->t0 : 0;
 }
 
+/* "line 12" for a line of the scenario's own file, "common.scn:3" for a
+ * line of an included one: trace lines never hold a path as typed, so the
+ * hash does not depend on how the file was named. */
+static const char *lineref(const struct world *w, const struct scn_loc *loc,
+                           char *buf, size_t len)
+{
+  if (loc == NULL || loc->file == NULL)
+    snprintf(buf, len, "%s", "the run");
+  else if (strcmp(loc->file, w->sc->path) == 0)
+    snprintf(buf, len, "line %d", loc->line);
+  else {
+    const char *base = strrchr(loc->file, '/');
+    snprintf(buf, len, "%s:%d", base ? base + 1 : loc->file, loc->line);
+  }
+  return buf;
+}
+
 static const char *where(const struct scn_loc *loc, char *buf, size_t len)
 {
   if (loc == NULL || loc->file == NULL)
@@ -103,9 +122,9 @@ void w_fail(struct world *w, const struct scn_loc *loc, const char *fmt, ...)
   char first[300];
   snprintf(first, sizeof first, "%s", text);
   first[strcspn(first, "\n")] = '\0';
-  w->failed_line =
-      (int)trace_add(&w->tr, w_now(w), "FAIL", "%s%s%s", at, at[0] ? ": " : "",
-                     first);
+  char lr[300];
+  w->failed_line = (int)trace_add(&w->tr, w_now(w), "FAIL", "%s: %s",
+                                  lineref(w, loc, lr, sizeof lr), first);
 }
 
 /* A failure that means the scenario could not run as written. */
@@ -247,7 +266,8 @@ static void unlink_store(const char *path)
 
 static int world_open(struct world *w, uint64_t seed, char *err, size_t errlen)
 {
-  w->clock = at_clock_new_virtual(AT_CLOCK_DEFAULT_EPOCH_MS);
+  w->clock = at_clock_new_virtual(w->sc->epoch_ms ? w->sc->epoch_ms
+                                                  : AT_CLOCK_DEFAULT_EPOCH_MS);
   w->loop = w->clock ? at_loop_new(w->clock) : NULL;
   if (w->loop == NULL) {
     snprintf(err, errlen, "out of memory");
@@ -708,7 +728,11 @@ static void do_connect(struct world *w, const struct scn_stmt *s, bool fresh)
     cr.api_key = secret;
     cr.on_behalf_of = w->user;
   } else {
-    if (w->client_cred[0] == '\0' || (fresh && s->kind == SCN_S_CONNECT)) {
+    /* fresh credentials: oauth gets a new authorization below; client
+     * credentials have nothing but the client, so a new client */
+    if (w->client_cred[0] == '\0' || (fresh && s->kind == SCN_S_CONNECT) ||
+        (s->kind == SCN_S_RECONNECT &&
+         w->auth == SCN_AUTH_CLIENT_CREDENTIALS)) {
       struct sim_kv kv[] = {{"user", w->user}};
       if (sim_credential_add(w->sim, "oauth_client", kv, 1, &res, err,
                              sizeof err) != 0) {
@@ -821,8 +845,10 @@ static void do_update(struct world *w, const struct scn_stmt *s)
     return;
   }
   struct atsync_candidate c;
-  fill_candidate(s, &c, s->name, NULL, 0, NULL, 0, true);
-  if (atsync_update(w->eng, w->org, s->name, &c, err, sizeof err) != 0)
+  char rb[64];
+  const char *ref = who_ref(w, s->name, rb, sizeof rb);
+  fill_candidate(s, &c, ref, NULL, 0, NULL, 0, true);
+  if (atsync_update(w->eng, w->org, ref, &c, err, sizeof err) != 0)
     w_error(w, &s->loc, "update %s: %s", s->name, err);
 }
 
@@ -905,6 +931,8 @@ static void do_engine(struct world *w, const struct scn_stmt *s)
   }
 }
 
+#define LREF(s) lineref(w, &(s)->loc, lr, sizeof lr)
+
 /* ---- expectations ------------------------------------------------------------ */
 
 struct poll {
@@ -929,6 +957,7 @@ static void expect_fail(struct world *w, const struct scn_stmt *s,
 
 static void do_expect(struct world *w, const struct scn_stmt *s)
 {
+  char lr[300];
   const struct scn_expect *e = &s->expect;
   char saw[1200], d[32];
   w->expectations++;
@@ -936,7 +965,7 @@ static void do_expect(struct world *w, const struct scn_stmt *s)
     if (!cond_eval(w, &e->cond, saw, sizeof saw))
       expect_fail(w, s, "it does not hold", saw);
     else
-      trace_add(&w->tr, w_now(w), "expect", "line %d holds: %s", s->loc.line,
+      trace_add(&w->tr, w_now(w), "expect", "%s holds: %s", LREF(s),
                 s->text);
     return;
   }
@@ -975,14 +1004,14 @@ static void do_expect(struct world *w, const struct scn_stmt *s)
   if (cut && ((e->mode == SCN_E_WITHIN && !hit) ||
               (e->mode == SCN_E_NEVER && !hit))) {
     trace_add(&w->tr, w_now(w), "expect",
-              "line %d not decided before --until: %s", s->loc.line, s->text);
+              "%s not decided before --until: %s", LREF(s), s->text);
     w->stopped = true;
     return;
   }
   if (e->mode == SCN_E_WITHIN) {
     if (hit) {
-      trace_add(&w->tr, w_now(w), "expect", "line %d held after %s: %s",
-                s->loc.line, took, s->text);
+      trace_add(&w->tr, w_now(w), "expect", "%s held after %s: %s",
+                LREF(s), took, s->text);
     } else {
       cond_eval(w, &e->cond, saw, sizeof saw);
       char what[96];
@@ -997,8 +1026,8 @@ static void do_expect(struct world *w, const struct scn_stmt *s)
       snprintf(what, sizeof what, "it held after %s", took);
       expect_fail(w, s, what, saw);
     } else {
-      trace_add(&w->tr, w_now(w), "expect", "line %d never held in %s: %s",
-                s->loc.line, took, s->text);
+      trace_add(&w->tr, w_now(w), "expect", "%s never held in %s: %s",
+                LREF(s), took, s->text);
     }
   }
 }
@@ -1079,6 +1108,7 @@ static void do_stmt(struct world *w, const struct scn_stmt *s)
 
 static void timeline(struct world *w)
 {
+  char lr[300];
   const struct scn_scenario *sc = w->sc;
   char d1[32], d2[32];
   for (size_t i = 0; i < sc->nstmts && !w->failed && !w->stopped; i++) {
@@ -1089,22 +1119,22 @@ static void timeline(struct world *w)
     if (t < w_now(w)) {
       w_error(w, &s->loc,
               "this statement is due at %s, but the clock is already at %s "
-              "(an earlier 'expect within' took that long): use 'after'",
+              "(an earlier expectation ran that long): use 'after'",
               at_duration_format(t, d1, sizeof d1),
               at_duration_format(w_now(w), d2, sizeof d2));
       break;
     }
     if (w->o->until_ms > 0 && t > w->o->until_ms) {
       run_to(w, w->o->until_ms);
-      trace_add(&w->tr, w_now(w), "run", "stopped by --until before %s:%d",
-                s->loc.file, s->loc.line);
+      trace_add(&w->tr, w_now(w), "run", "stopped by --until before %s",
+                LREF(s));
       w->stopped = true;
       break;
     }
     if (!run_to(w, t))
       break;
     if (s->kind != SCN_S_EXPECT && s->kind != SCN_S_WAIT)
-      trace_add(&w->tr, w_now(w), "run", "line %d: %s", s->loc.line, s->text);
+      trace_add(&w->tr, w_now(w), "run", "%s: %s", LREF(s), s->text);
     do_stmt(w, s);
     if (!w->failed)
       settle(w);
@@ -1113,50 +1143,6 @@ static void timeline(struct world *w)
 }
 
 /* ---- the result -------------------------------------------------------------- */
-
-static char *join_words(char *const *v, size_t n)
-{
-  size_t len = 1;
-  for (size_t i = 0; i < n; i++)
-    len += strlen(v[i]) + 1;
-  char *s = malloc(len);
-  if (s == NULL)
-    abort();
-  s[0] = '\0';
-  for (size_t i = 0; i < n; i++) {
-    if (i)
-      strcat(s, " ");
-    strcat(s, v[i]);
-  }
-  return s;
-}
-
-/* 'path' as one shell word: as it is when it is plain, else in single
- * quotes. */
-static void shell_quote(const char *s, char *out, size_t len)
-{
-  if (s[strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-                  "0123456789/._-+,=:@")] == '\0' && s[0]) {
-    snprintf(out, len, "%s", s);
-    return;
-  }
-  size_t o = 0;
-  if (len < 3) {
-    snprintf(out, len, "%s", "");
-    return;
-  }
-  out[o++] = '\'';
-  for (; *s && o + 5 < len; s++) {
-    if (*s == '\'') {
-      memcpy(out + o, "'\\''", 4);
-      o += 4;
-    } else {
-      out[o++] = *s;
-    }
-  }
-  out[o++] = '\'';
-  out[o] = '\0';
-}
 
 static double wall_now_ms(void)
 {
@@ -1193,6 +1179,8 @@ static void fill_result(struct world *w, struct scn_result *r)
     size_t at = w->failed_line >= 0 ? (size_t)w->failed_line : w->tr.n;
     size_t from = at > 24 ? at - 24 : 0;
     r->excerpt = trace_join(&w->tr, from, at + 1, "");
+  } else if (sc->pending && w->stopped) {
+    r->verdict = SCN_PENDING; /* stopped by --until: not a verdict on it */
   } else if (sc->pending) {
     r->verdict = SCN_PENDING_PASSED;
     r->message = xasprintf(
@@ -1218,12 +1206,12 @@ enum scn_verdict scn_run(const struct scn_scenario *sc, const char *ats,
   r->file = xstrdup(sc->path);
   r->title = xstrdup(sc->title);
   r->ats = xstrdup(ats);
-  r->tags = join_words(sc->tags, sc->ntags);
-  r->causes = join_words(sc->causes, sc->ncauses);
+  r->tags = scn_str_join(sc->tags, sc->ntags);
+  r->causes = scn_str_join(sc->causes, sc->ncauses);
   r->pending = sc->pending ? xstrdup(sc->pending) : NULL;
   r->seed = seed;
   char qpath[1200];
-  shell_quote(sc->path, qpath, sizeof qpath);
+  scn_str_shell_quote(sc->path, SCN_SHELL_PLAIN, qpath, sizeof qpath);
   r->repro = xasprintf("%s run %s --ats %s --seed %" PRIu64,
                        o->argv0 ? o->argv0 : "atsim", qpath, ats, seed);
 

@@ -98,6 +98,10 @@ bool cond_eval(struct world *w, const struct scn_cond *c, char *saw,
 size_t who_emails(struct world *w, const char *who, char out[][256],
                   size_t max);
 
+/* Our candidate's ref for a WHO: the ref itself, or the ref of the
+ * candidate with that email (ignoring case); 'who' when none matches. */
+const char *who_ref(struct world *w, const char *who, char *buf, size_t len);
+
 /* The ATS state (cached while the sim's data does not change). */
 const cJSON *w_ats_state(struct world *w);
 bool ats_person_live(const cJSON *cand);

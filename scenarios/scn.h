@@ -1,7 +1,7 @@
-/* scn.h — scenarios: a .scn file parsed into statements (parse.c), one
- * scenario run on the virtual clock against a fake ATS and the real engine
- * (run.c, expect.c, trace.c), and the result every report is made from
- * (report.c, runner.c).
+/* scn.h — scenarios: a .scn file parsed into statements (parse.c and its
+ * parse_*.c), one scenario run on the virtual clock against a fake ATS and
+ * the real engine (run.c, expect.c, trace.c), and the result every report
+ * is made from (report.c, runner.c).
  *
  * ==== The language (docs/scenarios.md is the reference for users) ====
  *
@@ -27,6 +27,9 @@
  *                                    On-Behalf-Of)
  *   pending "reason"                 engine work not there yet
  *   seed N                           default PRNG seed (--seed overrides)
+ *   clock starts TIME                when the scenario begins, ISO-8601
+ *                                    UTC (default 2026-03-02T09:00:00Z,
+ *                                    a Monday): a ticket's own dates
  *   rate limit N per DUR | rate limit off | rate limit default
  *   latency off | latency P50 P99    e.g. latency 100ms 400ms
  *   include "path"                   relative to the including file; its
@@ -238,6 +241,8 @@ struct scn_scenario {
   char *pending;         /* the reason, or NULL */
   bool has_seed;
   uint64_t seed;
+  int64_t epoch_ms;      /* 'clock starts': the virtual clock's start; 0 = the
+                            default (AT_CLOCK_DEFAULT_EPOCH_MS) */
   int rate_limit;        /* 0 = the personality's default */
   int64_t rate_window_ms;
   bool rate_off;
@@ -253,6 +258,10 @@ struct scn_scenario {
 /* Personalities the sim has today (for 'ats *' and hints). */
 extern const char *const scn_personalities[];
 
+/* The ids a 'cause' line takes, in the order `atsim list` counts them;
+ * NULL-terminated. */
+extern const char *const scn_cause_ids[];
+
 /* Parse a file. On error returns NULL and writes one line per error,
  * "file:line:col: message" (with a hint where one helps), into 'err'; the
  * parse stops after 20 errors. Never crashes on any input. */
@@ -267,6 +276,8 @@ void scn_free(struct scn_scenario *sc);
 /* Names for messages. */
 const char *scn_op_name(enum scn_op op);
 bool scn_op_eval(enum scn_op op, long a, long b);
+/* As an 'auth' line writes it: "oauth", "client_credentials", "api_key". */
+const char *scn_auth_name(enum scn_auth a);
 
 /* ---- running one scenario ------------------------------------------------- */
 

@@ -1090,6 +1090,32 @@ static const struct bad_case bad_cases[] = {
                                                      "not a duration"},
 };
 
+/* 'clock starts' sets the clock's start; job= may narrow a stage name or an
+ * application that the runner resolves, even for an action without job. */
+static void test_start_and_action_job(void **state)
+{
+  (void)state;
+  struct scn_scenario *sc = ok(HEAD "clock starts 2026-08-28T09:00:00Z\n"
+                                    "action remove_stage job=4001 "
+                                    "stage=\"Phone Screen\"\n"
+                                    "action move_application "
+                                    "application=x@y.io job=4001 "
+                                    "stage=Onsite\n");
+  assert_int_equal(sc->epoch_ms, INT64_C(1787907600000));
+  assert_int_equal(sc->nstmts, 2);
+  assert_string_equal(kv(&sc->stmts[0], "job", 0), "4001");
+  scn_free(sc);
+  sc = ok(HEAD);
+  assert_int_equal(sc->epoch_ms, 0);
+  scn_free(sc);
+  /* a numeric stage needs no job: job= is then a plain unknown parameter */
+  bad(HEAD "action remove_stage job=4001 stage=5000001\n",
+      "2:21: action remove_stage: has no parameter 'job'");
+  bad(HEAD "clock starts tomorrow\n", "2:14: 'tomorrow' is not a time");
+  bad(HEAD "clock starts 2026-08-28\nclock starts 2026-08-29\n",
+      "3:1: 'clock' given twice");
+}
+
 static void test_errors(void **state)
 {
   (void)state;
@@ -1374,6 +1400,7 @@ int main(void)
       cmocka_unit_test(test_include),
       cmocka_unit_test(test_include_errors),
       cmocka_unit_test(test_include_from_text),
+      cmocka_unit_test(test_start_and_action_job),
       cmocka_unit_test(test_errors),
       cmocka_unit_test(test_error_collection),
       cmocka_unit_test(test_error_buffer),

@@ -395,3 +395,104 @@ bool cond_eval(struct world *w, const struct scn_cond *c, char *saw,
   }
   return false;
 }
+
+#define LREF(s) w_lineref(w, &(s)->loc, lr, sizeof lr)
+
+/* ---- expectations ------------------------------------------------------------ */
+
+struct poll {
+  struct world *w;
+  const struct scn_cond *c;
+};
+
+/* Stop at the first settle point where the condition holds: 'within'
+ * passes there, 'never' fails there. */
+static bool poll_cb(void *ud)
+{
+  struct poll *p = ud;
+  w_collect(p->w);
+  return cond_eval(p->w, p->c, NULL, 0);
+}
+
+static void expect_fail(struct world *w, const struct scn_stmt *s,
+                        const char *what, const char *saw)
+{
+  w_fail(w, &s->loc, "%s\n  %s\n  saw: %s", s->text, what, saw);
+}
+
+void expect_run(struct world *w, const struct scn_stmt *s)
+{
+  char lr[300];
+  const struct scn_expect *e = &s->expect;
+  char saw[1200], d[32];
+  w->expectations++;
+  if (e->mode == SCN_E_NOW) {
+    if (!cond_eval(w, &e->cond, saw, sizeof saw))
+      expect_fail(w, s, "it does not hold", saw);
+    else
+      trace_add(&w->tr, w_now(w), "expect", "%s holds: %s", LREF(s),
+                s->text);
+    return;
+  }
+  struct poll p = {w, &e->cond};
+  int64_t start = w_now(w);
+  int64_t end = e->mode == SCN_E_WITHIN ? start + e->within_ms
+                : e->until_ms >= 0      ? e->until_ms
+                                        : start + e->for_ms;
+  if (e->mode == SCN_E_NEVER && end < start) {
+    w_error(w, &s->loc, "'until' is in the past (the clock is at %s)",
+            at_duration_format(start, d, sizeof d));
+    return;
+  }
+  bool cut = false;
+  if (w->o->until_ms > 0 && end > w->o->until_ms) {
+    end = w->o->until_ms;
+    cut = true;
+  }
+  bool hit = poll_cb(&p);
+  if (!hit) {
+    enum at_run rc = at_loop_run_while(w->loop, poll_cb, &p, w->t0 + end);
+    if (rc == AT_RUN_STALL) {
+      w_error(w, &s->loc, "the simulated network stalled: %s",
+              at_loop_error(w->loop));
+      return;
+    }
+    hit = cond_eval(w, &e->cond, NULL, 0);
+    if (!hit && w_now(w) < end) { /* idle: nothing left to happen */
+      if (!w_run_to(w, end))
+        return;
+      hit = cond_eval(w, &e->cond, NULL, 0);
+    }
+  }
+  char took[32];
+  at_duration_format(w_now(w) - start, took, sizeof took);
+  if (cut && ((e->mode == SCN_E_WITHIN && !hit) ||
+              (e->mode == SCN_E_NEVER && !hit))) {
+    trace_add(&w->tr, w_now(w), "expect",
+              "%s not decided before --until: %s", LREF(s), s->text);
+    w->stopped = true;
+    return;
+  }
+  if (e->mode == SCN_E_WITHIN) {
+    if (hit) {
+      trace_add(&w->tr, w_now(w), "expect", "%s held after %s: %s",
+                LREF(s), took, s->text);
+    } else {
+      cond_eval(w, &e->cond, saw, sizeof saw);
+      char what[96];
+      snprintf(what, sizeof what, "it did not hold within %s",
+               at_duration_format(e->within_ms, d, sizeof d));
+      expect_fail(w, s, what, saw);
+    }
+  } else {
+    if (hit) {
+      cond_eval(w, &e->cond, saw, sizeof saw);
+      char what[96];
+      snprintf(what, sizeof what, "it held after %s", took);
+      expect_fail(w, s, what, saw);
+    } else {
+      trace_add(&w->tr, w_now(w), "expect", "%s never held in %s: %s",
+                LREF(s), took, s->text);
+    }
+  }
+}

@@ -81,6 +81,26 @@ struct world {
 
 /* Offset from the start of the run. */
 int64_t w_now(const struct world *w);
+/* "line 12" for the scenario's own file, "common.scn:3" for an included
+ * one (never a path as typed: the trace hash must not depend on it). */
+const char *w_lineref(const struct world *w, const struct scn_loc *loc,
+                      char *buf, size_t len);
+/* Run the loop to 'offset', collecting the trace; false (and an error) on
+ * a stall. */
+bool w_run_to(struct world *w, int64_t offset);
+/* Open the engine on the run's store and find its organization. */
+int w_engine_open(struct world *w, char *err, size_t errlen);
+/* A failure that means the scenario could not run as written (ERROR). */
+void w_error(struct world *w, const struct scn_loc *loc, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* strdup / asprintf that abort when memory runs out. */
+char *scn_xstrdup(const char *s);
+char *scn_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* ---- stmt.c ---------------------------------------------------------------- */
+
+/* Run one statement (its time has come). */
+void stmt_run(struct world *w, const struct scn_stmt *s);
 /* Copy what happened since the last call into the trace. */
 void w_collect(struct world *w);
 /* Record a failure (the first one wins); 'loc' may be NULL. */
@@ -88,6 +108,9 @@ void w_fail(struct world *w, const struct scn_loc *loc, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 /* ---- expect.c ------------------------------------------------------------ */
+
+/* Run an 'expect' statement (now, within or never). */
+void expect_run(struct world *w, const struct scn_stmt *s);
 
 /* Does the condition hold now? When 'saw' is not NULL, describe what was
  * seen (for a failure message). */

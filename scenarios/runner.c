@@ -301,8 +301,11 @@ static void write_artifact(const struct runner *R, const struct scn_result *r)
   for (char *p = name; *p != '\0'; p++)
     if (*p == '/')
       *p = '_';
-  if (asprintf(&path, "%s/%s.%s.%" PRIu64 ".trace", R->cfg->artifacts, name,
-               r->ats != NULL ? r->ats : "unknown", r->seed) < 0)
+  char rep[24] = ""; /* repetitions each keep their own trace */
+  if (R->cfg->repeat > 1)
+    snprintf(rep, sizeof rep, ".r%d", r->repeat + 1);
+  if (asprintf(&path, "%s/%s.%s.%" PRIu64 "%s.trace", R->cfg->artifacts, name,
+               r->ats != NULL ? r->ats : "unknown", r->seed, rep) < 0)
     path = NULL;
   FILE *f = path != NULL ? fopen(path, "w") : NULL;
   if (f == NULL) {
@@ -358,6 +361,9 @@ static void print_ready(struct runner *R)
       progress_clear(R);
     any = true;
     check_repeat(R, R->printed);
+    if (R->cfg->artifacts != NULL &&
+        scn_verdict_is_failure(R->res[R->printed].verdict))
+      write_artifact(R, &R->res[R->printed]);
     scn_report_run(stdout, &R->res[R->printed], R->cfg->repeat > 1,
                    R->cfg->quiet, R->cfg->trace);
     R->printed++;
@@ -373,8 +379,6 @@ static void complete(struct runner *R, size_t i)
 {
   R->ready[i] = true;
   R->done++;
-  if (R->cfg->artifacts != NULL && scn_verdict_is_failure(R->res[i].verdict))
-    write_artifact(R, &R->res[i]);
   print_ready(R);
 }
 

@@ -707,8 +707,12 @@ static void on_answer(void *ud, struct op_result *r)
     p->apps_checked = true;
     if (r->application_id[0]) {
       take_app(p, r);
-      progress(p, "found", "Candidate %s already has application %s on job "
-               "%s", p->cand, p->app, p->ats_job);
+      if (p->created_now)
+        progress(p, "found", "Read the application created with candidate "
+                 "%s: application %s on job %s", p->cand, p->app, p->ats_job);
+      else
+        progress(p, "found", "Candidate %s already has application %s on job "
+                 "%s", p->cand, p->app, p->ats_job);
     }
     break;
   case OP_CREATE:

@@ -154,8 +154,10 @@ cJSON *scn_result_json(const struct scn_result *r, bool with_trace)
 
 /* ---- JSON -> result ------------------------------------------------------ */
 
-static void result_clear(struct scn_result *r)
+void scn_result_free(struct scn_result *r)
 {
+  if (r == NULL)
+    return;
   free(r->file);
   free(r->title);
   free(r->ats);
@@ -343,7 +345,7 @@ int scn_result_from_json(const cJSON *j, struct scn_result *r)
       get_requests(j, r) != 0 ||
       get_int(j, "expectations", &r->expectations) != 0 ||
       get_int(j, "checks", &r->checks) != 0) {
-    result_clear(r);
+    scn_result_free(r);
     return -1;
   }
   r->virtual_ms = (int64_t)vms;

@@ -481,20 +481,3 @@ enum scn_verdict scn_run(const struct scn_scenario *sc, const char *ats,
   r->wall_ms = wall_now_ms() - wall0;
   return r->verdict;
 }
-
-void scn_result_free(struct scn_result *r)
-{
-  if (r == NULL)
-    return;
-  free(r->file);
-  free(r->title);
-  free(r->ats);
-  free(r->tags);
-  free(r->causes);
-  free(r->pending);
-  free(r->message);
-  free(r->excerpt);
-  free(r->trace);
-  free(r->repro);
-  memset(r, 0, sizeof *r);
-}

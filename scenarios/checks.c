@@ -25,22 +25,13 @@
 
 /* ---- 1. secrets ------------------------------------------------------------ */
 
-struct leak {
-  struct world *w;
-  const char *what;   /* where the text comes from */
-  const char *text;
-  char found[200];    /* a description, never the secret itself */
-};
-
-static void scan_secret(void *ud, const char *secret)
+/* Every secret of the run, once: those the runner handed the engine and
+ * every one the fake ATS issued (rotated refresh tokens included). */
+static void add_secret(void *ud, const char *secret)
 {
-  struct leak *l = ud;
-  if (l->found[0] || strlen(secret) < 8)
-    return;
-  if (strstr(l->text, secret))
-    snprintf(l->found, sizeof l->found,
-             "a secret (%zu characters, issued by the fake ATS) appears in %s",
-             strlen(secret), l->what);
+  struct strlist *l = ud;
+  if (strlen(secret) >= 8 && !strlist_has(l, secret))
+    strlist_add(l, secret);
 }
 
 /* A JWT: "eyJ" + base64url, a dot, more base64url. */
@@ -55,18 +46,22 @@ static bool has_jwt(const char *s)
   return false;
 }
 
-static bool leak_in(struct world *w, const char *what, const char *text)
+/* Fail (describing the secret, never showing it) when 'text' holds one. */
+static bool leak_in(struct world *w, const struct strlist *secrets,
+                    const char *what, const char *text)
 {
-  struct leak l = {w, what, text, ""};
-  for (size_t i = 0; i < w->secrets.n && !l.found[0]; i++)
-    scan_secret(&l, w->secrets.v[i]);
-  if (!l.found[0])
-    sim_secrets_each(w->sim, scan_secret, &l);
-  if (!l.found[0] && has_jwt(text))
-    snprintf(l.found, sizeof l.found, "an access token (a JWT) appears in %s",
-             what);
-  if (l.found[0]) {
-    w_fail(w, NULL, "secret leaked: %s", l.found);
+  for (size_t i = 0; i < secrets->n; i++) {
+    if (strstr(text, secrets->v[i])) {
+      w_fail(w, NULL,
+             "secret leaked: a secret (%zu characters, issued by the fake "
+             "ATS) appears in %s",
+             strlen(secrets->v[i]), what);
+      return true;
+    }
+  }
+  if (has_jwt(text)) {
+    w_fail(w, NULL, "secret leaked: an access token (a JWT) appears in %s",
+           what);
     return true;
   }
   return false;
@@ -93,24 +88,27 @@ static void cand_keep(void *ud, const struct atsync_candidate_info *c)
 static void check_secrets(struct world *w, const struct cand_list *cl)
 {
   w->checks++;
+  struct strlist secrets = {0};
+  for (size_t i = 0; i < w->secrets.n; i++)
+    add_secret(&secrets, w->secrets.v[i]);
+  sim_secrets_each(w->sim, add_secret, &secrets);
   char what[160];
-  for (size_t i = 0; i < w->tr.n; i++) {
+  bool leaked = false;
+  for (size_t i = 0; i < w->tr.n && !leaked; i++) {
     snprintf(what, sizeof what, "trace line %zu", i + 1);
-    if (leak_in(w, what, w->tr.lines[i]))
-      return;
+    leaked = leak_in(w, &secrets, what, w->tr.lines[i]);
   }
-  for (size_t i = 0; i < cl->n; i++) {
+  for (size_t i = 0; i < cl->n && !leaked; i++) {
     snprintf(what, sizeof what, "the error of candidate %s", cl->v[i].ref);
-    if (leak_in(w, what, cl->v[i].error))
-      return;
+    leaked = leak_in(w, &secrets, what, cl->v[i].error);
     snprintf(what, sizeof what, "the ATS's words recorded for %s",
              cl->v[i].ref);
-    if (leak_in(w, what, cl->v[i].ats_words))
-      return;
+    leaked = leaked || leak_in(w, &secrets, what, cl->v[i].ats_words);
   }
   struct atsync_connection cn;
-  if (atsync_connection(w->eng, w->org, &cn) == 0)
-    leak_in(w, "the connection's reason", cn.reason);
+  if (!leaked && atsync_connection(w->eng, w->org, &cn) == 0)
+    leak_in(w, &secrets, "the connection's reason", cn.reason);
+  strlist_free(&secrets);
 }
 
 /* ---- 2. no duplicates -------------------------------------------------------- */

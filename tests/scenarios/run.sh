@@ -187,6 +187,12 @@ atsim run --seed=5 $D/wrong/people.scn
 check "--seed 5: in the reproduction command" \
   grep -qE '^  reproduce: .*--seed 5' "$tmp/out"
 
+# ---- the runner's own checks ----------------------------------------------------------
+atsim run $D/leak/jwt.scn
+check "secret check: exit 1 with no failed expectation" test "$rc" = 1
+check "secret check: says what and where" \
+  has "secret leaked: an access token (a JWT) appears in trace line"
+
 # ---- shards and filters -------------------------------------------------------------
 cut -d' ' -f2,3 "$tmp/j1" | sort >"$tmp/all"
 atsim run --shard 1/2 $ALL

@@ -16,26 +16,12 @@
 #include <string.h>
 
 #include "simfx.h"
+#include "tassert.h"
 
 #define OBO "4000001"
 
 /* ---- helpers ------------------------------------------------------------- */
 
-#define assert_status(r, want)                                                 \
-  do {                                                                         \
-    if ((r).status != (want))                                                  \
-      fail_msg("%s:%d: status %ld (curl rc %d), want %d; body: %.300s",       \
-               __FILE__, __LINE__, (r).status, (r).curl_rc, (int)(want),       \
-               (r).body ? (r).body : "");                                      \
-  } while (0)
-
-#define assert_contains(hay, needle)                                           \
-  do {                                                                         \
-    const char *h_ = (hay);                                                    \
-    if (h_ == NULL || strstr(h_, (needle)) == NULL)                            \
-      fail_msg("%s:%d: '%s' not found in: %.400s", __FILE__, __LINE__,        \
-               (needle), h_ ? h_ : "(null)");                                  \
-  } while (0)
 
 struct rq {
   const char *key;    /* API key secret; NULL = the fixture's */

@@ -137,11 +137,57 @@ cJSON *sim_credentials_json(const struct sim *s); /* without secrets */
 void sim_secrets_each(const struct sim *s,
                       void (*fn)(void *ud, const char *secret), void *ud);
 
-/* ---- webhook subscriptions --------------------------------------------- */
+/* ---- webhooks (docs/sim.md, /_sim/webhooks) -------------------------------
+ * The sim is the HTTP client here: when the tenant changes (an admin
+ * action or an API write) it POSTs the personality's event to every
+ * enabled subscription that listens to it, signed with the subscription's
+ * secret, from the instance's loop (libcurl transfers, virtual timeouts),
+ * and retries failures on the vendor's schedule. */
+
+/* Store a subscription and ping its URL (as the vendor does when a hook is
+ * saved). 'events' is a comma/space list of the personality's event names,
+ * NULL or "*" = all. A ping that fails (network error, timeout, non-2xx)
+ * leaves the subscription disabled. Returns 0 and the id, or -1. */
 int sim_webhook_add(struct sim *s, const char *url, const char *secret,
                     const char *events, int *id, char *err, size_t errlen);
+/* Remove a subscription; its queued deliveries are dropped when due. */
 int sim_webhook_remove(struct sim *s, int id);
+/* Enable a subscription again (after a failed ping): it is enabled at once
+ * and pinged, as saving it would; a failing ping disables it again.
+ * Returns 0, or -1 when there is no such subscription. */
+int sim_webhook_enable(struct sim *s, int id, char *err, size_t errlen);
 cJSON *sim_webhooks_json(const struct sim *s); /* secrets masked */
+
+/* One entry of the delivery log: an attempt, or an event dropped before
+ * any attempt. */
+struct sim_delivery {
+  uint64_t n;            /* entry number, from 1 */
+  int64_t t;             /* when the attempt left (or the drop happened) */
+  int64_t done;          /* when its outcome was known */
+  int hook;              /* subscription id */
+  char event_id[40];     /* the event id header sent */
+  char action[40];       /* the event: "candidate_stage_change", "ping" */
+  int attempt;           /* 1, 2, ...; 0 = dropped before any attempt */
+  int status;            /* HTTP status; 0 = no answer */
+  char outcome[48];      /* "delivered", "failed", "retry at <ISO time>",
+                            "dropped: <why>" */
+  int64_t retry_at;      /* the next attempt (outcome "retry at"), else 0 */
+  int fault;             /* id of the first fault applied, 0 = none */
+  char fault_kind[96];   /* the kinds applied, comma separated */
+  char note[64];         /* e.g. "timeout", "connection refused", "copy 1" */
+  uint64_t body_hash;    /* FNV-1a 64 of the body as sent (0 = none sent) */
+};
+
+/* Copy up to 'max' log entries with number > 'after' into 'out'; returns
+ * how many. The log is a ring (the last 10000 entries). */
+size_t sim_deliveries_read(const struct sim *s, uint64_t after,
+                           struct sim_delivery *out, size_t max);
+/* The number of the last entry (0 = none yet). */
+uint64_t sim_deliveries_last(const struct sim *s);
+/* The log as a JSON array (caller frees). */
+cJSON *sim_deliveries_json(const struct sim *s, uint64_t after, size_t max);
+/* Deliveries queued, held (reorder) or in flight. */
+size_t sim_webhooks_pending(const struct sim *s);
 
 /* ---- latency -------------------------------------------------------------
  * Per-route latency (log-normal with that p50 and p99, in ms, on the
@@ -187,7 +233,9 @@ uint64_t sim_journal_last(const struct sim *s);
 cJSON *sim_journal_json(const struct sim *s, uint64_t after, size_t max);
 
 /* Does a journal entry match a route pattern (as a fault's route: "POST
- * /v3/candidates", a route template)? NULL or "*" match all. */
+ * /v3/candidates", a route template)? NULL or "*" match all. A pattern
+ * with a '?' is matched (as a glob) against the target with its query:
+ * "GET /v3/candidates?email=*" is a search, not a poll. */
 bool sim_journal_match(const struct sim_journal_entry *e, const char *pattern);
 
 /* A number that moves whenever the tenant's data changes (for caches). */

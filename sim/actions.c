@@ -447,6 +447,7 @@ static int act_add_candidate(struct act *a)
   if (job) {
     struct sim_app *ap = model_app_add(m, c, job, stage, now);
     jput_id(a->out, "application_id", ap->id);
+    sim_webhook_fire(a->s, SIM_EV_NEW_APPLICATION, c, ap, 0);
   }
   return 0;
 }
@@ -479,6 +480,7 @@ static int act_update_candidate(struct act *a)
     add_list(c, param(a, "phone"), false);
   }
   model_cand_touch(c, sim_now(a->s));
+  sim_webhook_fire(a->s, SIM_EV_UPDATE_CANDIDATE, c, NULL, 0);
   return 0;
 }
 
@@ -493,6 +495,7 @@ static int act_merge(struct act *a)
   char err[160];
   if (model_cand_merge(&a->s->model, p, d, sim_now(a->s), err, sizeof err))
     return fail(a, "%s", err);
+  sim_webhook_fire(a->s, SIM_EV_MERGE_CANDIDATE, d, NULL, p->id);
   jput_id(a->out, "id", p->id);
   return 0;
 }
@@ -526,6 +529,10 @@ static int act_app(struct act *a, int which)
   }
   if (rc != 0)
     return fail(a, "%s", err);
+  /* admin changes fire webhooks as the API's do */
+  static const enum sim_event ev[] = {SIM_EV_STAGE_CHANGE, SIM_EV_REJECT,
+                                      SIM_EV_UNREJECT, SIM_EV_HIRE};
+  sim_webhook_fire(a->s, ev[which], NULL, ap, 0);
   jput_id(a->out, "application", ap->id);
   cJSON_AddStringToObject(a->out, "status", sim_app_status_name(ap->status));
   return 0;

@@ -270,6 +270,27 @@ static void actions(struct sim *s, struct at_req *r)
   cJSON_Delete(b);
 }
 
+/* GET /_sim/webhooks/deliveries?after=N&limit=M */
+static void deliveries(struct sim *s, struct at_req *r)
+{
+  if (!method_is(r, "GET")) {
+    not_allowed(r, "GET");
+    return;
+  }
+  int64_t after = 0, limit = 1000;
+  const char *a = at_req_query(r, "after"), *l = at_req_query(r, "limit");
+  if ((a && parse_id(a, &after) != 0) || (l && parse_id(l, &limit) != 0)) {
+    send_error(r, 400, "'after' and 'limit' must be whole numbers");
+    return;
+  }
+  cJSON *o = cJSON_CreateObject();
+  jput_int(o, "last", (long)sim_deliveries_last(s));
+  jput_int(o, "pending", (long)sim_webhooks_pending(s));
+  cJSON_AddItemToObject(o, "deliveries",
+                        sim_deliveries_json(s, (uint64_t)after, (size_t)limit));
+  send_json(r, 200, o);
+}
+
 static void webhooks(struct sim *s, struct at_req *r, const char *rest)
 {
   char err[256];
@@ -303,12 +324,36 @@ static void webhooks(struct sim *s, struct at_req *r, const char *rest)
     }
     return;
   }
+  if (strcmp(rest, "/deliveries") == 0) {
+    deliveries(s, r);
+    return;
+  }
+  /* /{id} or /{id}/enable */
+  char idbuf[24];
+  size_t idlen = strcspn(rest + 1, "/");
+  const char *sub = rest + 1 + idlen;
   int64_t id;
+  snprintf(idbuf, sizeof idbuf, "%.*s", (int)(idlen < 23 ? idlen : 23),
+           rest + 1);
+  if (parse_id(idbuf, &id) != 0 || id > 1000000000 ||
+      (*sub && strcmp(sub, "/enable") != 0)) {
+    send_error(r, 404, "no such webhook");
+    return;
+  }
+  if (*sub) { /* /enable */
+    if (!method_is(r, "POST"))
+      not_allowed(r, "POST");
+    else if (sim_webhook_enable(s, (int)id, err, sizeof err) != 0)
+      send_error(r, 404, err);
+    else
+      send_json(r, 200, webhook_json(webhook_find(s, (int)id)));
+    return;
+  }
   if (!method_is(r, "DELETE")) {
     not_allowed(r, "DELETE");
     return;
   }
-  if (parse_id(rest + 1, &id) != 0 || sim_webhook_remove(s, (int)id) != 0)
+  if (sim_webhook_remove(s, (int)id) != 0)
     send_error(r, 404, "no such webhook");
   else
     send_json(r, 204, NULL);

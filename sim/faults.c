@@ -39,10 +39,23 @@ int sim_fault_check(const char *kind, const struct sim_kv *kv, size_t n,
   return 0;
 }
 
-/* Parameters each kind accepts besides the common ones. */
+/* Parameters each kind accepts besides the common ones. Webhook faults act
+ * on deliveries, not on requests: they have no route or credential. */
 static const char *const common_params[] = {
     "from", "until", "for", "after", "count", "route", "credential",
     "probability", NULL};
+static const char *const webhook_common_params[] = {
+    "from", "until", "for", "after", "count", "probability", NULL};
+
+static bool is_webhook_kind(enum sim_fault_kind k)
+{
+  return k >= SIM_F_WEBHOOK_DISABLED;
+}
+
+static const char *const *common_for(enum sim_fault_kind k)
+{
+  return is_webhook_kind(k) ? webhook_common_params : common_params;
+}
 static const char *const kind_params[SIM_F__COUNT][8] = {
     [SIM_F_RATE_LIMIT] = {"limit", "window", NULL},
     [SIM_F_OUTAGE] = {"mode", "commit", "delay", "hold", "retry_after",
@@ -52,8 +65,8 @@ static const char *const kind_params[SIM_F__COUNT][8] = {
     [SIM_F_FORMAT_RULE] = {"field", "rule", "job", NULL},
     [SIM_F_WEBHOOK_DISABLED] = {NULL},
     [SIM_F_WEBHOOK_DELAY] = {"delay", NULL},
-    [SIM_F_WEBHOOK_DUPLICATE] = {"copies", NULL},
-    [SIM_F_WEBHOOK_REORDER] = {NULL},
+    [SIM_F_WEBHOOK_DUPLICATE] = {"same_id", "delay", "copies", NULL},
+    [SIM_F_WEBHOOK_REORDER] = {"window", NULL},
     [SIM_F_WEBHOOK_BAD_SIGNATURE] = {NULL},
     [SIM_F_WEBHOOK_IDS_ONLY] = {NULL},
 };
@@ -72,7 +85,7 @@ static void list_params(enum sim_fault_kind kind, char *buf, size_t len)
   buf[0] = '\0';
   for (const char *const *p = kind_params[kind]; *p && o < len; p++)
     o += (size_t)snprintf(buf + o, len - o, "%s, ", *p);
-  for (const char *const *p = common_params; *p && o < len; p++)
+  for (const char *const *p = common_for(kind); *p && o < len; p++)
     o += (size_t)snprintf(buf + o, len - o, "%s%s", *p, p[1] ? ", " : "");
 }
 
@@ -182,8 +195,16 @@ static int set_param(struct sim_fault *f, const char *k, const char *v,
       f->count = n;
     else if (k[0] == 'l')
       f->limit = (int)n;
+    else if (n < 1 || n > 10)
+      FAIL("fault webhook_duplicate: 'copies=%s' must be from 1 to 10 (the "
+           "extra deliveries of each event)", v);
     else
-      f->limit = (int)n; /* copies: the number of extra deliveries */
+      f->copies = (int)n;
+  } else if (strcmp(k, "same_id") == 0) {
+    if (strcmp(v, "true") != 0 && strcmp(v, "false") != 0)
+      FAIL("fault webhook_duplicate: 'same_id=%s' must be true (the copy "
+           "carries the same event id) or false (a new id)", v);
+    f->same_id = v[0] == 't';
   } else if (strcmp(k, "route") == 0) {
     sim_setstr(&f->route, v);
   } else if (strcmp(k, "credential") == 0) {
@@ -260,13 +281,18 @@ struct sim_fault *fault_parse(const char *kind, const struct sim_kv *kv,
     f->delay = 30000;
   else if (k == SIM_F_WEBHOOK_DELAY)
     f->delay = 300000;
-  if (k == SIM_F_WEBHOOK_DUPLICATE)
-    f->limit = 1;
+  if (k == SIM_F_WEBHOOK_DUPLICATE) {
+    f->copies = 1;
+    f->same_id = true;
+    f->delay = 2000;
+  } else if (k == SIM_F_WEBHOOK_REORDER) {
+    f->window = 30000;
+  }
   int64_t dur = -1;
   bool have_from = false, have_until = false;
   for (size_t i = 0; i < n; i++) {
     const char *key = kv[i].key, *v = kv[i].value ? kv[i].value : "";
-    if (!in_list(common_params, key) && !in_list(kind_params[k], key)) {
+    if (!in_list(common_for(k), key) && !in_list(kind_params[k], key)) {
       char allowed[256];
       list_params(k, allowed, sizeof allowed);
       FAIL("fault %s has no parameter '%s' (it takes: %s)", kind_names[k],
@@ -291,6 +317,12 @@ struct sim_fault *fault_parse(const char *kind, const struct sim_kv *kv,
   if (k == SIM_F_FORMAT_RULE && !f->rule)
     FAIL("fault format_rule needs 'rule' (e164, email, max_length:N, date "
          "or digits)");
+  if (k == SIM_F_WEBHOOK_DELAY && f->delay <= 0)
+    FAIL("fault webhook_delay: 'delay' must be more than 0 (e.g. 5m: each "
+         "delivery leaves that much later)");
+  if (k == SIM_F_WEBHOOK_REORDER && f->window <= 0)
+    FAIL("fault webhook_reorder: 'window' must be more than 0 (e.g. 30s: "
+         "events are held that long, then sent newest first)");
   if (k == SIM_F_OUTAGE && f->mode == SIM_OUT_REFUSED &&
       (f->route || f->credential || f->after || f->count ||
        f->probability < 1.0))
@@ -377,16 +409,18 @@ cJSON *fault_json(const struct sim_fault *f, int64_t now)
       jput_id(o, "job", f->job);
     break;
   case SIM_F_WEBHOOK_DUPLICATE:
-    jput_int(o, "copies", f->limit);
+    jput_bool(o, "same_id", f->same_id);
+    put_dur(o, "delay", f->delay);
+    jput_int(o, "copies", f->copies);
+    break;
+  case SIM_F_WEBHOOK_REORDER:
+    put_dur(o, "window", f->window);
     break;
   default:
     break;
   }
   jput_int(o, "matched", f->matched);
   jput_int(o, "applied", f->applied);
-  if (f->kind >= SIM_F_WEBHOOK_DISABLED)
-    cJSON_AddStringToObject(o, "effect",
-                            "parsed; webhook delivery arrives with status pull");
   return o;
 }
 

@@ -458,6 +458,8 @@ int model_cand_merge(struct sim_model *m, struct sim_candidate *primary,
   for (size_t i = 0; i < dup->apps.n; i++) {
     struct sim_app *a = dup->apps.v[i];
     a->candidate_id = primary->id;
+    /* the application changed hands: changes-since reads must see it */
+    a->updated = a->last_activity = now;
     vec_push(&primary->apps, a);
   }
   dup->apps.n = 0;

@@ -679,6 +679,7 @@ static int state_init(struct sim *s, char *err, size_t errlen)
   creds_init(&s->creds, &s->prng);
   s->next_fault = 1;
   s->next_webhook = 1;
+  wh_init(s);
   journal_init(&s->journal, s->cfg.journal_cap);
   limiters_init(s);
   latency_init(&s->latency, s->cfg.latency_off);
@@ -700,6 +701,7 @@ static void state_free(struct sim *s)
   s->ready_max = 0;
   sim_fault_clear_all(s);
   vec_free(&s->faults);
+  wh_free(s); /* cancels the deliveries' timers and transfers */
   webhooks_free(s);
   model_free(&s->model);
   creds_free(&s->creds);

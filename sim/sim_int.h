@@ -10,6 +10,10 @@
  *   control.c    the /_sim/ JSON API
  *   seed.c       seed data and --data files
  *   json.c       small cJSON helpers (ids as 64-bit integers)
+ *   webhooks.c   webhook subscriptions, events and the faults decided
+ *                when an event fires
+ *   webhook_deliver.c  the delivery queue: signing, sending, retries, the
+ *                delivery log
  *   sim.c        the instance, the request pipeline
  *   ats/NAME.c   one personality per ATS
  */
@@ -375,14 +379,17 @@ struct sim_fault {
   long matched, applied;   /* counters */
   /* kind parameters */
   int limit;               /* rate_limit */
-  int64_t window;          /* rate_limit window */
+  int64_t window;          /* rate_limit / webhook_reorder window */
   enum sim_outage_mode mode;
   bool commit;             /* outage: commit=before */
-  int64_t delay;           /* slow / webhook_delay / async_create duration */
+  int64_t delay;           /* slow / webhook_delay / async_create duration;
+                              webhook_duplicate: the wait before a copy */
   int64_t hold;            /* hang: close after this long (0 = until cleared) */
   int64_t retry_after;     /* 503: Retry-After seconds (0 = none) */
   char *message;           /* maintenance message for the status page */
   bool page_silent;        /* the status page does not report it */
+  int copies;              /* webhook_duplicate: extra deliveries */
+  bool same_id;            /* webhook_duplicate: copies keep the event id */
   char *field;             /* required_field / format_rule */
   char *rule;              /* format_rule: e164, email, max_length:N, date */
   int64_t job;             /* rule scoped to a job */
@@ -471,10 +478,53 @@ char *jprint(const cJSON *j, size_t *len);
 /* Parse a decimal id from a string. */
 int parse_id(const char *s, int64_t *out);
 
+/* ---- webhook events -------------------------------------------------------- */
+
+/* What happened in the tenant, in neutral terms; each personality names
+ * the events it sends (struct sim_event_def) and renders their bodies. */
+enum sim_event {
+  SIM_EV_PING,             /* a subscription was saved */
+  SIM_EV_NEW_APPLICATION,  /* an application was created */
+  SIM_EV_STAGE_CHANGE,     /* an application moved to another stage */
+  SIM_EV_REJECT,
+  SIM_EV_UNREJECT,
+  SIM_EV_HIRE,
+  SIM_EV_UPDATE_CANDIDATE, /* a candidate's own fields changed */
+  SIM_EV_MERGE_CANDIDATE,  /* a candidate was merged into another one */
+  SIM_EV_DELETE_CANDIDATE, /* a candidate is gone (here: only as the
+                              stand-in of a merge) */
+  SIM_EV__COUNT
+};
+
+/* How a personality names an event ("candidate_stage_change"; NULL: it
+ * never sends it) and which event stands in for it on a subscription that
+ * does not listen to it (-1: none). Greenhouse sends delete_candidate for a
+ * merge to a hook that listens to deletes but not to merges. */
+struct sim_event_def {
+  const char *action;
+  int standin;
+};
+
+/* Flags for the payload builder. */
+#define SIM_WH_IDS_ONLY 1u /* keep only the ids (webhook_ids_only fault) */
+
+/* A personality's webhook wire conventions (data; the delivery machinery
+ * in webhook_deliver.c is ATS-neutral). */
+struct sim_webhook_wire {
+  const char *id_header;       /* event id header: "Greenhouse-Event-ID" */
+  const char *sig_header;      /* signature header: "Signature" */
+  const char *sig_prefix;      /* before the hex HMAC-SHA256: "sha256 " */
+  const char *user_agent;
+  const int64_t *retry_waits;  /* the wait before each retry (ms) */
+  size_t nretries;             /* attempts in all = 1 + nretries */
+  bool escape_html;            /* write <, > and & in bodies as \u003c... */
+};
+
 /* ---- the instance ------------------------------------------------------------ */
 
 struct sim_call;
 struct sim;
+struct sim_wh;
 
 /* What the personality tells the core about a request before it runs. */
 struct sim_route {
@@ -523,6 +573,19 @@ struct sim_personality {
   const char *const *permissions;
   /* Every OAuth scope a client can hold (NULL-terminated). */
   const char *const *scopes;
+  /* Webhooks: the events this ATS sends (indexed by enum sim_event), their
+   * wire conventions, and the body of one delivery: a snapshot of the
+   * records as they are now, {"action": ..., "payload": ...} for
+   * Greenhouse (caller frees). 'c' and 'a' are the candidate and the
+   * application the event is about (either may be NULL when it does not
+   * apply); 'extra' is the surviving candidate of a merge and the
+   * subscription id of a ping. 'flags': SIM_WH_*. */
+  const struct sim_event_def *webhook_events;
+  const struct sim_webhook_wire *webhook_wire;
+  cJSON *(*webhook_payload)(const struct sim *s, enum sim_event ev,
+                            const struct sim_candidate *c,
+                            const struct sim_app *a, int64_t extra,
+                            unsigned flags);
 };
 
 #define SIM_MAX_LIMITERS 4
@@ -541,8 +604,9 @@ struct sim {
   struct sim_creds creds;
   struct vec faults; /* struct sim_fault * */
   int next_fault;
-  struct vec webhooks;
+  struct vec webhooks; /* struct sim_webhook *, in creation order */
   int next_webhook;
+  struct sim_wh *wh;   /* deliveries: queue and log (webhook_deliver.c) */
   struct sim_journal journal;
   struct sim_limiter limiters[SIM_MAX_LIMITERS];
   struct sim_latency latency;
@@ -565,8 +629,9 @@ struct sim_webhook {
   int id;
   char *url, *secret;
   struct strv events;
-  bool enabled;
+  bool enabled;   /* false after a failed ping, until enabled again */
   int64_t created;
+  char ping[64];  /* the last ping: "pending", "ok", "failed: ..." */
 };
 
 /* One API request on its way through the pipeline. */
@@ -649,8 +714,58 @@ int seed_load_json(struct sim *s, const cJSON *root, char *err, size_t errlen);
 /* Candidate/job/app JSON used by /_sim/state (neutral shape). */
 cJSON *sim_state_candidate(const struct sim *s, const struct sim_candidate *c);
 
-/* Webhooks (webhooks.c) — subscriptions now, deliveries with status pull. */
-void webhooks_free(struct sim *s);
+/* ---- webhooks (webhooks.c, webhook_deliver.c) ---------------------------------
+ *
+ * An event fires when the tenant changes (an admin action or an API
+ * write). sim_webhook_fire() renders the personality's body once, then
+ * queues one delivery per enabled subscription that listens to it, after
+ * the faults decided at that moment (webhook_disabled, _delay, _duplicate,
+ * _reorder, _ids_only). Each delivery leaves after the personality's
+ * webhook_delay setting, signed with the subscription's secret; a failure
+ * (timeout, network error, non-2xx) is retried on the personality's
+ * schedule, then dropped. Every attempt and every drop is logged. */
+
+/* Fire an event about candidate 'c' / application 'a' (see the payload
+ * hook for 'extra'). Does nothing without subscriptions. */
+void sim_webhook_fire(struct sim *s, enum sim_event ev,
+                      const struct sim_candidate *c, const struct sim_app *a,
+                      int64_t extra);
+struct sim_webhook *webhook_find(const struct sim *s, int id);
+cJSON *webhook_json(const struct sim_webhook *h); /* secret masked */
+void webhooks_free(struct sim *s); /* subscriptions only */
+/* The first active webhook_* fault of 'kind' that acts now (it counts as
+ * matched and applied), or NULL. Webhook faults have no route or
+ * credential: they act on deliveries, not on requests. */
+struct sim_fault *wh_fault_hit(struct sim *s, enum sim_fault_kind kind);
+
+/* One delivery to queue (webhook_deliver.c). */
+struct wh_new {
+  int hook;                 /* subscription id */
+  const char *action;       /* the personality's event name */
+  char *body;               /* taken: malloc'd, exactly the bytes to send */
+  size_t len;
+  const char *event_id;     /* NULL: a fresh one */
+  int64_t due;              /* first attempt */
+  bool ping;                /* one attempt; a failure disables the hook */
+  bool hold;                /* webhook_reorder: hold in the batch */
+  int64_t window;           /* the batch's window when 'hold' starts one */
+  int fault;                /* the first fault applied (0 = none) */
+  const char *faults;       /* their kinds, comma separated ("" = none) */
+  const char *note;         /* e.g. "copy 1" */
+};
+/* A duration setting of the personality in ms ('def' when it has none). */
+int64_t wh_duration(const struct sim *s, const char *name, int64_t def);
+void wh_init(struct sim *s);
+void wh_free(struct sim *s);  /* cancels timers and transfers */
+void wh_enqueue(struct sim *s, const struct wh_new *n);
+/* The bytes of a body as the personality sends them (compact JSON, with
+ * its escaping); caller frees with free(). */
+char *wh_render(const struct sim *s, const cJSON *body, size_t *len);
+/* A fresh event id (deterministic: the seed, the resets and a counter). */
+void wh_event_id(struct sim *s, char *out, size_t len);
+/* Log a delivery dropped before any attempt. */
+void wh_log_drop(struct sim *s, int hook, const char *action,
+                 const char *reason, const struct sim_fault *f);
 
 /* Helpers used everywhere. */
 int64_t sim_now(const struct sim *s);

@@ -1,6 +1,8 @@
 /* state.c — the tenant as neutral JSON (/_sim/state) and the journal API. */
 #include "sim_int.h"
 
+#include <fnmatch.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +27,8 @@ static cJSON *app_json(const struct sim *s, const struct sim_app *a)
   jput_str(o, "stage", st ? st->name : NULL);
   cJSON_AddStringToObject(o, "status", sim_app_status_name(a->status));
   jput_time(o, "applied_at", a->applied);
+  if (a->source_id)
+    jput_id(o, "source_id", a->source_id);
   if (a->ready_at > sim_now(s))
     jput_time(o, "visible_from", a->ready_at);
   return o;
@@ -38,6 +42,12 @@ cJSON *sim_state_candidate(const struct sim *s, const struct sim_candidate *c)
   jput_str(o, "last_name", c->last);
   cJSON_AddItemToObject(o, "emails", contacts(c->emails, c->nemails));
   cJSON_AddItemToObject(o, "phones", contacts(c->phones, c->nphones));
+  if (c->nfields) {
+    cJSON *cf = cJSON_AddObjectToObject(o, "custom_fields");
+    for (size_t i = 0; i < c->nfields; i++)
+      cJSON_AddStringToObject(cf, c->fields[i].key,
+                              c->fields[i].value ? c->fields[i].value : "");
+  }
   jput_str(o, "created_by", c->created_by[0] ? c->created_by : NULL);
   jput_time(o, "created_at", c->created);
   if (c->merged_into)
@@ -170,13 +180,8 @@ size_t sim_journal_count(const struct sim *s, const char *route, int status)
     const struct sim_journal_entry *e = &j->ring[(k - 1) % j->cap];
     if (status && e->status != status)
       continue;
-    if (route) {
-      char path[sizeof e->target];
-      snprintf(path, sizeof path, "%s", e->target);
-      path[strcspn(path, "?")] = '\0';
-      if (!route_match(route, e->method, path, e->route[0] ? e->route : NULL))
-        continue;
-    }
+    if (route && !sim_journal_match(e, route))
+      continue;
     n++;
   }
   return n;
@@ -186,6 +191,18 @@ bool sim_journal_match(const struct sim_journal_entry *e, const char *pattern)
 {
   if (pattern == NULL)
     return true;
+  if (strchr(pattern, '?')) {
+    /* a pattern with a query matches the target as received, query and
+     * all: "GET /v3/candidates?email=*" tells a search from a poll */
+    const char *p = pattern;
+    size_t ml = strcspn(p, " ");
+    if (p[ml] == ' ' && ml > 0 && ml < 8) {
+      if (strlen(e->method) != ml || strncmp(e->method, p, ml) != 0)
+        return false;
+      p += ml + 1;
+    }
+    return fnmatch(p, e->target, 0) == 0;
+  }
   char path[sizeof e->target];
   snprintf(path, sizeof path, "%s", e->target);
   path[strcspn(path, "?")] = '\0';

@@ -34,7 +34,12 @@ struct gh_settings {
   unsigned candidate_create_status;
   unsigned application_create_status;
   bool closed_job_accepts;       /* applications to closed jobs accepted */
+  bool webhook_retry_new_id;     /* a retry carries a new event id */
+  bool webhook_retry_jitter;     /* retries wait rand(30)*(n+1) s more */
+  bool webhook_require_200;      /* only a 200 counts as delivered */
   int64_t access_ttl, refresh_ttl, code_ttl;
+  int64_t webhook_delay;         /* event -> first delivery attempt */
+  int64_t webhook_timeout;       /* a delivery without an answer fails */
 };
 
 static void *gh_settings_new(void)
@@ -53,6 +58,8 @@ static void *gh_settings_new(void)
   g->access_ttl = 3600 * 1000;
   g->refresh_ttl = 24 * 3600 * 1000;
   g->code_ttl = 60 * 1000;
+  g->webhook_delay = 1000;
+  g->webhook_timeout = 10000;
   return g;
 }
 
@@ -82,6 +89,9 @@ static int gh_setting(struct sim *s, const char *k, const char *v, char *err,
       {"regrant_requires_reauth", &g->regrant_requires_reauth},
       {"v3_create_returns_application", &g->v3_create_returns_app},
       {"closed_job_accepts_applications", &g->closed_job_accepts},
+      {"webhook_retry_new_id", &g->webhook_retry_new_id},
+      {"webhook_retry_jitter", &g->webhook_retry_jitter},
+      {"webhook_require_200", &g->webhook_require_200},
   };
   for (size_t i = 0; i < sizeof bools / sizeof *bools; i++) {
     if (strcmp(k, bools[i].name) == 0) {
@@ -128,15 +138,19 @@ static int gh_setting(struct sim *s, const char *k, const char *v, char *err,
       goto bad;
     return 0;
   }
-  struct { const char *name; int64_t *d; } durs[] = {
-      {"access_token_ttl", &g->access_ttl},
-      {"refresh_token_ttl", &g->refresh_ttl},
-      {"authorization_code_ttl", &g->code_ttl},
+  struct { const char *name; int64_t *d; int64_t min; } durs[] = {
+      {"access_token_ttl", &g->access_ttl, 1},
+      {"refresh_token_ttl", &g->refresh_ttl, 1},
+      {"authorization_code_ttl", &g->code_ttl, 1},
+      {"webhook_delay", &g->webhook_delay, 0},
+      {"webhook_timeout", &g->webhook_timeout, 1},
   };
   for (size_t i = 0; i < sizeof durs / sizeof *durs; i++) {
     if (strcmp(k, durs[i].name) == 0) {
-      if (at_duration_parse(v, durs[i].d) != 0 || *durs[i].d <= 0)
+      int64_t d;
+      if (at_duration_parse(v, &d) != 0 || d < durs[i].min)
         goto bad;
+      *durs[i].d = d;
       return 0;
     }
   }
@@ -176,6 +190,13 @@ static cJSON *gh_settings_json(const struct sim *s)
                           at_duration_format(g->refresh_ttl, buf, sizeof buf));
   jput_str(o, "authorization_code_ttl",
                           at_duration_format(g->code_ttl, buf, sizeof buf));
+  jput_str(o, "webhook_delay",
+           at_duration_format(g->webhook_delay, buf, sizeof buf));
+  jput_str(o, "webhook_timeout",
+           at_duration_format(g->webhook_timeout, buf, sizeof buf));
+  jput_bool(o, "webhook_retry_new_id", g->webhook_retry_new_id);
+  jput_bool(o, "webhook_retry_jitter", g->webhook_retry_jitter);
+  jput_bool(o, "webhook_require_200", g->webhook_require_200);
   return o;
 }
 
@@ -1149,6 +1170,318 @@ static cJSON *v3_app_json(const struct sim *s, const struct sim_app *a)
   jadd_null(o, "agency_note_id");
   jput_time(o, "created_at", a->applied);
   jput_time(o, "updated_at", a->updated);
+  return o;
+}
+
+/* ==== webhook bodies ============================================================== */
+
+/* What the fake sends is shaped on the documented examples [GH-WH]
+ * [GH-WH-EV] (docs/fidelity/greenhouse.md#webhooks): the same application
+ * object for every application event, the candidate inside it, its job
+ * under "jobs"; records the sim does not model (interviews, attachments,
+ * recruiters, custom field definitions) are empty or null. */
+
+static const struct sim_event_def gh_webhook_events[SIM_EV__COUNT] = {
+    [SIM_EV_PING] = {"ping", -1},
+    [SIM_EV_NEW_APPLICATION] = {"new_candidate_application", -1},
+    [SIM_EV_STAGE_CHANGE] = {"candidate_stage_change", -1},
+    [SIM_EV_REJECT] = {"reject_candidate", -1},
+    [SIM_EV_UNREJECT] = {"unreject_candidate", -1},
+    [SIM_EV_HIRE] = {"hire_candidate", -1},
+    [SIM_EV_UPDATE_CANDIDATE] = {"update_candidate", -1},
+    /* a hook that listens to deletes but not to merges gets a delete */
+    [SIM_EV_MERGE_CANDIDATE] = {"merge_candidate", SIM_EV_DELETE_CANDIDATE},
+    [SIM_EV_DELETE_CANDIDATE] = {"delete_candidate", -1},
+};
+
+/* Retry policy [GH-WH]: 6 retries after 1, 15, 60, 120, 240, 480 minutes. */
+static const int64_t gh_retry_waits[] = {60000,   900000,   3600000,
+                                         7200000, 14400000, 28800000};
+
+static const struct sim_webhook_wire gh_webhook_wire = {
+    .id_header = "Greenhouse-Event-ID",
+    .sig_header = "Signature",
+    .sig_prefix = "sha256 ",
+    .user_agent = "Greenhouse-Webhooks/1.0 (atsim)",
+    .retry_waits = gh_retry_waits,
+    .nretries = sizeof gh_retry_waits / sizeof *gh_retry_waits,
+    .escape_html = true, /* "<p>" is sent as "\u003cp\u003e" [GH-WH] */
+};
+
+/* Webhook bodies carry times to the second ("2015-02-11T15:50:41Z"). */
+static void wh_time(cJSON *o, const char *k, int64_t ms)
+{
+  char buf[AT_TIME_BUF];
+  if (ms == 0)
+    jadd_null(o, k);
+  else
+    jput_str(o, k, at_time_iso8601(ms, false, buf));
+}
+
+/* The candidate's page in the app (with the application when app != 0). */
+static void wh_url(cJSON *o, int64_t cand, int64_t app)
+{
+  char u[128];
+  if (app)
+    snprintf(u, sizeof u, "https://app.greenhouse.io/people/%lld?application_id=%lld",
+             (long long)cand, (long long)app);
+  else
+    snprintf(u, sizeof u, "https://app.greenhouse.io/people/%lld",
+             (long long)cand);
+  jput_str(o, "url", u);
+}
+
+static cJSON *wh_candidate(const struct sim_candidate *cd)
+{
+  cJSON *o = cJSON_CreateObject();
+  jput_id(o, "id", cd->id);
+  jput_str(o, "first_name", cd->first);
+  jput_str(o, "last_name", cd->last);
+  jput_str(o, "title", cd->title);
+  jput_str(o, "company", cd->company);
+  wh_time(o, "created_at", cd->created);
+  jadd_null(o, "external_id");
+  jadd_null(o, "photo_url");
+  wh_url(o, cd->id, 0);
+  jput_bool(o, "is_private", false);
+  jput_bool(o, "can_email", true);
+  jadd(o, "phone_numbers", contacts(cd->phones, cd->nphones));
+  jadd(o, "email_addresses", contacts(cd->emails, cd->nemails));
+  jadd_arr(o, "addresses");
+  jadd_arr(o, "website_addresses");
+  jadd_arr(o, "social_media_addresses");
+  jadd_arr(o, "educations");
+  jadd_arr(o, "employments");
+  jadd_null(o, "recruiter");
+  jadd_null(o, "coordinator");
+  jadd_arr(o, "attachments");
+  cJSON *tags = jadd_arr(o, "tags");
+  for (size_t i = 0; i < cd->tags.n; i++)
+    cJSON_AddItemToArray(tags, cJSON_CreateString(cd->tags.v[i]));
+  jadd(o, "custom_fields", custom_fields(cd, true));
+  return o;
+}
+
+static cJSON *wh_job(const struct sim_job *j)
+{
+  cJSON *o = cJSON_CreateObject();
+  jput_id(o, "id", j->id);
+  jput_str(o, "name", j->name);
+  jput_str(o, "requisition_id", j->requisition_id);
+  jadd_null(o, "notes");
+  jput_bool(o, "confidential", j->confidential);
+  jadd_null(o, "job_post_id");
+  jput_str(o, "status", sim_job_status_name(j->status));
+  wh_time(o, "created_at", j->created);
+  wh_time(o, "opened_at", j->opened);
+  wh_time(o, "closed_at", j->closed);
+  cJSON *deps = jadd_arr(o, "departments");
+  if (j->department) {
+    cJSON *d = cJSON_CreateObject();
+    jput_id(d, "id", name_id(j->department, 20000));
+    jput_str(d, "name", j->department);
+    jadd_null(d, "external_id");
+    cJSON_AddItemToArray(deps, d);
+  }
+  cJSON *offs = jadd_arr(o, "offices");
+  if (j->office) {
+    cJSON *d = cJSON_CreateObject();
+    jput_id(d, "id", name_id(j->office, 40000));
+    jput_str(d, "name", j->office);
+    jput_str(d, "location", j->office);
+    jadd_null(d, "external_id");
+    cJSON_AddItemToArray(offs, d);
+  }
+  jadd_obj(o, "custom_fields");
+  return o;
+}
+
+/* The documented examples label the source "name" on new applications and
+ * stage changes but "public_name" on rejections and hires; both as
+ * documented. */
+static void wh_source(cJSON *o, const struct sim *s, const struct sim_app *a,
+                      enum sim_event ev)
+{
+  const struct sim_source *src = model_source(&s->model, a->source_id);
+  if (src == NULL) {
+    jadd_null(o, "source");
+    return;
+  }
+  cJSON *so = jadd_obj(o, "source");
+  jput_id(so, "id", src->id);
+  bool pub = ev == SIM_EV_REJECT || ev == SIM_EV_UNREJECT || ev == SIM_EV_HIRE;
+  jput_str(so, pub ? "public_name" : "name", src->name);
+}
+
+static void wh_rejection(cJSON *o, const struct sim *s, const struct sim_app *a)
+{
+  const struct sim_reason *rr = model_reason(&s->model, a->rejection_reason_id);
+  if (a->status != SIM_APP_REJECTED || rr == NULL) {
+    jadd_null(o, "rejection_reason");
+    jadd_null(o, "rejection_details");
+    return;
+  }
+  cJSON *ro = jadd_obj(o, "rejection_reason");
+  jput_id(ro, "id", rr->id);
+  jput_str(ro, "name", rr->name);
+  cJSON *t = jadd_obj(ro, "type");
+  bool they = strcmp(rr->type, "they_rejected_us") == 0;
+  jput_id(t, "id", they ? 2 : 1);
+  jput_str(t, "name", they ? "They rejected us" : "We rejected them");
+  cJSON *rd = jadd_obj(o, "rejection_details");
+  jadd_obj(rd, "custom_fields");
+}
+
+/* hire_candidate also names the opening filled and the accepted offer. */
+static void wh_hire_extras(cJSON *o, const struct sim_app *a)
+{
+  char oid[32];
+  snprintf(oid, sizeof oid, "%lld-1", (long long)(a->job_id % 100000));
+  cJSON *op = jadd_obj(o, "opening");
+  jput_str(op, "opening_id", oid);
+  cJSON *of = jadd_obj(o, "offer");
+  jput_id(of, "id", a->id * 10 + 1);
+  jput_int(of, "version", 1);
+  wh_time(of, "created_at", a->hired_at);
+  wh_time(of, "resolved_at", a->hired_at);
+  jput_str(of, "starts_at", a->start_date);
+  jadd_obj(of, "custom_fields");
+}
+
+static cJSON *wh_application(const struct sim *s, enum sim_event ev,
+                             const struct sim_app *a,
+                             const struct sim_candidate *cd)
+{
+  const struct sim_model *m = &s->model;
+  cJSON *o = cJSON_CreateObject();
+  jput_id(o, "id", a->id);
+  wh_time(o, "rejected_at", a->rejected_at);
+  jput_bool(o, "prospect", false);
+  jput_str(o, "status", sim_app_status_name(a->status));
+  wh_time(o, "applied_at", a->applied);
+  wh_time(o, "last_activity_at", a->last_activity);
+  wh_url(o, a->candidate_id, a->id);
+  wh_source(o, s, a, ev);
+  jadd_null(o, "credited_to");
+  wh_rejection(o, s, a);
+  const struct sim_stage *st = model_stage(m, a->stage_id);
+  if (a->status != SIM_APP_HIRED && st) { /* hired: no current stage */
+    cJSON *so = jadd_obj(o, "current_stage");
+    jput_id(so, "id", st->id);
+    jput_str(so, "name", st->name);
+    jadd_arr(so, "interviews");
+  } else {
+    jadd_null(o, "current_stage");
+  }
+  if (ev == SIM_EV_NEW_APPLICATION) {
+    cJSON *pd = jadd_obj(o, "prospect_detail");
+    jadd_null(pd, "prospect_pool");
+    jadd_null(pd, "prospect_stage");
+    jadd_null(pd, "prospect_owner");
+  }
+  jadd_obj(o, "custom_fields");
+  if (cd)
+    jadd(o, "candidate", wh_candidate(cd));
+  else
+    jadd_null(o, "candidate");
+  cJSON *jobs = jadd_arr(o, "jobs");
+  const struct sim_job *j = model_job(m, a->job_id);
+  if (j)
+    cJSON_AddItemToArray(jobs, wh_job(j));
+  if (ev == SIM_EV_HIRE)
+    wh_hire_extras(o, a);
+  return o;
+}
+
+/* merge_candidate / delete_candidate: the person that is gone. */
+static cJSON *wh_person(const struct sim_candidate *cd, enum sim_event ev,
+                        int64_t survivor)
+{
+  cJSON *o = cJSON_CreateObject();
+  jput_id(o, "id", cd->id);
+  jput_str(o, "first_name", cd->first);
+  jput_str(o, "last_name", cd->last);
+  jput_str(o, "company", cd->company);
+  jput_str(o, "title", cd->title);
+  wh_time(o, "created_at", cd->created);
+  jadd_null(o, "headline");
+  jput_bool(o, "is_private", false);
+  jadd_null(o, "recruiter_user_id");
+  jadd_null(o, "coordinator_user_id");
+  jput_bool(o, "can_email", true);
+  if (ev == SIM_EV_MERGE_CANDIDATE)
+    jput_id(o, "new_candidate_id", survivor);
+  else /* a merge moves the applications: none is deleted */
+    jadd_arr(o, "deleted_application_ids");
+  return o;
+}
+
+/* The ping a save sends. Its body is not documented beyond "some
+ * configuration settings for the web hook" [GH-WH] (UNVERIFIED). The URL
+ * is left out: it holds the receiver's (ephemeral) port, and a run must
+ * send the same bytes on every machine. */
+static cJSON *wh_ping(const struct sim *s, int hook)
+{
+  cJSON *o = cJSON_CreateObject();
+  const struct sim_webhook *h = webhook_find(s, hook);
+  jput_int(o, "web_hook_id", hook);
+  if (h) {
+    cJSON *ev = jadd_arr(o, "events");
+    for (size_t i = 0; i < h->events.n; i++)
+      cJSON_AddItemToArray(ev, cJSON_CreateString(h->events.v[i]));
+  }
+  return o;
+}
+
+/* The webhook_ids_only fault: only the ids survive. */
+static cJSON *wh_ids_only(enum sim_event ev, const struct sim_candidate *c,
+                          const struct sim_app *a, int64_t extra)
+{
+  cJSON *p = cJSON_CreateObject();
+  if (ev == SIM_EV_UPDATE_CANDIDATE) {
+    jput_id(jadd_obj(p, "candidate"), "id", c->id);
+  } else if (ev == SIM_EV_MERGE_CANDIDATE || ev == SIM_EV_DELETE_CANDIDATE) {
+    cJSON *pe = jadd_obj(p, "person");
+    jput_id(pe, "id", c->id);
+    if (ev == SIM_EV_MERGE_CANDIDATE)
+      jput_id(pe, "new_candidate_id", extra);
+  } else {
+    cJSON *ap = jadd_obj(p, "application");
+    jput_id(ap, "id", a->id);
+    jput_id(jadd_obj(ap, "candidate"), "id", a->candidate_id);
+    cJSON *jobs = jadd_arr(ap, "jobs");
+    cJSON *j = cJSON_CreateObject();
+    jput_id(j, "id", a->job_id);
+    cJSON_AddItemToArray(jobs, j);
+  }
+  return p;
+}
+
+static cJSON *gh_webhook_payload(const struct sim *s, enum sim_event ev,
+                                 const struct sim_candidate *c,
+                                 const struct sim_app *a, int64_t extra,
+                                 unsigned flags)
+{
+  if (a && c == NULL)
+    c = model_cand(&s->model, a->candidate_id);
+  cJSON *o = cJSON_CreateObject();
+  jput_str(o, "action", gh_webhook_events[ev].action);
+  cJSON *p;
+  if (ev == SIM_EV_PING) {
+    p = wh_ping(s, (int)extra);
+  } else if (flags & SIM_WH_IDS_ONLY) {
+    p = wh_ids_only(ev, c, a, extra);
+  } else if (ev == SIM_EV_UPDATE_CANDIDATE) {
+    p = cJSON_CreateObject();
+    jadd(p, "candidate", wh_candidate(c));
+  } else if (ev == SIM_EV_MERGE_CANDIDATE || ev == SIM_EV_DELETE_CANDIDATE) {
+    p = cJSON_CreateObject();
+    jadd(p, "person", wh_person(c, ev, extra));
+  } else {
+    p = cJSON_CreateObject();
+    jadd(p, "application", wh_application(s, ev, a, c));
+  }
+  jadd(o, "payload", p);
   return o;
 }
 
@@ -2139,6 +2472,8 @@ static struct sim_candidate *create_candidate(struct sim_call *c,
     a->source_id = sources[i];
     a->ready_at = ready;
   }
+  for (size_t i = 0; i < cd->apps.n; i++) /* API writes fire too */
+    sim_webhook_fire(c->s, SIM_EV_NEW_APPLICATION, cd, cd->apps.v[i], 0);
   return cd;
 }
 
@@ -2247,6 +2582,7 @@ static void v1_add_app(struct sim_call *c)
       m, cd, job, stage ? stage : model_first_stage(m, job)->id, c->now);
   a->source_id = source;
   a->ready_at = ready;
+  sim_webhook_fire(c->s, SIM_EV_NEW_APPLICATION, cd, a, 0);
   if (trunc) {
     cJSON *o = cJSON_CreateObject();
     jput_id(o, "id", a->id);
@@ -2282,6 +2618,7 @@ static void v1_merge(struct sim_call *c)
     reply_state(c, err);
     return;
   }
+  sim_webhook_fire(c->s, SIM_EV_MERGE_CANDIDATE, d, NULL, p->id);
   sim_reply_json(c, 200, v1_cand_json(c->s, p));
 }
 
@@ -2368,6 +2705,7 @@ static void do_move(struct sim_call *c)
     reply_state(c, err);
     return;
   }
+  sim_webhook_fire(c->s, SIM_EV_STAGE_CHANGE, NULL, a, 0);
   state_done(c, a);
 }
 
@@ -2411,6 +2749,7 @@ static void do_reject(struct sim_call *c)
     reply_state(c, err);
     return;
   }
+  sim_webhook_fire(c->s, SIM_EV_REJECT, NULL, a, 0);
   state_done(c, a);
 }
 
@@ -2428,6 +2767,7 @@ static void do_unreject(struct sim_call *c)
     reply_state(c, err);
     return;
   }
+  sim_webhook_fire(c->s, SIM_EV_UNREJECT, NULL, a, 0);
   state_done(c, a);
 }
 
@@ -2461,6 +2801,7 @@ static void do_hire(struct sim_call *c)
     reply_state(c, err);
     return;
   }
+  sim_webhook_fire(c->s, SIM_EV_HIRE, NULL, a, 0);
   state_done(c, a);
 }
 
@@ -2682,6 +3023,7 @@ static void v3_app_create(struct sim_call *c)
       m, cd, job, stage ? stage : model_first_stage(m, job)->id, c->now);
   a->source_id = source;
   a->ready_at = ready;
+  sim_webhook_fire(c->s, SIM_EV_NEW_APPLICATION, cd, a, 0);
   if (trunc) {
     cJSON *o = cJSON_CreateObject();
     jput_id(o, "id", a->id);
@@ -2723,6 +3065,7 @@ static void v3_merge(struct sim_call *c)
     reply_state(c, err);
     return;
   }
+  sim_webhook_fire(c->s, SIM_EV_MERGE_CANDIDATE, d, NULL, p->id);
   sim_reply(c, at_resp_new(204));
 }
 
@@ -3101,6 +3444,12 @@ static bool gh_flag(const struct sim *s, const char *name)
     return g->email_ci;
   if (strcmp(name, "regrant_requires_reauth") == 0)
     return g->regrant_requires_reauth;
+  if (strcmp(name, "webhook_retry_new_id") == 0)
+    return g->webhook_retry_new_id;
+  if (strcmp(name, "webhook_retry_jitter") == 0)
+    return g->webhook_retry_jitter;
+  if (strcmp(name, "webhook_require_200") == 0)
+    return g->webhook_require_200;
   return false;
 }
 
@@ -3113,6 +3462,10 @@ static int64_t gh_duration(const struct sim *s, const char *name)
     return g->access_ttl;
   if (strcmp(name, "refresh_token_ttl") == 0)
     return g->refresh_ttl;
+  if (strcmp(name, "webhook_delay") == 0)
+    return g->webhook_delay;
+  if (strcmp(name, "webhook_timeout") == 0)
+    return g->webhook_timeout;
   return 0;
 }
 
@@ -3155,4 +3508,7 @@ const struct sim_personality sim_greenhouse = {
     .field_alias = gh_field_alias,
     .permissions = gh_permissions,
     .scopes = gh_scopes,
+    .webhook_events = gh_webhook_events,
+    .webhook_wire = &gh_webhook_wire,
+    .webhook_payload = gh_webhook_payload,
 };

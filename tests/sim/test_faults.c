@@ -2,8 +2,9 @@
  * normal service back: rate_limit (and the vendor limiter itself), outage in
  * each mode (503 with the status page, 500, hang, slow, reset, truncated,
  * malformed, refused), scoping and windows, probability with a fixed seed,
- * async_create, required_field, format_rule, the webhook kinds (parsed
- * only), bad parameters and the journal. Virtual clock; never sleeps. */
+ * async_create, required_field, format_rule, the webhook kinds' parameters
+ * (their effects: test_webhooks.c), bad parameters and the journal.
+ * Virtual clock; never sleeps. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -1019,7 +1020,7 @@ static void test_format_rules(void **state)
   simfx_free(f);
 }
 
-/* ---- webhook kinds: parsed and listed only ----------------------------------- */
+/* ---- webhook kinds: parsed and listed (deliveries: test_webhooks.c) ---------- */
 
 static void test_webhook_kinds_parse(void **state)
 {

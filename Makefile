@@ -174,6 +174,8 @@ check: $(TEST_BIN) $(ATSIM) $(ATSYNC)
 	done; \
 	printf '== tests/cli/run.sh\n'; \
 	if ! timeout $(TEST_TIMEOUT) tests/cli/run.sh $(ATSIM); then echo "FAILED: tests/cli/run.sh"; fail=1; fi; \
+	printf '== tests/cli/atsync.sh\n'; \
+	if ! timeout $(TEST_TIMEOUT) tests/cli/atsync.sh $(BUILD); then echo "FAILED: tests/cli/atsync.sh"; fail=1; fi; \
 	printf '== tests/crash/run.sh\n'; \
 	if ! timeout $(TEST_TIMEOUT) tests/crash/run.sh $(BUILD); then echo "FAILED: tests/crash/run.sh"; fail=1; fi; \
 	printf '== tests/scenarios/run.sh\n'; \

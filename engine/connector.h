@@ -67,6 +67,12 @@ enum op {
   OP_CREATE,    /* a new person (v1: with the application) */
   OP_ADD_APP,   /* an application for an existing person */
   OP_MOVE,      /* move the application to the target stage */
+  /* status pull */
+  OP_READ_APP,  /* one application by id: its person, job, status, stage */
+  OP_CHANGED_APPS,   /* applications changed since args.since (one page;
+                        the caller follows result.next_url itself) */
+  OP_CHANGED_PEOPLE, /* people changed since args.since (one page): names,
+                        phones, merges, for duplicate detection */
   OP__COUNT
 };
 const char *op_name(enum op o);
@@ -92,7 +98,71 @@ struct op_args {
   const char *first, *last, *phone;
   const char *const *emails;
   size_t nemails;
+  /* create / add application: the application's source (an ATS source
+   * id, from the job mapping's default; NULL = none) and custom fields
+   * (already normalised to the ATS's formats) */
+  const char *source_id;
+  const char *const *field_keys, *const *field_values;
+  size_t nfields;
+  /* OP_CHANGED_*: records updated at or after this time (ms, 0 = all);
+   * page_url: the next page of an earlier answer (then 'since' is unused) */
+  int64_t since;
+  const char *page_url;
 };
+
+/* One record as the ATS shows it: an application (with its person) in a
+ * changes-since list, a read, or what a webhook payload claims. Fields the
+ * source does not carry are "" (an ids-only webhook carries only ids). */
+struct ats_record {
+  char application_id[32], candidate_id[32], job_id[32];
+  char status[16];           /* active, rejected, hired, converted */
+  char stage_id[32], stage_name[128];
+  char first[128], last[128];
+  char phones[3][64];        /* as stored in the ATS */
+  char emails[3][128];
+  char merged_into[32];      /* a person merged away: the survivor */
+  bool deleted;              /* a person or application deleted */
+  int64_t updated;           /* ms; 0 = not given */
+};
+
+/* What a webhook delivery says, read by the connector. */
+enum event_kind {
+  EV_PING,          /* the ATS checks the endpoint: nothing to do */
+  EV_APPLICATION,   /* an application changed: created, moved, rejected,
+                       unrejected, hired, updated */
+  EV_CANDIDATE,     /* a person's data changed */
+  EV_MERGE,         /* rec.candidate_id survives; rec.merged_into is unused,
+                       merged_from names the person merged away */
+  EV_DELETE,        /* a person or an application was deleted */
+  EV_OTHER          /* an event sync does not act on (jobs, offers ...) */
+};
+
+struct ats_event {
+  enum event_kind kind;
+  char action[48];           /* the vendor's event name */
+  char id[96];               /* the delivery's event id ("" = none) */
+  struct ats_record rec;     /* what the payload claims */
+  char merged_from[32];      /* EV_MERGE: the person merged away */
+  int64_t at;                /* when the ATS says it happened (0 = unknown) */
+};
+
+/* How a webhook request reaches the connector. */
+struct webhook_req {
+  const char *body;
+  size_t len;
+  /* a request header by name (case-insensitive), NULL when absent */
+  const char *(*header)(void *ud, const char *name);
+  void *ud;
+};
+
+enum sig_result { SIG_OK, SIG_MISSING, SIG_MALFORMED, SIG_MISMATCH };
+const char *sig_result_name(enum sig_result r);
+
+/* Compare hex(HMAC-SHA256(key, data)) with 'hex' (case-insensitive hex, the
+ * full digest, CRYPTO_memcmp): SIG_OK, SIG_MALFORMED (not 64 hex digits) or
+ * SIG_MISMATCH (engine/hmac.c). */
+enum sig_result hmac_sha256_hex_check(const char *key, const void *data,
+                                      size_t len, const char *hex);
 
 #define MAX_STAGES 64
 
@@ -119,6 +189,11 @@ struct op_result {
   char app_status[16];     /* active, rejected, hired */
   char stage_id[32], stage_name[128];
   bool partial;            /* a create answered before the record is built */
+  /* OP_READ_APP: the application (rec); OP_CHANGED_*: the page's records
+   * (owned by the result: outcome_result_free releases them) */
+  struct ats_record rec;
+  struct ats_record *recs;
+  size_t nrecs;
   char job_name[128], job_status[16];
   struct stage stages[MAX_STAGES];
   size_t nstages;
@@ -141,7 +216,21 @@ struct connector {
   /* The request for a list's next page (a URL the ATS gave in 'next_url'). */
   int (*build_next)(const struct conn_view *v, const char *url,
                     struct http_req *out);
+  /* Webhooks: check a delivery's signature with the connection's webhook
+   * secret (never touching anything else), then read it. parse_event
+   * returns 0, or -1 with a message naming what is wrong in the payload. */
+  enum sig_result (*event_verify)(const char *secret,
+                                  const struct webhook_req *r);
+  int (*event_parse)(const struct webhook_req *r, struct ats_event *out,
+                     char *err, size_t errlen);
+  /* The name a customer reads for a field the ATS names in a refusal
+   * ("phone_numbers" -> "phone", "custom_fields.X" -> "X"), for messages;
+   * NULL when there is none (then the ATS's name is shown). */
+  const char *(*field_label)(const char *what);
 };
+
+/* Free what a result owns (recs); the struct itself stays the caller's. */
+void outcome_result_free(struct op_result *r);
 
 /* Fold the next page of a list into what the earlier pages gave. */
 void outcome_merge_page(enum op op, struct op_result *acc,

@@ -72,7 +72,8 @@ static void creds_free(struct conn *c)
 {
   char **fields[] = {&c->kind, &c->base_url, &c->client_id, &c->client_secret,
                      &c->token_url, &c->redirect_uri, &c->sub, &c->api_key,
-                     &c->obo, &c->auth_code, &c->access, &c->refresh};
+                     &c->obo, &c->auth_code, &c->access, &c->refresh,
+                     &c->webhook_secret};
   for (size_t i = 0; i < sizeof fields / sizeof *fields; i++) {
     free(*fields[i]);
     *fields[i] = NULL;
@@ -86,6 +87,7 @@ static void creds_free(struct conn *c)
 
 static void conn_free(struct conn *c)
 {
+  pull_abandon(c);
   request_cancel(c->token_rq);
   c->token_rq = NULL;
   creds_free(c);
@@ -111,8 +113,11 @@ static void conn_load(struct conn *c)
               "token_url, redirect_uri, sub, api_key, on_behalf_of, "
               "auth_code, access_token, access_expires, refresh_token, "
               "refresh_expires, refreshed_at, state, reason, since, "
-              "connected_ever, last_success FROM connections WHERE org_id = ?",
+              "connected_ever, last_success, webhook_secret, poll_cursor, "
+              "people_cursor, people_ready, last_poll, last_webhook FROM "
+              "connections WHERE org_id = ?",
               "I", c->org) != SQLITE_ROW) {
+    store_done(st);
     c->state = ATSYNC_NOT_CONNECTED;
     return;
   }
@@ -138,12 +143,18 @@ static void conn_load(struct conn *c)
   c->since = store_col_int(st, 18);
   c->connected_ever = store_col_int(st, 19) != 0;
   c->last_success = store_col_int(st, 20);
+  c->webhook_secret = store_col_dup(st, 21);
+  c->poll_cursor = store_col_int(st, 22);
+  c->people_cursor = store_col_int(st, 23);
+  c->people_ready = store_col_int(st, 24) != 0;
+  c->last_poll = store_col_int(st, 25);
+  c->last_webhook = store_col_int(st, 26);
   store_done(st);
   c->ops = connector_find(c->kind);
   c->has_creds = c->ops != NULL && c->base_url != NULL &&
                  c->state != ATSYNC_NOT_CONNECTED;
   const char *secrets[] = {c->client_secret, c->api_key, c->auth_code,
-                           c->access, c->refresh};
+                           c->access, c->refresh, c->webhook_secret};
   for (size_t i = 0; i < sizeof secrets / sizeof *secrets; i++)
     eng_secret(c->e, secrets[i]);
   setup_pacing(c);
@@ -171,6 +182,10 @@ struct conn *eng_conn(struct atsync *e, int64_t org)
   c->e = e;
   c->org = org;
   snprintf(c->org_name, sizeof c->org_name, "%s", name);
+  if (store_q(e->st, "SELECT default_country FROM orgs WHERE id = ?", "I",
+              org) == SQLITE_ROW)
+    store_col_text(e->st, 0, c->default_country, sizeof c->default_country);
+  store_done(e->st);
   conn_load(c);
   struct conn **v = realloc(e->conns, (e->nconns + 1) * sizeof *v);
   if (v == NULL) {
@@ -331,9 +346,16 @@ struct atsync *atsync_open(const struct atsync_config *cfg, char *err,
   DEF(idle_refresh_ms, 20 * 3600 * 1000);
   DEF(retry_after_cap_ms, 3600 * 1000);
 #undef DEF
+  if (e->cfg.poll_interval_ms == 0)
+    e->cfg.poll_interval_ms = 5 * 60 * 1000;
   at_prng_seed(&e->prng, cfg->seed);
   e->st = store_open(cfg->store, err, errlen);
   if (e->st == NULL) {
+    free(e);
+    return NULL;
+  }
+  if (webhook_open(e, err, errlen) != 0) {
+    store_close(e->st);
     free(e);
     return NULL;
   }
@@ -357,6 +379,7 @@ void atsync_close(struct atsync *e)
 {
   if (e == NULL)
     return;
+  webhook_close(e);
   while (e->nrunning > 0)
     push_abandon(e->running[e->nrunning - 1]);
   for (size_t i = 0; i < e->nconns; i++) {
@@ -473,6 +496,7 @@ int atsync_connect(struct atsync *e, int64_t org,
     if (push_conn(e->running[i]) == c)
       push_abandon(e->running[i]);
   auth_cancel(c);
+  pull_abandon(c);
   creds_free(c);
   char token_url[1024];
   if (blank(cr->token_url))
@@ -492,6 +516,8 @@ int atsync_connect(struct atsync *e, int64_t org,
   c->obo = cr->on_behalf_of ? strdup(cr->on_behalf_of) : NULL;
   c->auth_code = cr->auth == ATSYNC_AUTH_OAUTH_CODE ? strdup(cr->auth_code)
                                                     : NULL;
+  c->webhook_secret = blank(cr->webhook_secret) ? NULL
+                                                : strdup(cr->webhook_secret);
   c->ops = connector_find(cr->kind);
   c->has_creds = true;
   c->generation++;
@@ -500,9 +526,15 @@ int atsync_connect(struct atsync *e, int64_t org,
   c->token_retry_at = 0;
   c->token_failures = 0;
   setup_pacing(c);
-  const char *secrets[] = {c->client_secret, c->api_key, c->auth_code};
-  for (size_t i = 0; i < 3; i++)
+  const char *secrets[] = {c->client_secret, c->api_key, c->auth_code,
+                           c->webhook_secret};
+  for (size_t i = 0; i < 4; i++)
     eng_secret(e, secrets[i]);
+  /* the first poll reads changes from now on (nothing of ours in the ATS
+   * is older), and it comes at once: the people walk, then applications */
+  if (c->poll_cursor == 0)
+    c->poll_cursor = eng_now(e) - 60000;
+  c->poll_at = 0;
   enum atsync_state st = cr->auth == ATSYNC_AUTH_API_KEY ? ATSYNC_CONNECTED
                                                          : ATSYNC_CONNECTING;
   store_begin(e->st);
@@ -510,12 +542,15 @@ int atsync_connect(struct atsync *e, int64_t org,
           "INSERT OR REPLACE INTO connections (org_id, kind, base_url, auth, "
           "client_id, client_secret, token_url, redirect_uri, sub, api_key, "
           "on_behalf_of, auth_code, state, reason, since, connected_ever, "
-          "last_success) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '', "
-          "?, ?, ?)",
-          "Issi" "ssssssss" "i" "IbI", org, c->kind, c->base_url, (int)c->auth,
-          c->client_id, c->client_secret, c->token_url, c->redirect_uri,
-          c->sub, c->api_key, c->obo, c->auth_code, (int)st, eng_now(e),
-          c->connected_ever, c->last_success);
+          "last_success, webhook_secret, poll_cursor, people_cursor, "
+          "people_ready, last_poll, last_webhook) VALUES (?, ?, ?, ?, ?, ?, "
+          "?, ?, ?, ?, ?, ?, ?, '', ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+          "Issi" "ssssssss" "i" "IbI" "sIIbII", org, c->kind, c->base_url,
+          (int)c->auth, c->client_id, c->client_secret, c->token_url,
+          c->redirect_uri, c->sub, c->api_key, c->obo, c->auth_code, (int)st,
+          eng_now(e), c->connected_ever, c->last_success, c->webhook_secret,
+          c->poll_cursor, c->people_cursor, c->people_ready, c->last_poll,
+          c->last_webhook);
   eng_log(e, org, NULL, "connect", "%s %s (%s) at %s",
           again ? "Reconnected" : "Connected", c->ops->display,
           cr->auth == ATSYNC_AUTH_API_KEY ? "Harvest v1 API key"
@@ -549,13 +584,14 @@ int atsync_disconnect(struct atsync *e, int64_t org, char *err, size_t errlen)
     if (push_conn(e->running[i]) == c)
       push_abandon(e->running[i]);
   auth_cancel(c);
+  pull_abandon(c);
   creds_free(c);
   c->generation++;
   store_begin(e->st);
   store_q(e->st,
           "UPDATE connections SET client_id = NULL, client_secret = NULL, "
           "api_key = NULL, auth_code = NULL, access_token = NULL, "
-          "refresh_token = NULL WHERE org_id = ?",
+          "refresh_token = NULL, webhook_secret = NULL WHERE org_id = ?",
           "I", org);
   conn_set_state(c, ATSYNC_NOT_CONNECTED,
                  "Disconnected in Settings > Integrations; approvals wait "
@@ -578,6 +614,12 @@ int atsync_connection(struct atsync *e, int64_t org,
   out->auth = c->auth;
   out->connected_ever = c->connected_ever;
   out->last_success = c->last_success;
+  out->webhooks = c->webhook_secret != NULL;
+  out->last_webhook = c->last_webhook;
+  out->last_poll = c->last_poll;
+  out->poll_cursor = c->poll_cursor;
+  out->people_ready = c->people_ready;
+  out->webhooks_rejected = c->webhooks_rejected;
   return 0;
 }
 
@@ -618,6 +660,8 @@ static int map(struct atsync *e, int64_t org, const char *table_sql,
   eng_requeue_cause(e, org, cause);
   if (strcmp(cause, "stage_map") == 0) /* a stage name can hide a job */
     eng_requeue_cause(e, org, "job_map");
+  if (strcmp(cause, "job_map") == 0) /* the job may not require it */
+    eng_requeue_cause(e, org, "data");
   store_commit(e->st);
   c->njobs = 0; /* read the jobs again */
   conn_check_mappings(c);
@@ -646,6 +690,93 @@ int atsync_map_stage(struct atsync *e, int64_t org, const char *ours,
              "INSERT OR REPLACE INTO stage_maps (org_id, ours, ats) VALUES "
              "(?, ?, ?)",
              "stage_map", ours, ats_stage, "stage", err, errlen);
+}
+
+int atsync_map_job_source(struct atsync *e, int64_t org, const char *ours,
+                          const char *ats_source, char *err, size_t errlen)
+{
+  struct conn *c = eng_conn(e, org);
+  if (c == NULL) {
+    snprintf(err, errlen, "no such organization");
+    return -1;
+  }
+  for (const char *p = ats_source; p && *p; p++)
+    if (!isalnum((unsigned char)*p) && *p != '-' && *p != '_') {
+      snprintf(err, errlen, "'%s' is not an ATS source id", ats_source);
+      return -1;
+    }
+  store_begin(e->st);
+  store_q(e->st, "UPDATE job_maps SET source = ? WHERE org_id = ? AND ours = ?",
+          "sIs", blank(ats_source) ? NULL : ats_source, org, ours ? ours : "");
+  if (store_changes(e->st) == 0) {
+    store_rollback(e->st);
+    snprintf(err, errlen, "our job '%s' is not mapped: map it first",
+             ours ? ours : "");
+    return -1;
+  }
+  eng_log(e, org, NULL, "mapping", "Job '%s' applications get source %s", ours,
+          blank(ats_source) ? "(none)" : ats_source);
+  eng_requeue_cause(e, org, "data");
+  store_commit(e->st);
+  eng_kick(e, 0);
+  return 0;
+}
+
+int atsync_map_status(struct atsync *e, int64_t org, const char *ats_stage,
+                      const char *ours, char *err, size_t errlen)
+{
+  if (blank(ats_stage) || blank(ours) || strlen(ats_stage) > 120 ||
+      strlen(ours) > 63) {
+    snprintf(err, errlen, "a status mapping needs the ATS's stage name (or "
+             "'rejected', 'hired') and our status");
+    return -1;
+  }
+  if (eng_conn(e, org) == NULL) {
+    snprintf(err, errlen, "no such organization");
+    return -1;
+  }
+  store_begin(e->st);
+  store_q(e->st, "INSERT OR REPLACE INTO status_maps (org_id, ats, ours) "
+                 "VALUES (?, ?, ?)", "Iss", org, ats_stage, ours);
+  eng_log(e, org, NULL, "mapping", "Status mapping: '%s' in the ATS reads "
+          "'%s'", ats_stage, ours);
+  store_commit(e->st);
+  return 0;
+}
+
+int atsync_org_set(struct atsync *e, int64_t org, const char *key,
+                   const char *value, char *err, size_t errlen)
+{
+  struct conn *c = eng_conn(e, org);
+  if (c == NULL) {
+    snprintf(err, errlen, "no such organization");
+    return -1;
+  }
+  if (key == NULL || strcmp(key, "default_country") != 0) {
+    snprintf(err, errlen, "unknown organization setting '%s' (settings: "
+             "default_country)", key ? key : "");
+    return -1;
+  }
+  char cc[8] = "";
+  if (!blank(value)) {
+    if (strlen(value) != 2 || !isalpha((unsigned char)value[0]) ||
+        !isalpha((unsigned char)value[1])) {
+      snprintf(err, errlen, "default_country '%s' is not an ISO 3166 "
+               "two-letter country code (e.g. US, GB, DE)", value);
+      return -1;
+    }
+    cc[0] = (char)toupper((unsigned char)value[0]);
+    cc[1] = (char)toupper((unsigned char)value[1]);
+  }
+  store_begin(e->st);
+  store_q(e->st, "UPDATE orgs SET default_country = ? WHERE id = ?", "sI", cc,
+          org);
+  eng_log(e, org, NULL, "setting", "Default country: %s", cc[0] ? cc : "none");
+  eng_requeue_cause(e, org, "data");
+  store_commit(e->st);
+  snprintf(c->default_country, sizeof c->default_country, "%s", cc);
+  eng_kick(e, 0);
+  return 0;
 }
 
 /* ---- approvals ------------------------------------------------------------------- */
@@ -679,6 +810,23 @@ static int check_candidate(const struct atsync_candidate *c, bool partial,
              "'map job')");
     return -1;
   }
+  if (c->nfields > ATSYNC_MAX_FIELDS) {
+    snprintf(err, errlen, "at most %d custom fields", ATSYNC_MAX_FIELDS);
+    return -1;
+  }
+  for (size_t i = 0; i < c->nfields; i++) {
+    const char *k = c->field_keys[i], *v = c->field_values[i];
+    bool ok = !blank(k) && strlen(k) <= 60 && v && strlen(v) <= 200 &&
+              !strchr(v, '\n');
+    for (const char *p = k; ok && *p; p++)
+      ok = isalnum((unsigned char)*p) || *p == '_';
+    if (!ok) {
+      snprintf(err, errlen, "custom field '%s' needs a key of letters, digits "
+               "and '_' and a one-line value (200 characters at most)",
+               k ? k : "");
+      return -1;
+    }
+  }
   const char *fields[] = {c->first, c->last, c->phone, c->job, c->stage,
                           c->ref};
   for (size_t i = 0; i < sizeof fields / sizeof *fields; i++)
@@ -688,6 +836,17 @@ static int check_candidate(const struct atsync_candidate *c, bool partial,
       return -1;
     }
   return 0;
+}
+
+static void join_fields(const struct atsync_candidate *c, char *buf,
+                        size_t len)
+{
+  buf[0] = '\0';
+  for (size_t i = 0; i < c->nfields; i++) {
+    size_t o = strlen(buf);
+    snprintf(buf + o, len - o, "%s%s=%s", i ? "\n" : "", c->field_keys[i],
+             c->field_values[i]);
+  }
 }
 
 static void join_emails(const struct atsync_candidate *c, char *buf,
@@ -710,8 +869,9 @@ int atsync_approve(struct atsync *e, int64_t org,
     snprintf(err, errlen, "no such organization");
     return -1;
   }
-  char emails[ATSYNC_MAX_EMAILS * 256];
+  char emails[ATSYNC_MAX_EMAILS * 256], fields[ATSYNC_MAX_FIELDS * 270];
   join_emails(c, emails, sizeof emails);
+  join_fields(c, fields, sizeof fields);
   int64_t now = eng_now(e);
   struct store *st = e->st;
   if (store_begin(st) != 0) {
@@ -729,12 +889,14 @@ int atsync_approve(struct atsync *e, int64_t org,
   /* the approval and its push: one transaction */
   int rc = store_q(st,
                    "INSERT INTO candidates (org_id, ref, first, last, emails, "
-                   "phone, job, stage, sync, approved_at, updated_at) VALUES "
-                   "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                   "IsssssssiII", org, *ref ? ref : "-", c->first, c->last,
+                   "phone, job, stage, sync, approved_at, updated_at, fields, "
+                   "status, status_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+                   "?, ?, ?, ?)",
+                   "IsssssssiIIssI", org, *ref ? ref : "-", c->first, c->last,
                    emails, c->phone, c->job, blank(c->stage) ? "approved"
                                                               : c->stage,
-                   (int)ATSYNC_QUEUED, now, now);
+                   (int)ATSYNC_QUEUED, now, now, fields,
+                   blank(c->stage) ? "approved" : c->stage, now);
   if (rc != SQLITE_DONE) {
     snprintf(err, errlen, "cannot save the approval: %s", store_error(st));
     store_rollback(st);
@@ -783,16 +945,17 @@ int atsync_update(struct atsync *e, int64_t org, const char *ref,
   int64_t cid = store_col_int(st, 0);
   int sync = (int)store_col_int(st, 1);
   store_done(st);
-  char emails[ATSYNC_MAX_EMAILS * 256];
+  char emails[ATSYNC_MAX_EMAILS * 256], fields[ATSYNC_MAX_FIELDS * 270];
   join_emails(patch, emails, sizeof emails);
+  join_fields(patch, fields, sizeof fields);
   store_q(st,
           "UPDATE candidates SET first = coalesce(?, first), last = "
           "coalesce(?, last), emails = coalesce(?, emails), phone = "
           "coalesce(?, phone), job = coalesce(?, job), stage = coalesce(?, "
-          "stage), updated_at = ? WHERE id = ?",
-          "ssssssII", patch->first, patch->last,
+          "stage), fields = coalesce(?, fields), updated_at = ? WHERE id = ?",
+          "sssssssII", patch->first, patch->last,
           patch->nemails ? emails : NULL, patch->phone, patch->job,
-          patch->stage, eng_now(e), cid);
+          patch->stage, patch->nfields ? fields : NULL, eng_now(e), cid);
   if (sync == ATSYNC_NEEDS_ATTENTION) { /* the data changed: try again */
     store_q(st, "UPDATE pushes SET state = 0, due = ? WHERE candidate_id = ?",
             "II", eng_now(e), cid);
@@ -810,11 +973,6 @@ int atsync_update(struct atsync *e, int64_t org, const char *ref,
 }
 
 /* ---- queries ---------------------------------------------------------------------- */
-
-static const char cand_cols[] =
-    "SELECT id, ref, first, last, emails, job, stage, sync, "
-    "ats_candidate_id, ats_application_id, ats_stage, attempts, error, "
-    "ats_words, approved_at, synced_at FROM candidates ";
 
 static void read_cand(struct atsync *e, struct conn *c,
                       struct atsync_candidate_info *o)
@@ -840,6 +998,13 @@ static void read_cand(struct atsync *e, struct conn *c,
   store_col_text(st, 13, o->ats_words, sizeof o->ats_words);
   o->approved_at = store_col_int(st, 14);
   o->synced_at = store_col_int(st, 15);
+  store_col_text(st, 16, o->status, sizeof o->status);
+  store_col_text(st, 17, o->ats_status, sizeof o->ats_status);
+  o->status_at = store_col_int(st, 18);
+  store_col_text(st, 19, o->fields, sizeof o->fields);
+  for (char *p = o->fields; *p; p++)
+    if (*p == '\n')
+      *p = ',';
   /* a push in flight is pushing, though nothing was recorded yet */
   if (o->sync == ATSYNC_QUEUED && push_running(e, o->id))
     o->sync = ATSYNC_PUSHING;
@@ -856,7 +1021,8 @@ int atsync_candidate(struct atsync *e, int64_t org, const char *ref,
   static const char sql[] =
       "SELECT id, ref, first, last, emails, job, stage, sync, "
       "ats_candidate_id, ats_application_id, ats_stage, attempts, error, "
-      "ats_words, approved_at, synced_at FROM candidates "
+      "ats_words, approved_at, synced_at, status, ats_status, status_at, "
+      "fields FROM candidates "
       "WHERE org_id = ? AND ref = ?";
   struct conn *c = eng_conn(e, org);
   if (store_q(e->st, sql, "Is", org, ref ? ref : "") != SQLITE_ROW)
@@ -873,9 +1039,9 @@ int atsync_candidates(struct atsync *e, int64_t org,
   static const char sql[] =
       "SELECT id, ref, first, last, emails, job, stage, sync, "
       "ats_candidate_id, ats_application_id, ats_stage, attempts, error, "
-      "ats_words, approved_at, synced_at FROM candidates "
+      "ats_words, approved_at, synced_at, status, ats_status, status_at, "
+      "fields FROM candidates "
       "WHERE org_id = ? AND id > ? ORDER BY id LIMIT 1";
-  (void)cand_cols;
   struct conn *c = eng_conn(e, org);
   int64_t after = 0;
   /* one row per query: the callback may query the engine itself */
@@ -1038,6 +1204,7 @@ static void tick(void *ud)
     if (c->hold_until > now) { /* the connection backs off */
       if (c->inflight == 0 && next_push(c, &due, &cid))
         next = c->hold_until < next ? c->hold_until : next;
+      pull_tick(c, now, &next); /* a poll waits for the hold too */
       continue;
     }
     while (c->inflight < e->cfg.max_inflight && next_push(c, &due, &cid)) {
@@ -1055,6 +1222,7 @@ static void tick(void *ud)
         break;
       push_start(c, cid);
     }
+    pull_tick(c, now, &next);
   }
   if (next != INT64_MAX)
     eng_kick(e, next);
@@ -1065,7 +1233,7 @@ bool atsync_busy(struct atsync *e)
   if (e->nrunning > 0)
     return true;
   for (size_t i = 0; i < e->nconns; i++)
-    if (e->conns[i]->token_busy)
+    if (e->conns[i]->token_busy || e->conns[i]->pull || e->conns[i]->poll)
       return true;
   return e->wake != NULL && e->wake_at <= eng_now(e);
 }

@@ -5,6 +5,12 @@
  *   push.c     one candidate's push: find, create or add, move, record
  *   auth.c     tokens: code exchange, refresh (single flight), client
  *              credentials, idle refresh
+ *   pull.c     status pull: applications re-read on a webhook's hint,
+ *              the changes-since poll, the people index (duplicates by
+ *              name and phone), merges followed
+ *   webhook.c  the webhook endpoint: verify, store the hint, acknowledge
+ *   fail.c     what a failed request means for the connection (state,
+ *              reason, hold), shared by pushes and pulls
  *   redact.c   secrets never reach a log, an error or an output
  *   store.c    SQLite; pace.c pacing and backoff; http.c the client;
  *   connectors/NAME.c one connector per ATS */
@@ -30,6 +36,8 @@ struct job_info {
 };
 
 struct push;
+struct poll;
+struct pull;
 
 struct conn {
   struct atsync *e;
@@ -70,6 +78,21 @@ struct conn {
                               reopened, a stage added back); 0 = none */
   int64_t recheck_cid;     /* the candidate that tries; its success
                               releases the others */
+  /* status pull (pull.c) */
+  char *webhook_secret;
+  char default_country[8]; /* the organization's, for phone numbers */
+  int64_t poll_cursor, people_cursor, last_poll, last_webhook;
+  bool people_ready;       /* the first walk of the ATS's people is done */
+  int64_t people_at;       /* when the people index was last brought up
+                              to date (0 = not since the engine started) */
+  bool people_wanted;      /* a create waits for the index: the next poll
+                              (now) reads the people changed first */
+  int64_t poll_at;         /* next poll (0 = as soon as possible) */
+  struct poll *poll;       /* the poll in flight */
+  struct pull *pull;       /* the application read in flight */
+  int64_t last_bad_log;    /* rejected webhooks are logged at most once a
+                              minute */
+  int bad_since_log, webhooks_rejected;
 };
 
 struct atsync {
@@ -86,6 +109,7 @@ struct atsync {
   bool in_tick;
   char **secrets;          /* every secret the engine holds, for redaction */
   size_t nsecrets;
+  struct at_httpd *hooks;  /* the webhook endpoint (webhook.c) */
 };
 
 /* engine.c */
@@ -148,6 +172,46 @@ struct request *conn_request(struct conn *c, enum op op,
                              const struct op_args *a, request_fn done,
                              void *ud);
 void request_cancel(struct request *rq);
+
+/* fail.c: a failed request's meaning for the connection. Each sets the
+ * connection's state and reason (written into msg) and returns when the
+ * connection may try again. */
+int64_t conn_throttled(struct conn *c, const struct op_result *r, char *msg,
+                       size_t len);
+int64_t conn_outage(struct conn *c, const struct op_result *r, char *msg,
+                    size_t len);
+void conn_auth_failed(struct conn *c, const struct op_result *r, char *msg,
+                      size_t len);
+int64_t conn_permission(struct conn *c, enum op op, const struct op_result *r,
+                        char *msg, size_t len);
+
+/* pull.c */
+/* Start what is due (a poll, an application read); lower *next to when
+ * the next one is. */
+void pull_tick(struct conn *c, int64_t now, int64_t *next);
+void pull_abandon(struct conn *c); /* the connection changes or closes */
+/* Queue a read of the application (inside the caller's transaction). */
+void pull_queue(struct conn *c, const char *application_id, const char *why);
+/* Apply what the ATS shows of an application to our candidate (inside
+ * the caller's transaction); 'how' says where it was read ("webhook",
+ * "poll"). */
+void pull_apply(struct conn *c, const struct ats_record *r, const char *how);
+/* Is the people index up to date (read within a poll interval)? When not,
+ * the next poll (now) reads the people first. */
+bool pull_people_fresh(struct conn *c);
+/* A person the ATS merged away, or deleted: the index forgets it. */
+void pull_forget_person(struct conn *c, const char *ats_id);
+/* Is a person of the ATS a likely duplicate of ours (same name, same
+ * phone)? Writes its id. */
+bool pull_find_twin(struct conn *c, const char *first, const char *last,
+                    const char *phone_e164, char *id, size_t len);
+/* Our status for an ATS application state, through the pull mapping. */
+bool pull_status_for(struct conn *c, const char *ats_status,
+                     const char *stage_name, char *out, size_t len);
+
+/* webhook.c */
+int webhook_open(struct atsync *e, char *err, size_t errlen);
+void webhook_close(struct atsync *e);
 
 /* redact.c */
 void eng_secret(struct atsync *e, const char *secret);

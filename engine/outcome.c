@@ -15,18 +15,34 @@ static const char *const outcome_names[] = {
 
 const char *outcome_name(enum outcome o) { return outcome_names[o]; }
 
-static const char *const op_names[OP__COUNT] = {
+static const char *const op_names[] = {
     "token", "job", "pipeline", "find", "applications", "create",
-    "add application", "move"};
+    "add application", "move", "read application", "changed applications",
+    "changed people"};
+/* a new op without a name fails the build, not a log line at run time */
+_Static_assert(sizeof op_names / sizeof *op_names == OP__COUNT,
+               "op_names: one name per enum op");
 
-const char *op_name(enum op o) { return op_names[o]; }
+const char *op_name(enum op o)
+{
+  return (unsigned)o < OP__COUNT ? op_names[o] : "?";
+}
+
+static const char *const sig_names[] = {"ok", "missing", "malformed",
+                                        "mismatch"};
+_Static_assert(sizeof sig_names / sizeof *sig_names == SIG_MISMATCH + 1,
+               "sig_names: one name per enum sig_result");
+
+const char *sig_result_name(enum sig_result r)
+{
+  return (unsigned)r <= SIG_MISMATCH ? sig_names[r] : "?";
+}
 
 bool op_is_write(enum op o)
 {
   return o == OP_CREATE || o == OP_ADD_APP || o == OP_MOVE;
 }
 
-/* A body excerpt on one line: control characters become spaces. */
 /* A body excerpt on one line: control characters become spaces, and an
  * HTML page (a proxy's or a maintenance page) is reduced to its text. */
 static void excerpt(char *dst, size_t len, const char *body)
@@ -77,6 +93,31 @@ static int num_cmp(const char *a, const char *b)
   return la != lb ? (la < lb ? -1 : 1) : strcmp(a, b);
 }
 
+void outcome_result_free(struct op_result *r)
+{
+  if (r == NULL)
+    return;
+  free(r->recs);
+  r->recs = NULL;
+  r->nrecs = 0;
+}
+
+/* Append copies of a page's records (a list read page by page). On
+ * allocation failure the records so far stay and the page's are dropped:
+ * the caller sees fewer records, never a dangling pointer. */
+static void append_recs(struct op_result *acc, const struct op_result *page)
+{
+  if (page->nrecs == 0)
+    return;
+  struct ats_record *v =
+      realloc(acc->recs, (acc->nrecs + page->nrecs) * sizeof *v);
+  if (v == NULL)
+    return;
+  memcpy(v + acc->nrecs, page->recs, page->nrecs * sizeof *v);
+  acc->recs = v;
+  acc->nrecs += page->nrecs;
+}
+
 void outcome_merge_page(enum op op, struct op_result *acc,
                         const struct op_result *page)
 {
@@ -84,6 +125,10 @@ void outcome_merge_page(enum op op, struct op_result *acc,
   acc->rl_limit = page->rl_limit;
   acc->rl_remaining = page->rl_remaining;
   acc->rl_reset = page->rl_reset;
+  if (op == OP_CHANGED_APPS || op == OP_CHANGED_PEOPLE) {
+    append_recs(acc, page);
+    return;
+  }
   if (op == OP_PIPELINE) {
     for (size_t i = 0; i < page->nstages && acc->nstages < MAX_STAGES; i++)
       acc->stages[acc->nstages++] = page->stages[i];

@@ -19,6 +19,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "normalize.h"
+
 enum stage_rel { REL_BEFORE, REL_SAME, REL_AFTER, REL_UNKNOWN };
 
 /* How many times a push waits (30 s each) for a person it created to
@@ -38,6 +40,16 @@ struct push {
   const char *emails[ATSYNC_MAX_EMAILS];
   size_t nemails;
   char job[64], stage[64];          /* ours */
+  /* what is sent, normalised where that is safe (normalize.h): the
+   * phone in E.164 when it converts (phone_why says why not), dates of
+   * custom fields as YYYY-MM-DD (field_why says why not) */
+  char raw_phone[64], phone_why[200];
+  char fkey[ATSYNC_MAX_FIELDS][64], fval[ATSYNC_MAX_FIELDS][220],
+      field_why[ATSYNC_MAX_FIELDS][200];
+  const char *fkeys[ATSYNC_MAX_FIELDS], *fvals[ATSYNC_MAX_FIELDS];
+  size_t nfields;
+  char source[32];                  /* the job mapping's default source */
+  bool twin_checked;                /* no likely duplicate by name + phone */
   char ats_job[32], stage_map[128]; /* the mappings */
   char target_id[32], target_name[128];
   char cand[32], app[32], app_status[16], stage_id[32], stage_name[128];
@@ -258,31 +270,12 @@ static int64_t later(struct push *p, int64_t at_least)
 static void on_transient(struct push *p, struct op_result *r, bool unknown)
 {
   struct conn *c = p->c;
-  struct atsync *e = p->e;
-  int64_t now = eng_now(e);
-  char msg[600], when[AT_TIME_BUF];
+  char msg[600];
   if (r->throttled) {
-    int64_t until = r->retry_at > now ? r->retry_at : now + 1000;
-    c->hold_until = until > c->hold_until ? until : c->hold_until;
-    snprintf(msg, sizeof msg, "%s is rate limiting atsync (429); sending "
-             "resumes at %s. Nothing is lost.", ats(p),
-             at_time_iso8601(c->hold_until, false, when));
-    conn_set_state(c, ATSYNC_THROTTLED, msg);
-    retry(p, c->hold_until, msg, r->words);
+    retry(p, conn_throttled(c, r, msg, sizeof msg), msg, r->words);
     return;
   }
-  /* an outage: the whole connection backs off, with jitter */
-  int64_t wait = backoff_delay(&e->prng, c->hold_attempts++,
-                               e->cfg.backoff_base_ms, e->cfg.backoff_cap_ms);
-  int64_t until = now + wait;
-  if (r->retry_at > until)
-    until = r->retry_at;
-  if (until > c->hold_until)
-    c->hold_until = until;
-  snprintf(msg, sizeof msg, "%s is not answering properly (%s); atsync "
-           "retries on its own. Nothing is lost. If it lasts, check "
-           "status.%s.io.", ats(p), r->words, c->kind);
-  conn_set_state(c, ATSYNC_ATS_UNAVAILABLE, msg);
+  int64_t hold = conn_outage(c, r, msg, sizeof msg);
   if (unknown) {
     snprintf(msg, sizeof msg, "The outcome of the %s request is unknown "
              "(%s): atsync will look in %s before it writes again, so "
@@ -293,7 +286,7 @@ static void on_transient(struct push *p, struct op_result *r, bool unknown)
       p->apps_checked = false;
     }
   }
-  retry(p, later(p, c->hold_until), msg, r->words);
+  retry(p, later(p, hold), msg, r->words);
 }
 
 static void on_auth(struct push *p, struct op_result *r)
@@ -307,62 +300,54 @@ static void on_auth(struct push *p, struct op_result *r)
     return;
   }
   char msg[600];
-  /* Harvest v1 keys stop working on 2026-08-31 (ats-apis.md [GH-SUNSET]) */
-  static const int64_t v1_retired = INT64_C(1788134400000);
-  if (c->auth == ATSYNC_AUTH_API_KEY && eng_now(p->e) >= v1_retired)
-    snprintf(msg, sizeof msg, "Sync failed: %s rejected the API key (%s). The "
-             "integration is disconnected: Greenhouse retired Harvest v1 keys "
-             "on 2026-08-31; reconnect with OAuth in Settings > "
-             "Integrations.", ats(p), r->words);
-  else if (c->auth == ATSYNC_AUTH_API_KEY)
-    snprintf(msg, sizeof msg, "Sync failed: %s rejected the API key (%s). The "
-             "integration is disconnected: the key was revoked or deleted in "
-             "%s. Reconnect in Settings > Integrations, with OAuth (Harvest "
-             "v1 keys are retired on 2026-08-31) or a new API key.", ats(p),
-             r->words, ats(p));
-  else
-    snprintf(msg, sizeof msg, "Sync failed: %s no longer accepts these "
-             "credentials (%s). The integration is disconnected: reconnect "
-             "it in Settings > Integrations.", ats(p), r->words);
-  conn_set_state(c, ATSYNC_DISCONNECTED, msg);
+  conn_auth_failed(c, r, msg, sizeof msg);
   wait_for_connection(p, eng_now(p->e), msg, r->words);
 }
 
 static void on_permission(struct push *p, struct op_result *r)
 {
-  struct conn *c = p->c;
-  struct atsync *e = p->e;
   char msg[600];
-  if (strstr(r->what, "acting user") || strstr(r->what, "On-Behalf-Of"))
-    snprintf(msg, sizeof msg, "Sync paused: %s refused to act as %s (%s). "
-             "Choose an active %s user for the integration in Settings > "
-             "Integrations.", ats(p), c->obo ? c->obo : "the integration's user",
-             r->words, ats(p));
-  else if (strstr(r->what, "scope"))
-    snprintf(msg, sizeof msg, "Sync paused: %s denied %s (%s). A %s admin must "
-             "grant it to the integration's OAuth credentials; then reconnect "
-             "in Settings > Integrations.", ats(p), r->what, r->words, ats(p));
-  else
-    snprintf(msg, sizeof msg, "Sync paused: %s denied %s (%s). In %s, Configure "
-             "> Dev Center > API Credential Management > Manage Permissions, "
-             "tick it for the integration's key.", ats(p), r->what, r->words,
-             ats(p));
-  conn_set_state(c, ATSYNC_PERMISSION_MISSING, msg);
-  c->denied_op = p->op;
-  /* probe again later: 1 min, doubling, at most the backoff cap */
-  int64_t wait = 60000;
-  for (int i = 0; i < c->hold_attempts && wait < e->cfg.backoff_cap_ms; i++)
-    wait *= 2;
-  if (wait > e->cfg.backoff_cap_ms)
-    wait = e->cfg.backoff_cap_ms;
-  c->hold_attempts++;
-  c->hold_until = eng_now(e) + wait;
-  wait_for_connection(p, c->hold_until, msg, r->words);
+  int64_t hold = conn_permission(p->c, p->op, r, msg, sizeof msg);
+  wait_for_connection(p, hold, msg, r->words);
 }
 
 static bool names(const char *what, const char *field)
 {
   return strstr(what, field) != NULL;
+}
+
+/* The ATS refused the candidate's data: say which field, why, and the
+ * fix — the candidate's data, or the job mapping's default source. */
+static void data_refused(struct push *p, struct op_result *r)
+{
+  char msg[600], name[300];
+  who(p, name, sizeof name);
+  const char *label = r->what[0] && p->c->ops->field_label
+                          ? p->c->ops->field_label(r->what)
+                          : NULL;
+  if (label == NULL)
+    label = r->what[0] ? r->what : "a field";
+  if (names(r->what, "source")) {
+    snprintf(msg, sizeof msg, "Sync failed for %s: %s requires '%s' for this "
+             "job (%s): set a default source for our job '%s' in the job "
+             "mapping (Settings > Job mapping); atsync retries when it "
+             "changes.", name, ats(p), label, r->words, p->job);
+  } else if (names(r->what, "phone") && p->phone_why[0]) {
+    snprintf(msg, sizeof msg, "Sync failed for %s: %s refused the phone "
+             "'%s' (%s); atsync could not convert it to E.164: %s. Fix the "
+             "candidate's data; atsync retries when it changes.", name, ats(p),
+             p->raw_phone, r->words, p->phone_why);
+  } else {
+    const char *why = "";
+    for (size_t i = 0; i < p->nfields; i++)
+      if (names(r->what, p->fkey[i]) && p->field_why[i][0])
+        why = p->field_why[i];
+    snprintf(msg, sizeof msg, "Sync failed for %s: %s requires or refused "
+             "the %s (%s)%s%s. Fix the candidate's data; atsync retries when "
+             "it changes.", name, ats(p), label, r->words, *why ? ": " : "",
+             why);
+  }
+  attention(p, "data", msg, r->words);
 }
 
 static void on_invalid(struct push *p, struct op_result *r)
@@ -402,11 +387,7 @@ static void on_invalid(struct push *p, struct op_result *r)
     attention(p, "stage_map", msg, r->words);
     return;
   }
-  snprintf(msg, sizeof msg, "Sync failed for %s: %s requires or refused '%s' "
-           "(%s). Fix the candidate's data (or set a default for this job in "
-           "Settings > Job mapping); atsync retries when it changes.", name,
-           ats(p), r->what[0] ? r->what : "a field", r->words);
-  attention(p, "data", msg, r->words);
+  data_refused(p, r);
 }
 
 static void job_missing(struct push *p, const char *words, const char *why)
@@ -504,6 +485,10 @@ static void send_op(struct push *p, enum op op)
   a.phone = p->phone[0] ? p->phone : NULL;
   a.emails = p->emails;
   a.nemails = p->nemails;
+  a.source_id = p->source[0] ? p->source : NULL;
+  a.field_keys = p->fkeys;
+  a.field_values = p->fvals;
+  a.nfields = p->nfields;
   if (op == OP_FIND)
     a.email = p->emails[p->email_i];
   p->op = op;
@@ -561,6 +546,42 @@ static bool resolve_stage(struct push *p, const struct job_info *j)
   return true;
 }
 
+/* Nobody has any of the candidate's emails. Before a person is created,
+ * someone with the same name and phone under another email is a likely
+ * duplicate (the ATS does not dedupe: ats-apis.md 1.5): flag it, create
+ * nobody. False when the push stopped here (flagged, or waiting for the
+ * first read of the ATS's people). */
+static bool no_twin(struct push *p)
+{
+  struct conn *c = p->c;
+  if (p->twin_checked || p->phone_why[0] || !p->phone[0] ||
+      p->e->cfg.poll_interval_ms < 0)
+    return true; /* no comparable phone, or no people index kept */
+  if (!pull_people_fresh(c)) {
+    /* the people in the ATS are being read (the first walk after a
+     * connect, or the changes since the last one): wait for them,
+     * quietly, a few seconds */
+    struct store *st = p->e->st;
+    store_q(st, "UPDATE pushes SET due = ? WHERE candidate_id = ?", "II",
+            eng_now(p->e) + 2000, p->id);
+    release(p);
+    return false;
+  }
+  char twin[32], msg[600], name[300];
+  if (pull_find_twin(c, p->first, p->last, p->phone, twin, sizeof twin)) {
+    snprintf(msg, sizeof msg, "Possible duplicate of candidate %s in %s: %s "
+             "has the same name and phone (%s) there, under another email, "
+             "so atsync created nobody. Merge them in %s, or add the email "
+             "%s has there to our candidate: atsync then adds the "
+             "application to that person.", twin, ats(p),
+             who(p, name, sizeof name), p->phone, ats(p), ats(p));
+    attention(p, "duplicate", msg, "");
+    return false;
+  }
+  p->twin_checked = true;
+  return true;
+}
+
 /* Decide the next thing to do from what is known, and do it. */
 static void step(struct push *p)
 {
@@ -600,7 +621,10 @@ static void step(struct push *p)
   if (!p->target_id[0] && !resolve_stage(p, j))
     return;
   if (!p->cand[0]) {
-    send_op(p, p->email_i < p->nemails ? OP_FIND : OP_CREATE);
+    if (p->email_i < p->nemails)
+      send_op(p, OP_FIND);
+    else if (no_twin(p))
+      send_op(p, OP_CREATE);
     return;
   }
   if (!p->app[0]) {
@@ -746,14 +770,59 @@ static void on_answer(void *ud, struct op_result *r)
 
 /* ---- starting --------------------------------------------------------------------------- */
 
+/* What is sent is what the recruiter entered, tidied where that cannot
+ * change its meaning: names and emails trimmed, the phone in E.164 when
+ * the number (or the organization's default country) says which country,
+ * dates of custom fields as YYYY-MM-DD when they are unambiguous. What
+ * cannot be tidied is sent as entered: the ATS judges it, and a refusal
+ * names the field with the reason it could not be converted. */
+static void normalise(struct push *p, char *emails, char *fields)
+{
+  char tmp[256], why[200];
+  norm_text(p->first, tmp, sizeof tmp);
+  snprintf(p->first, sizeof p->first, "%s", tmp);
+  norm_text(p->last, tmp, sizeof tmp);
+  snprintf(p->last, sizeof p->last, "%s", tmp);
+  char *save = NULL;
+  for (char *t = strtok_r(emails, "\n", &save);
+       t && p->nemails < ATSYNC_MAX_EMAILS; t = strtok_r(NULL, "\n", &save)) {
+    char *dst = p->email_buf[p->nemails];
+    if (norm_email(t, dst, sizeof p->email_buf[0], why, sizeof why) != 0)
+      snprintf(dst, sizeof p->email_buf[0], "%s", t);
+    p->emails[p->nemails++] = dst;
+  }
+  snprintf(p->raw_phone, sizeof p->raw_phone, "%s", p->phone);
+  p->phone_why[0] = '\0';
+  if (p->phone[0] &&
+      norm_phone_e164(p->raw_phone, p->c->default_country, p->phone,
+                      sizeof p->phone, p->phone_why, sizeof p->phone_why) != 0)
+    norm_text(p->raw_phone, p->phone, sizeof p->phone);
+  save = NULL;
+  for (char *t = strtok_r(fields, "\n", &save);
+       t && p->nfields < ATSYNC_MAX_FIELDS; t = strtok_r(NULL, "\n", &save)) {
+    size_t i = p->nfields++;
+    char *eq = strchr(t, '=');
+    if (eq)
+      *eq = '\0';
+    snprintf(p->fkey[i], sizeof p->fkey[i], "%s", t);
+    snprintf(p->fval[i], sizeof p->fval[i], "%s", eq ? eq + 1 : "");
+    p->field_why[i][0] = '\0';
+    if (norm_date_iso(p->fval[i], tmp, sizeof tmp, p->field_why[i],
+                      sizeof p->field_why[i]) == 0)
+      snprintf(p->fval[i], sizeof p->fval[i], "%s", tmp);
+    p->fkeys[i] = p->fkey[i];
+    p->fvals[i] = p->fval[i];
+  }
+}
+
 static void load(struct push *p)
 {
   struct store *st = p->e->st;
-  char emails[ATSYNC_MAX_EMAILS * 256];
+  char emails[ATSYNC_MAX_EMAILS * 256], fields[ATSYNC_MAX_FIELDS * 270] = "";
   if (store_q(st,
               "SELECT ref, first, last, emails, phone, job, stage, "
               "ats_candidate_id, ats_application_id, ats_stage_id, ats_stage, "
-              "attempts FROM candidates WHERE id = ?",
+              "attempts, fields FROM candidates WHERE id = ?",
               "I", p->id) == SQLITE_ROW) {
     store_col_text(st, 0, p->ref, sizeof p->ref);
     store_col_text(st, 1, p->first, sizeof p->first);
@@ -767,15 +836,10 @@ static void load(struct push *p)
     store_col_text(st, 9, p->stage_id, sizeof p->stage_id);
     store_col_text(st, 10, p->stage_name, sizeof p->stage_name);
     p->attempts = (int)store_col_int(st, 11);
+    store_col_text(st, 12, fields, sizeof fields);
   }
   store_done(st);
-  char *save = NULL;
-  for (char *t = strtok_r(emails, "\n", &save);
-       t && p->nemails < ATSYNC_MAX_EMAILS; t = strtok_r(NULL, "\n", &save)) {
-    snprintf(p->email_buf[p->nemails], sizeof p->email_buf[0], "%s", t);
-    p->emails[p->nemails] = p->email_buf[p->nemails];
-    p->nemails++;
-  }
+  normalise(p, emails, fields);
   /* a person we created may still be being built (async create) */
   if (store_q(st, "SELECT step FROM pushes WHERE candidate_id = ?", "I",
               p->id) == SQLITE_ROW) {
@@ -784,9 +848,11 @@ static void load(struct push *p)
     p->created_now = p->cand[0] && strcmp(stepname, "created") == 0;
   }
   store_done(st);
-  if (store_q(st, "SELECT ats FROM job_maps WHERE org_id = ? AND ours = ?",
-              "Is", p->c->org, p->job) == SQLITE_ROW)
+  if (store_q(st, "SELECT ats, source FROM job_maps WHERE org_id = ? AND "
+              "ours = ?", "Is", p->c->org, p->job) == SQLITE_ROW) {
     store_col_text(st, 0, p->ats_job, sizeof p->ats_job);
+    store_col_text(st, 1, p->source, sizeof p->source);
+  }
   store_done(st);
   if (store_q(st, "SELECT ats FROM stage_maps WHERE org_id = ? AND ours = ?",
               "Is", p->c->org, p->stage) == SQLITE_ROW)

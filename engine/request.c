@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The scalar string arguments of an op_args (code ... page_url: 13 of
+ * them); custom fields have arrays of their own (fkeys, fvals). */
 #define ARGS_STR 16
 
 struct request {
@@ -16,6 +18,7 @@ struct request {
   char *strs[ARGS_STR]; /* deep copies of the argument strings */
   const char *emails[ATSYNC_MAX_EMAILS];
   size_t nstrs;
+  char **fkeys, **fvals; /* deep copies of the custom fields (a.nfields) */
   request_fn done;
   void *ud;
   struct http_call *call;
@@ -26,20 +29,76 @@ struct request {
 
 #define MAX_PAGES 20
 
-static const char *keep(struct request *rq, const char *s)
+/* A deep copy owned by the request. Returns -1 when it cannot be kept
+ * (out of memory, or more strings than ARGS_STR: a programming error that
+ * must not turn an argument into "" silently). */
+static int keep(struct request *rq, const char **s)
 {
-  if (s == NULL || rq->nstrs == ARGS_STR)
-    return s == NULL ? NULL : "";
-  rq->strs[rq->nstrs] = strdup(s);
-  return rq->strs[rq->nstrs++];
+  if (*s == NULL)
+    return 0;
+  if (rq->nstrs == ARGS_STR)
+    return -1;
+  char *copy = strdup(*s);
+  if (copy == NULL)
+    return -1;
+  rq->strs[rq->nstrs++] = copy;
+  *s = copy;
+  return 0;
+}
+
+static void free_strv(char **v, size_t n)
+{
+  for (size_t i = 0; v && i < n; i++)
+    free(v[i]);
+  free(v);
+}
+
+/* The custom fields, copied as two arrays of a.nfields strings each. */
+static int keep_fields(struct request *rq, const struct op_args *a)
+{
+  rq->a.field_keys = rq->a.field_values = NULL;
+  rq->a.nfields = 0;
+  if (a->nfields == 0 || a->field_keys == NULL || a->field_values == NULL)
+    return 0;
+  rq->fkeys = calloc(a->nfields, sizeof *rq->fkeys);
+  rq->fvals = calloc(a->nfields, sizeof *rq->fvals);
+  if (rq->fkeys == NULL || rq->fvals == NULL)
+    return -1;
+  for (size_t i = 0; i < a->nfields; i++) {
+    rq->fkeys[i] = strdup(a->field_keys[i] ? a->field_keys[i] : "");
+    rq->fvals[i] = strdup(a->field_values[i] ? a->field_values[i] : "");
+    rq->a.nfields = i + 1; /* what rq_free must release */
+    if (rq->fkeys[i] == NULL || rq->fvals[i] == NULL)
+      return -1;
+  }
+  rq->a.field_keys = (const char *const *)rq->fkeys;
+  rq->a.field_values = (const char *const *)rq->fvals;
+  return 0;
+}
+
+static void result_free(struct op_result *r)
+{
+  outcome_result_free(r);
+  free(r);
 }
 
 static void rq_free(struct request *rq)
 {
   for (size_t i = 0; i < rq->nstrs; i++)
     free(rq->strs[i]);
-  free(rq->acc);
+  size_t nf = rq->fkeys || rq->fvals ? rq->a.nfields : 0;
+  free_strv(rq->fkeys, nf);
+  free_strv(rq->fvals, nf);
+  if (rq->acc)
+    result_free(rq->acc);
   free(rq);
+}
+
+/* A changes-since list is paged by its caller (it stores its cursor
+ * between pages), never followed here. */
+static bool caller_pages(enum op op)
+{
+  return op == OP_CHANGED_APPS || op == OP_CHANGED_PEOPLE;
 }
 
 static void on_timer(void *ud);
@@ -65,11 +124,12 @@ static void on_http(void *ud, struct http_resp *r)
    * request), folding each page in; an error on any page is the answer */
   if (rq->acc && res->outcome == OUT_OK) {
     outcome_merge_page(rq->op, rq->acc, res);
-    free(res);
+    result_free(res);
     res = rq->acc;
     rq->acc = NULL;
   }
-  if (res->outcome == OUT_OK && res->next_url[0] && ++rq->pages < MAX_PAGES) {
+  if (res->outcome == OUT_OK && res->next_url[0] && !caller_pages(rq->op) &&
+      ++rq->pages < MAX_PAGES) {
     rq->acc = res;
     rq->timer = at_timer_add(e->loop, now, on_timer, rq);
     return;
@@ -77,8 +137,9 @@ static void on_http(void *ud, struct http_resp *r)
   request_fn done = rq->done;
   void *dud = rq->ud;
   rq_free(rq);
+  /* 'done' may take res->recs (and set recs to NULL) to keep them */
   done(dud, res);
-  free(res);
+  result_free(res);
 }
 
 static void send_now(struct request *rq)
@@ -89,12 +150,17 @@ static void send_now(struct request *rq)
   struct http_req req;
   char err[256];
   struct op_result *fail = NULL;
-  int built = rq->acc ? (c->ops->build_next
-                             ? c->ops->build_next(&v, rq->acc->next_url, &req)
-                             : -1)
-                       : c->ops->build(&v, rq->op, &rq->a, &req, err,
-                                       sizeof err);
-  if (rq->acc && built != 0)
+  /* a next page: the URL the ATS gave, from an earlier page of this
+   * request or from the caller (a changes-since list it pages itself) */
+  const char *next = rq->acc ? rq->acc->next_url
+                     : caller_pages(rq->op) && rq->a.page_url &&
+                             *rq->a.page_url
+                         ? rq->a.page_url
+                         : NULL;
+  int built = next ? (c->ops->build_next ? c->ops->build_next(&v, next, &req)
+                                         : -1)
+                   : c->ops->build(&v, rq->op, &rq->a, &req, err, sizeof err);
+  if (next && built != 0)
     snprintf(err, sizeof err, "the ATS gave a next page on another host");
   if (built != 0) {
     fail = calloc(1, sizeof *fail);
@@ -117,7 +183,7 @@ static void send_now(struct request *rq)
   void *dud = rq->ud;
   rq_free(rq);
   done(dud, fail);
-  free(fail);
+  result_free(fail);
 }
 
 static void on_timer(void *ud)
@@ -146,17 +212,22 @@ struct request *conn_request(struct conn *c, enum op op,
   rq->done = done;
   rq->ud = ud;
   rq->a = *a;
-  rq->a.code = keep(rq, a->code);
-  rq->a.refresh_token = keep(rq, a->refresh_token);
-  rq->a.email = keep(rq, a->email);
-  rq->a.candidate_id = keep(rq, a->candidate_id);
-  rq->a.job_id = keep(rq, a->job_id);
-  rq->a.application_id = keep(rq, a->application_id);
-  rq->a.from_stage_id = keep(rq, a->from_stage_id);
-  rq->a.to_stage_id = keep(rq, a->to_stage_id);
-  rq->a.first = keep(rq, a->first);
-  rq->a.last = keep(rq, a->last);
-  rq->a.phone = keep(rq, a->phone);
+  const char **strs[] = {
+      &rq->a.code,          &rq->a.refresh_token,  &rq->a.email,
+      &rq->a.candidate_id,  &rq->a.job_id,         &rq->a.application_id,
+      &rq->a.from_stage_id, &rq->a.to_stage_id,    &rq->a.first,
+      &rq->a.last,          &rq->a.phone,          &rq->a.source_id,
+      &rq->a.page_url};
+  _Static_assert(sizeof strs / sizeof *strs <= ARGS_STR,
+                 "ARGS_STR holds every string argument");
+  int kept = 0;
+  for (size_t i = 0; i < sizeof strs / sizeof *strs; i++)
+    kept |= keep(rq, strs[i]);
+  kept |= keep_fields(rq, a);
+  if (kept != 0) {
+    rq_free(rq);
+    return NULL;
+  }
   /* emails point into the caller's push, which outlives the request */
   for (size_t i = 0; i < a->nemails && i < ATSYNC_MAX_EMAILS; i++)
     rq->emails[i] = a->emails[i];

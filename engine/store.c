@@ -73,6 +73,47 @@ static const char *const migrations[] = {
     "  candidate TEXT NOT NULL DEFAULT '', kind TEXT NOT NULL,"
     "  message TEXT NOT NULL);"
     "CREATE INDEX log_org ON log (org_id, id);",
+    /* Migration 2: status pull (webhooks, polling), duplicate detection by
+     * name and phone, custom fields, job sources, organization settings. */
+    "ALTER TABLE orgs ADD COLUMN default_country TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE connections ADD COLUMN webhook_secret TEXT;"
+    "ALTER TABLE connections ADD COLUMN poll_cursor INTEGER NOT NULL "
+    "  DEFAULT 0;"
+    "ALTER TABLE connections ADD COLUMN people_cursor INTEGER NOT NULL "
+    "  DEFAULT 0;"
+    "ALTER TABLE connections ADD COLUMN people_ready INTEGER NOT NULL "
+    "  DEFAULT 0;"
+    "ALTER TABLE connections ADD COLUMN last_poll INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE connections ADD COLUMN last_webhook INTEGER NOT NULL "
+    "  DEFAULT 0;"
+    "ALTER TABLE job_maps ADD COLUMN source TEXT;"
+    "ALTER TABLE candidates ADD COLUMN fields TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE candidates ADD COLUMN status TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE candidates ADD COLUMN ats_status TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE candidates ADD COLUMN status_at INTEGER NOT NULL DEFAULT 0;"
+    "CREATE INDEX candidates_app ON candidates (org_id, ats_application_id);"
+    "CREATE INDEX candidates_person ON candidates (org_id, ats_candidate_id);"
+    "CREATE TABLE status_maps ("
+    "  org_id INTEGER NOT NULL REFERENCES orgs(id), ats TEXT NOT NULL,"
+    "  ours TEXT NOT NULL, PRIMARY KEY (org_id, ats));"
+    /* webhook deliveries seen (by event id), kept 8 days */
+    "CREATE TABLE events ("
+    "  org_id INTEGER NOT NULL, event_id TEXT NOT NULL,"
+    "  received_at INTEGER NOT NULL, action TEXT NOT NULL,"
+    "  PRIMARY KEY (org_id, event_id));"
+    "CREATE INDEX events_age ON events (received_at);"
+    /* applications to read again (a webhook's hint), durable */
+    "CREATE TABLE pulls ("
+    "  org_id INTEGER NOT NULL, application_id TEXT NOT NULL,"
+    "  due INTEGER NOT NULL, why TEXT NOT NULL DEFAULT '',"
+    "  attempts INTEGER NOT NULL DEFAULT 0,"
+    "  PRIMARY KEY (org_id, application_id));"
+    /* the people of the ATS, for duplicate detection by name and phone */
+    "CREATE TABLE people ("
+    "  org_id INTEGER NOT NULL, ats_id TEXT NOT NULL,"
+    "  name_key TEXT NOT NULL, phone TEXT NOT NULL DEFAULT '',"
+    "  PRIMARY KEY (org_id, ats_id, phone));"
+    "CREATE INDEX people_match ON people (org_id, name_key, phone);",
 };
 
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof *migrations))

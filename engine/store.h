@@ -17,7 +17,7 @@
 
 struct store;
 
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
 
 /* Open (creating and migrating) the store at 'path' (NULL or ":memory:"
  * for memory). NULL with a message on failure. */

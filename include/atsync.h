@@ -37,6 +37,14 @@ struct atsync_config {
                                   after the last refresh (20 h), before the
                                   refresh token lapses (24 h) */
   int64_t retry_after_cap_ms;  /* longest Retry-After honoured (1 h) */
+  /* Status pull. Each connection polls the ATS's changes-since queries
+   * this often (5 min; < 0 = never: webhooks only). */
+  int64_t poll_interval_ms;
+  /* The webhook endpoint (an HTTP listener on the loop): POST
+   * /webhooks/<organization name>. Off unless webhook_listen is set. */
+  bool webhook_listen;
+  const char *webhook_bind;    /* IPv4 address; default 127.0.0.1 */
+  uint16_t webhook_port;       /* 0 = an ephemeral port */
 };
 
 /* Open the engine on its store (created and migrated when needed) and
@@ -72,6 +80,8 @@ struct atsync_credentials {
   const char *sub;           /* client credentials: acting user (optional) */
   const char *api_key;       /* ATSYNC_AUTH_API_KEY */
   const char *on_behalf_of;  /* ATSYNC_AUTH_API_KEY: acting user id */
+  const char *webhook_secret;/* the secret the ATS signs webhooks with
+                                (NULL = webhooks not set up: polling only) */
 };
 
 /* Connect (or reconnect with fresh credentials) an organization. The
@@ -106,6 +116,15 @@ struct atsync_connection {
   enum atsync_auth auth;
   bool connected_ever;
   int64_t last_success;      /* last request the ATS accepted (0 = never) */
+  /* status pull, for the status page */
+  bool webhooks;             /* a webhook secret is set */
+  int64_t last_webhook;      /* last webhook accepted (0 = never) */
+  int64_t last_poll;         /* last poll that completed (0 = never) */
+  int64_t poll_cursor;       /* changes at or after this were not read yet */
+  bool people_ready;         /* the people of the ATS were read (duplicate
+                                detection by name and phone works) */
+  int webhooks_rejected;     /* deliveries refused (bad signature,
+                                malformed) since the engine started */
 };
 int atsync_connection(struct atsync *e, int64_t org,
                       struct atsync_connection *out);
@@ -120,10 +139,26 @@ int atsync_map_job(struct atsync *e, int64_t org, const char *ours,
                    const char *ats_job, char *err, size_t errlen);
 int atsync_map_stage(struct atsync *e, int64_t org, const char *ours,
                      const char *ats_stage, char *err, size_t errlen);
+/* The source a job's applications get in the ATS (an ATS source id; NULL
+ * or "" = none), for ATSes that require one. Candidates that need
+ * attention for it are queued again. */
+int atsync_map_job_source(struct atsync *e, int64_t org, const char *ours,
+                          const char *ats_source, char *err, size_t errlen);
+/* The pull direction: an ATS stage name (or "rejected", "hired") -> our
+ * status. Without one, a stage our stage mapping points at reads back as
+ * that stage of ours. */
+int atsync_map_status(struct atsync *e, int64_t org, const char *ats_stage,
+                      const char *ours, char *err, size_t errlen);
+/* An organization setting: "default_country" (ISO 3166 alpha-2, e.g. US:
+ * national phone numbers are sent in E.164 with that country's code).
+ * Candidates that need attention for their data are queued again. */
+int atsync_org_set(struct atsync *e, int64_t org, const char *key,
+                   const char *value, char *err, size_t errlen);
 
 /* ---- candidates ---------------------------------------------------------- */
 
 #define ATSYNC_MAX_EMAILS 8
+#define ATSYNC_MAX_FIELDS 8
 
 struct atsync_candidate {
   const char *ref;           /* our id; NULL = generated ("c-<n>") */
@@ -133,6 +168,10 @@ struct atsync_candidate {
   const char *phone;
   const char *job;           /* our job (mapped with atsync_map_job) */
   const char *stage;         /* our stage; NULL = "approved" */
+  /* custom fields sent to the ATS under the same key (dates are sent as
+   * YYYY-MM-DD); an update with nfields > 0 replaces them */
+  const char *field_keys[ATSYNC_MAX_FIELDS], *field_values[ATSYNC_MAX_FIELDS];
+  size_t nfields;
 };
 
 /* Approve a candidate: the candidate and its push are written in one
@@ -175,6 +214,12 @@ struct atsync_candidate_info {
   char error[600];           /* our sentence with the fix ("" when fine) */
   char ats_words[400];       /* what the ATS said: status and body excerpt */
   int64_t approved_at, synced_at;
+  /* the pull direction: our status as the ATS last showed it ("" before
+   * the first read; our stage name, "rejected" or "hired") */
+  char status[64];
+  char ats_status[16];       /* active, rejected, hired ("" = not read) */
+  int64_t status_at;         /* when the status last changed */
+  char fields[512];          /* custom fields, "key=value" comma separated */
 };
 
 int atsync_candidate(struct atsync *e, int64_t org, const char *ref,
@@ -210,6 +255,12 @@ int atsync_pending(struct atsync *e, int64_t org);
 int atsync_count(struct atsync *e, int64_t org, int sync);
 /* When the engine next wants to run (INT64_MAX when nothing is scheduled). */
 int64_t atsync_next_wakeup(struct atsync *e);
+
+/* The webhook endpoint's port (0 without a listener), and taking it down
+ * (connections refused, as a crashed or unreachable endpoint) or back up.
+ * Returns -1 without a listener or when the port cannot be bound again. */
+uint16_t atsync_webhook_port(const struct atsync *e);
+int atsync_webhook_set_down(struct atsync *e, bool down);
 
 /* Redact every secret the engine knows (and credential-looking patterns)
  * from 'text' in place. */

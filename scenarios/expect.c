@@ -5,6 +5,7 @@
  * a description of what was seen for the failure message. */
 #include "run_int.h"
 
+#include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -217,6 +218,35 @@ static long count_requests(struct world *w, const struct scn_cond *c)
   return n;
 }
 
+/* Delivery attempts of the fake ATS matching the condition (an event it
+ * dropped before any attempt is not one); 'attempts' gets them all.
+ * Without an ACTION the ping that saving the subscription sends is not
+ * counted: it is not an event ("webhooks == 0" = no event came). */
+#define PING "ping" /* the event a subscription's save sends */
+
+static long count_webhooks(struct world *w, const struct scn_cond *c,
+                           long *attempts)
+{
+  long n = 0;
+  *attempts = 0;
+  for (size_t i = 0; i < w->ndeliveries; i++) {
+    const struct sim_delivery *d = &w->deliveries[i];
+    int64_t t = d->t - w->t0;
+    if (d->attempt == 0)
+      continue;
+    (*attempts)++;
+    if (c->has_between && (t < c->t1 || t >= c->t2))
+      continue;
+    if (c->status >= 0 && d->status != c->status)
+      continue;
+    if (c->text ? fnmatch(c->text, d->action, 0) != 0
+                : strcmp(d->action, PING) == 0)
+      continue;
+    n++;
+  }
+  return n;
+}
+
 /* The first request that arrived while a Retry-After given to the same
  * credential was running; -1 when none. */
 static long retry_after_violation(struct world *w, size_t *which)
@@ -286,13 +316,21 @@ bool cond_eval(struct world *w, const struct scn_cond *c, char *saw,
   saw[0] = '\0';
   switch (c->kind) {
   case SCN_C_CONNECTION_IS:
-  case SCN_C_CONNECTION_REASON: {
+  case SCN_C_CONNECTION_REASON:
+  case SCN_C_WEBHOOKS_REJECTED: {
     if (w->eng == NULL) {
       snprintf(saw, sawlen, "%s", engine_stopped);
       return false;
     }
     struct atsync_connection cn;
     atsync_connection(w->eng, w->org, &cn);
+    if (c->kind == SCN_C_WEBHOOKS_REJECTED) {
+      snprintf(saw, sawlen, "the engine rejected %d webhook%s since it "
+               "started (%s)", cn.webhooks_rejected,
+               cn.webhooks_rejected == 1 ? "" : "s",
+               cn.webhooks ? "webhooks set up" : "no webhook secret");
+      return scn_op_eval(c->op, cn.webhooks_rejected, c->n);
+    }
     snprintf(saw, sawlen, "connection is %s (reason: %s)",
              atsync_state_name(cn.state), cn.reason[0] ? cn.reason : "none");
     if (c->kind == SCN_C_CONNECTION_IS)
@@ -300,6 +338,7 @@ bool cond_eval(struct world *w, const struct scn_cond *c, char *saw,
     return strcasestr(cn.reason, c->text) != NULL;
   }
   case SCN_C_CANDIDATE_IS:
+  case SCN_C_CANDIDATE_STATUS:
   case SCN_C_ERROR_CONTAINS:
   case SCN_C_ERROR_EMPTY: {
     if (w->eng == NULL) {
@@ -312,6 +351,20 @@ bool cond_eval(struct world *w, const struct scn_cond *c, char *saw,
                          &ci) != 0) {
       snprintf(saw, sawlen, "no candidate %s in the engine", c->who);
       return false;
+    }
+    if (c->kind == SCN_C_CANDIDATE_STATUS) {
+      char at[32] = "";
+      if (ci.status_at > 0)
+        trace_offset(ci.status_at - w->t0, at, sizeof at);
+      if (ci.status[0])
+        snprintf(saw, sawlen, "%s has status \"%s\" since %s (ATS: %s, at "
+                 "\"%s\")", c->who, ci.status, at[0] ? at : "?",
+                 ci.ats_status[0] ? ci.ats_status : "?", ci.ats_stage);
+      else
+        snprintf(saw, sawlen, "%s has no status yet: not read from the ATS "
+                 "(ATS: %s, at \"%s\")", c->who,
+                 ci.ats_status[0] ? ci.ats_status : "not read", ci.ats_stage);
+      return strcmp(ci.status, c->text) == 0;
     }
     snprintf(saw, sawlen, "%s is %s after %d attempt%s (error: %s)", c->who,
              atsync_sync_name(ci.sync), ci.attempts,
@@ -350,6 +403,14 @@ bool cond_eval(struct world *w, const struct scn_cond *c, char *saw,
   case SCN_C_REQUESTS: {
     long n = count_requests(w, c);
     snprintf(saw, sawlen, "%ld matching requests", n);
+    return scn_op_eval(c->op, n, c->n);
+  }
+  case SCN_C_WEBHOOKS: {
+    long all;
+    long n = count_webhooks(w, c, &all);
+    size_t pend = sim_webhooks_pending(w->sim);
+    snprintf(saw, sawlen, "%ld matching webhook deliveries (of %ld attempts; "
+             "%zu queued or in flight)", n, all, pend);
     return scn_op_eval(c->op, n, c->n);
   }
   case SCN_C_RETRY_AFTER: {

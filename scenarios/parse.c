@@ -338,6 +338,56 @@ static int h_latency(struct parser *p, struct line *L, struct scn_stmt *st)
   return 0;
 }
 
+/* webhooks off | webhooks on: whether the customer set webhooks up. */
+static int h_webhooks(struct parser *p, struct line *L, struct scn_stmt *st)
+{
+  (void)st;
+  if (once(p, L, O_WEBHOOKS) != 0)
+    return -1;
+  const struct scn_lex_tok *t = p_peek(L);
+  if (t == NULL)
+    return p_expected(p, L, NULL, "'off' or 'on': webhooks off");
+  if (p_accept_word(L, "off") || p_accept_word(L, "on")) {
+    p->sc->webhooks_off = strcmp(t->text, "off") == 0;
+    return p_need_end(p, L);
+  }
+  struct scn_hint h;
+  char b[160];
+  scn_hint_init(&h, t->kind == SCN_TOK_WORD ? t->text : "");
+  scn_hint_offer(&h, "off", 3);
+  scn_hint_offer(&h, "on", 2);
+  if (t->kind == SCN_TOK_WORD && scn_hint_best(&h))
+    return p_err_tok(p, L, t, "unknown word '%s' after webhooks (did you mean "
+                     "'%s'?)", t->text, scn_hint_best(&h));
+  return p_err_tok(p, L, t, "expected 'off' or 'on' after webhooks, found %s",
+                   p_desc(t, b, sizeof b));
+}
+
+/* poll every DUR | poll off: how often the engine reads the ATS's changes. */
+static int h_poll(struct parser *p, struct line *L, struct scn_stmt *st)
+{
+  (void)st;
+  if (once(p, L, O_POLL) != 0)
+    return -1;
+  if (p_accept_word(L, "off")) {
+    p->sc->poll_ms = -1;
+    return p_need_end(p, L);
+  }
+  if (!p_accept_word(L, "every"))
+    return p_expected(p, L, p_peek(L), "'every DUR' or 'off': poll every 5m");
+  const struct scn_lex_tok *d = p_peek(L);
+  int64_t ms;
+  if (p_need_duration(p, L, "an interval: poll every DUR (e.g. 5m)", &ms) !=
+          0 ||
+      p_need_end(p, L) != 0)
+    return -1;
+  if (ms == 0)
+    return p_err_tok(p, L, d, "the interval must be longer than 0 (for no "
+                     "polling say: poll off)");
+  p->sc->poll_ms = ms;
+  return 0;
+}
+
 static void parse_buffer(struct parser *p, const char *file, const char *dir,
                          const char *buf, size_t len);
 
@@ -475,7 +525,8 @@ static const struct p_keyword header_keywords[] = {
     {"auth", h_auth, true},         {"pending", h_pending, true},
     {"seed", h_seed, true},         {"rate", h_rate, true},
     {"latency", h_latency, true},   {"include", h_include, true},
-    {"clock", h_clock, true},       {NULL, NULL, false},
+    {"clock", h_clock, true},       {"webhooks", h_webhooks, true},
+    {"poll", h_poll, true},         {NULL, NULL, false},
 };
 
 /* Every keyword, in the order hints are offered them. */

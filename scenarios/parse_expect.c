@@ -115,14 +115,34 @@ static int c_connection(struct parser *p, struct line *L, struct scn_cond *c)
     c->kind = SCN_C_CONNECTION_REASON;
     return need_contains(p, L, c);
   }
-  return p_expected(p, L, p_peek(L), "'is STATE' or 'reason contains \"T\"'");
+  if (p_accept_word(L, "webhooks")) {
+    c->kind = SCN_C_WEBHOOKS_REJECTED;
+    if (p_need_keyword(p, L, "rejected") != 0)
+      return -1;
+    return need_op_count(p, L, c);
+  }
+  return p_expected(p, L, p_peek(L), "'is STATE', 'reason contains \"T\"' or "
+                    "'webhooks rejected OP N'");
 }
 
+/* candidate WHO is STATE | candidate WHO status is WORD */
 static int c_candidate(struct parser *p, struct line *L, struct scn_cond *c)
 {
   c->kind = SCN_C_CANDIDATE_IS;
-  if (set_who(p, L, c) != 0 || p_need_keyword(p, L, "is") != 0)
+  if (set_who(p, L, c) != 0)
     return -1;
+  if (p_accept_word(L, "status")) {
+    const struct scn_lex_tok *t;
+    c->kind = SCN_C_CANDIDATE_STATUS;
+    if (p_need_keyword(p, L, "is") != 0 ||
+        (t = p_need_text(p, L, "a status: candidate REF status is WORD (our "
+                               "stage, rejected or hired)")) == NULL)
+      return -1;
+    c->text = p_xstrdup(t->text);
+    return 0;
+  }
+  if (!p_accept_word(L, "is"))
+    return p_expected(p, L, p_peek(L), "'is STATE' or 'status is WORD'");
   return p_need_named(p, L, cand_states, "candidate state", &c->state);
 }
 
@@ -208,6 +228,39 @@ static int requests_between(struct parser *p, struct line *L,
   return 0;
 }
 
+/* webhooks ["ACTION"] [status CODE] [between T1 and T2] OP N: delivery
+ * attempts of the fake ATS; CODE 0 = no answer. */
+static int c_webhooks(struct parser *p, struct line *L, struct scn_cond *c)
+{
+  c->kind = SCN_C_WEBHOOKS;
+  c->status = -1;
+  const struct scn_lex_tok *t = p_peek(L);
+  if (t != NULL && t->kind == SCN_TOK_STRING) {
+    if (t->text[0] == '\0')
+      return p_err_tok(p, L, t, "the event name is empty (leave it out for "
+                       "every delivery)");
+    c->text = p_xstrdup(t->text);
+    L->pos++;
+  }
+  if (p_accept_word(L, "status")) {
+    uint64_t code;
+    if ((t = p_need_word(p, L, "an HTTP status: status CODE (0 = no "
+                               "answer)")) == NULL)
+      return -1;
+    if (!scn_str_to_u64(t->text, 599, &code) || (code < 100 && code != 0))
+      return p_err_tok(p, L, t, "'%s' is not an HTTP status (100..599, or 0 "
+                       "for no answer)", t->text);
+    c->status = (int)code;
+  }
+  if (p_accept_word(L, "between") && requests_between(p, L, c) != 0)
+    return -1;
+  t = p_peek(L);
+  if (t != NULL && !is_op(t))
+    return p_expected(p, L, t, "\"ACTION\" (quoted), status CODE, between T1 "
+                      "and T2, or an operator");
+  return need_op_count(p, L, c);
+}
+
 static int c_requests(struct parser *p, struct line *L, struct scn_cond *c)
 {
   c->kind = SCN_C_REQUESTS;
@@ -269,8 +322,8 @@ static const struct {
     {"connection", c_connection}, {"candidate", c_candidate},
     {"candidates", c_candidates}, {"error", c_error},
     {"ats", c_ats},               {"requests", c_requests},
-    {"retry-after", c_retry_after}, {"log", c_log},
-    {"status", c_status},
+    {"webhooks", c_webhooks},     {"retry-after", c_retry_after},
+    {"log", c_log},               {"status", c_status},
 };
 
 static int parse_cond(struct parser *p, struct line *L, struct scn_cond *c)
@@ -278,7 +331,8 @@ static int parse_cond(struct parser *p, struct line *L, struct scn_cond *c)
   struct scn_hint h;
   const struct scn_lex_tok *t =
       p_need_word(p, L, "a condition (connection, candidate, candidates, "
-                      "error, ats, requests, retry-after, log or status)");
+                      "error, ats, requests, webhooks, retry-after, log or "
+                      "status)");
   if (t == NULL)
     return -1;
   scn_hint_init(&h, t->text);
@@ -291,8 +345,8 @@ static int parse_cond(struct parser *p, struct line *L, struct scn_cond *c)
     return p_err_tok(p, L, t, "unknown condition '%s' (did you mean '%s'?)",
                      t->text, scn_hint_best(&h));
   return p_err_tok(p, L, t, "unknown condition '%s' (one of connection, "
-                   "candidate, candidates, error, ats, requests, retry-after, "
-                   "log, status)", t->text);
+                   "candidate, candidates, error, ats, requests, webhooks, "
+                   "retry-after, log, status)", t->text);
 }
 
 /* [for DUR | until T] after the condition: 'expect never' needs one. */

@@ -34,7 +34,7 @@ struct named {
 
 /* Header lines allowed once. */
 enum once { O_SCENARIO, O_ATS, O_AUTH, O_PENDING, O_SEED, O_RATE, O_LATENCY,
-            O_START, O__COUNT };
+            O_START, O_WEBHOOKS, O_POLL, O__COUNT };
 
 struct ref {            /* an approved candidate, or a range of them */
   char *name;

@@ -1,15 +1,17 @@
 /* parse_stmt.c — the setup and timeline statements of a scenario (scn.h
  * has the grammar): user, job, person, setting, connect, reconnect,
- * disconnect, map, approve, update, fault, clear, action, restart, stop
- * and start engine. Checked here because they need no run: refs never
- * approved or approved twice, jobs never mapped, fault labels, fault and
- * action parameters (through the sim's own checks). */
+ * disconnect, map (job, stage, status), org, approve, update, fault,
+ * clear, action, restart, stop and start engine, stop and start webhooks.
+ * Checked here because they need no run: refs never approved or approved
+ * twice, jobs never mapped, fault labels, fault and action parameters
+ * (through the sim's own checks), custom fields. */
 #include "parse_int.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "atsync.h"
 #include "sim.h"
 #include "strutil.h"
 
@@ -24,8 +26,10 @@ static const struct named job_status[] = {{"open", SCN_JOB_OPEN},
 static const char *const default_stages[] = {
     "Application Review", "Phone Screen", "Onsite", "Offer", NULL};
 
-/* Keys of approve and update (PERSON_KEYS) and of person. */
-#define PERSON_KEYS "email first last phone job stage"
+/* Keys of approve and update (PERSON_KEYS) and of person. "field.KEY"
+ * stands for every key that starts with "field." (a custom field). */
+#define FIELD_KEYS SCN_FIELD_PREFIX "KEY"
+#define PERSON_KEYS "email first last phone job stage " FIELD_KEYS
 #define ATS_PERSON_KEYS "email phone job stage company"
 
 static void kv_add(struct scn_stmt *st, const char *k, const char *v,
@@ -153,6 +157,18 @@ static int unknown_key(struct parser *p, const struct line *L,
   struct scn_hint h;
   char list[256];
   size_t o = 0;
+  const char *dot = strchr(t->text, '.');
+  if (dot && dot[1] && word_in(keys, FIELD_KEYS)) {
+    /* fields.start, feild.start: a custom field misspelt */
+    char pre[64];
+    snprintf(pre, sizeof pre, "%.*s", (int)(dot - t->text), t->text);
+    scn_hint_init(&h, pre);
+    scn_hint_offer(&h, "field", 5);
+    if (scn_hint_best(&h))
+      return p_err_tok(p, L, t, "%s has no parameter '%s' (did you mean "
+                       "'" SCN_FIELD_PREFIX "%s'?)", L->kw->text, t->text,
+                       dot + 1);
+  }
   scn_hint_init(&h, t->text);
   scn_hint_offer_words(&h, keys, " ");
   if (scn_hint_best(&h))
@@ -166,9 +182,31 @@ static int unknown_key(struct parser *p, const struct line *L,
                    L->kw->text, t->text, list);
 }
 
+static bool is_field(const char *key)
+{
+  return strncmp(key, SCN_FIELD_PREFIX, sizeof SCN_FIELD_PREFIX - 1) == 0;
+}
+
+/* field.KEY=VALUE: a key after the prefix, at most ATSYNC_MAX_FIELDS. */
+static int check_field(struct parser *p, const struct line *L,
+                       const struct scn_lex_tok *t, const struct scn_stmt *st)
+{
+  size_t n = 0;
+  if (t->text[sizeof SCN_FIELD_PREFIX - 1] == '\0')
+    return p_err_tok(p, L, t, "'%s' needs the field's key: "
+                     SCN_FIELD_PREFIX "KEY=VALUE (e.g. "
+                     SCN_FIELD_PREFIX "available_from=2026-11-28)", t->text);
+  for (size_t i = 0; i < st->nkv; i++)
+    n += is_field(st->kv[i].key);
+  if (n >= ATSYNC_MAX_FIELDS)
+    return p_err_tok(p, L, t, "too many custom fields: at most %d "
+                     SCN_FIELD_PREFIX "KEY=VALUE", ATSYNC_MAX_FIELDS);
+  return 0;
+}
+
 /* The KEY=VALUE tokens up to the end of the line (or up to the word
- * 'stop'). 'keys' limits the keys (NULL = any); only those in 'repeat'
- * may be given twice. */
+ * 'stop'). 'keys' limits the keys (NULL = any; "field.KEY" in it takes
+ * every custom field); only those in 'repeat' may be given twice. */
 static int collect_kv(struct parser *p, struct line *L, struct scn_stmt *st,
                       const char *keys, const char *repeat, const char *stop)
 {
@@ -177,8 +215,12 @@ static int collect_kv(struct parser *p, struct line *L, struct scn_stmt *st,
       return 0;
     if (t->kind != SCN_TOK_KV)
       return p_expected(p, L, t, stop ? "KEY=VALUE or 'as NAME'" : "KEY=VALUE");
-    if (keys && !word_in(keys, t->text))
+    if (keys && is_field(t->text) && word_in(keys, FIELD_KEYS)) {
+      if (check_field(p, L, t, st) != 0)
+        return -1;
+    } else if (keys && !word_in(keys, t->text)) {
       return unknown_key(p, L, t, keys);
+    }
     if (kv_find(st, t->text) >= 0 && !(repeat && word_in(repeat, t->text)))
       return p_err_tok(p, L, t, "'%s' given twice", t->text);
     kv_add(st, t->text, t->value, p_loc_of(L, t));
@@ -289,12 +331,17 @@ static int s_person(struct parser *p, struct line *L, struct scn_stmt *st)
   return 0;
 }
 
+/* setting KEY=VALUE (the fake ATS's) and org KEY=VALUE (the engine's
+ * organization setting): one each, checked when it runs. */
 static int s_setting(struct parser *p, struct line *L, struct scn_stmt *st)
 {
-  st->kind = SCN_S_SETTING;
+  bool org = strcmp(L->kw->text, "org") == 0;
+  st->kind = org ? SCN_S_ORG : SCN_S_SETTING;
   const struct scn_lex_tok *t = p_peek(L);
   if (t == NULL || t->kind != SCN_TOK_KV)
-    return p_expected(p, L, t, "KEY=VALUE: setting KEY=VALUE");
+    return p_expected(p, L, t, org ? "KEY=VALUE: org KEY=VALUE (e.g. org "
+                                     "default_country=US)"
+                                   : "KEY=VALUE: setting KEY=VALUE");
   L->pos++;
   st->name = p_xstrdup(t->text);
   st->value = p_xstrdup(t->value);
@@ -333,7 +380,51 @@ static int s_disconnect(struct parser *p, struct line *L, struct scn_stmt *st)
 }
 
 static const struct named map_kinds[] = {{"job", 1}, {"stage", 2},
-                                         {NULL, 0}};
+                                         {"status", 3}, {NULL, 0}};
+
+static const struct named status_words[] = {
+    {"rejected", SCN_STATUS_REJECTED}, {"hired", SCN_STATUS_HIRED},
+    {NULL, 0}};
+
+/* map status "ATS Stage" -> OURS, map status rejected|hired -> OURS. */
+static int map_status(struct parser *p, struct line *L, struct scn_stmt *st)
+{
+  const struct scn_lex_tok *t = p_peek(L), *ours;
+  int f = SCN_STATUS_STAGE;
+  if (t == NULL || t->kind == SCN_TOK_KV)
+    return p_expected(p, L, t, "an ATS stage: map status \"ATS Stage Name\" "
+                      "-> OURS (or rejected, hired)");
+  if (t->kind == SCN_TOK_WORD) {
+    struct scn_hint h;
+    for (const struct named *n = status_words; n->name; n++)
+      if (strcmp(n->name, t->text) == 0)
+        f = n->value;
+    if (f == SCN_STATUS_STAGE) {
+      scn_hint_init(&h, t->text);
+      scn_hint_offer(&h, "rejected", 8);
+      scn_hint_offer(&h, "hired", 5);
+      if (scn_hint_best(&h))
+        return p_err_tok(p, L, t, "unknown status '%s' (did you mean '%s'?)",
+                         t->text, scn_hint_best(&h));
+      return p_err_tok(p, L, t, "'%s' is not rejected or hired: quote an ATS "
+                       "stage name (map status \"%s\" -> OURS)", t->text,
+                       t->text);
+    }
+  } else if (t->text[0] == '\0') {
+    return p_err_tok(p, L, t, "the stage name is empty");
+  }
+  L->pos++;
+  if (p_need_keyword(p, L, "->") != 0 ||
+      (ours = p_need_word(p, L, "our status: map status \"ATS Stage Name\" "
+                                "-> OURS")) == NULL ||
+      p_need_end(p, L) != 0)
+    return -1;
+  st->kind = SCN_S_MAP_STATUS;
+  st->name = p_xstrdup(t->text);
+  st->value = p_xstrdup(ours->text);
+  st->flags = (unsigned)f;
+  return 0;
+}
 
 static int s_map(struct parser *p, struct line *L, struct scn_stmt *st)
 {
@@ -341,6 +432,8 @@ static int s_map(struct parser *p, struct line *L, struct scn_stmt *st)
   const struct scn_lex_tok *ours, *v;
   if (p_need_named(p, L, map_kinds, "mapping", &what) != 0)
     return -1;
+  if (what == 3)
+    return map_status(p, L, st);
   bool job = what == 1;
   if ((ours = p_need_word(p, L,
                           job ? "our job: map job OURS -> ATS_JOB_ID"
@@ -348,14 +441,16 @@ static int s_map(struct parser *p, struct line *L, struct scn_stmt *st)
           NULL ||
       p_need_keyword(p, L, "->") != 0 ||
       (v = p_need_text(p, L, job ? "the ATS job id" : "the ATS stage name")) ==
-          NULL ||
-      p_need_end(p, L) != 0)
+          NULL)
     return -1;
   if (v->text[0] == '\0')
     return p_err_tok(p, L, v, "the %s is empty", job ? "job id" : "stage name");
   st->kind = job ? SCN_S_MAP_JOB : SCN_S_MAP_STAGE;
   st->name = p_xstrdup(ours->text);
   st->value = p_xstrdup(v->text);
+  if (job ? collect_kv(p, L, st, "source", NULL, NULL) != 0
+          : p_need_end(p, L) != 0)
+    return -1;
   if (job && !job_mapped(p, ours->text))
     p_strv_push(&p->jobs, &p->njobs, ours->text);
   return 0;
@@ -537,8 +632,8 @@ static int s_update(struct parser *p, struct line *L, struct scn_stmt *st)
   if (collect_kv(p, L, st, PERSON_KEYS, "email", NULL) != 0)
     return -1;
   if (st->nkv == 0)
-    return p_expected(p, L, NULL, "KEY=VALUE (email, first, last, phone, job "
-                      "or stage)");
+    return p_expected(p, L, NULL, "KEY=VALUE (email, first, last, phone, job, "
+                      "stage or " FIELD_KEYS ")");
   int j = kv_find(st, "job");
   return j >= 0 ? check_job(p, L, &st->kv[j]) : 0;
 }
@@ -749,15 +844,38 @@ static int s_clear(struct parser *p, struct line *L, struct scn_stmt *st)
                    "fault KIND ... as %s)", t->text, t->text);
 }
 
+/* restart engine; stop|start engine; stop|start webhooks. */
 static int s_engine(struct parser *p, struct line *L, struct scn_stmt *st)
 {
   const char *w = L->kw->text;
-  st->kind = strcmp(w, "restart") == 0 ? SCN_S_RESTART_ENGINE
-             : strcmp(w, "stop") == 0  ? SCN_S_STOP_ENGINE
-                                       : SCN_S_START_ENGINE;
-  if (p_need_keyword(p, L, "engine") != 0 || p_need_end(p, L) != 0)
+  bool stop = strcmp(w, "stop") == 0;
+  if (strcmp(w, "restart") == 0) {
+    st->kind = SCN_S_RESTART_ENGINE;
+    if (p_need_keyword(p, L, "engine") != 0)
+      return -1;
+  } else if (p_accept_word(L, "engine")) {
+    st->kind = stop ? SCN_S_STOP_ENGINE : SCN_S_START_ENGINE;
+  } else if (p_accept_word(L, "webhooks")) {
+    st->kind = stop ? SCN_S_STOP_WEBHOOKS : SCN_S_START_WEBHOOKS;
+  } else {
+    const struct scn_lex_tok *t = p_peek(L);
+    char b[160];
+    struct scn_hint h;
+    if (t == NULL || t->kind != SCN_TOK_WORD)
+      return p_expected(p, L, t, "'engine' or 'webhooks'");
+    scn_hint_init(&h, t->text);
+    scn_hint_offer(&h, "engine", 6);
+    scn_hint_offer(&h, "webhooks", 8);
+    if (scn_hint_best(&h))
+      return p_err_tok(p, L, t, "expected 'engine' or 'webhooks', found %s "
+                       "(did you mean '%s'?)", p_desc(t, b, sizeof b),
+                       scn_hint_best(&h));
+    return p_expected(p, L, t, "'engine' or 'webhooks'");
+  }
+  if (p_need_end(p, L) != 0)
     return -1;
-  p->sc->restarts = true;
+  if (st->kind != SCN_S_STOP_WEBHOOKS && st->kind != SCN_S_START_WEBHOOKS)
+    p->sc->restarts = true;
   return 0;
 }
 
@@ -773,5 +891,5 @@ const struct p_keyword p_stmt_keywords[] = {
     {"fault", s_fault, false},      {"clear", s_clear, false},
     {"action", s_action, false},    {"restart", s_engine, false},
     {"stop", s_engine, false},      {"start", s_engine, false},
-    {NULL, NULL, false},
+    {"org", s_setting, false},      {NULL, NULL, false},
 };

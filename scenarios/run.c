@@ -176,6 +176,55 @@ static void trace_journal(struct world *w, const struct sim_journal_entry *e)
             e->method, e->target, status, extra, e->body_hash);
 }
 
+static void delivery_keep(struct world *w, const struct sim_delivery *d)
+{
+  if (w->ndeliveries == w->capdeliveries) {
+    w->capdeliveries = w->capdeliveries ? w->capdeliveries * 2 : 64;
+    struct sim_delivery *v =
+        realloc(w->deliveries, w->capdeliveries * sizeof *v);
+    if (v == NULL)
+      abort();
+    w->deliveries = v;
+  }
+  w->deliveries[w->ndeliveries++] = *d;
+}
+
+/* A webhook delivery attempt of the fake ATS (or an event it dropped
+ * before any attempt), at the time the attempt left:
+ * "hook#1 candidate_stage_change EVENT_ID attempt 1 -> 200 in 3ms:
+ * delivered [fault#N KINDS] [(note)] #BODYHASH". */
+static void trace_delivery(struct world *w, const struct sim_delivery *d)
+{
+  char status[48], extra[200] = "";
+  size_t o = 0;
+  if (d->fault)
+    o += (size_t)snprintf(extra + o, sizeof extra - o, " fault#%d %s",
+                          d->fault, d->fault_kind);
+  if (d->note[0] && o < sizeof extra)
+    o += (size_t)snprintf(extra + o, sizeof extra - o, " (%s)", d->note);
+  if (d->attempt == 0) {
+    trace_add(&w->tr, d->t - w->t0, "hook", "hook#%d %s%s%s %s%s", d->hook,
+              d->action, d->event_id[0] ? " " : "", d->event_id, d->outcome,
+              extra);
+    return;
+  }
+  if (d->status)
+    snprintf(status, sizeof status, "%d", d->status);
+  else
+    snprintf(status, sizeof status, "no answer");
+  trace_add(&w->tr, d->t - w->t0, "hook",
+            "hook#%d %s %s attempt %d -> %s in %lldms: %s%s #%016" PRIx64,
+            d->hook, d->action, d->event_id, d->attempt, status,
+            (long long)(d->done - d->t), d->outcome, extra, d->body_hash);
+}
+
+static void trace_log(struct world *w, const struct atsync_log_entry *l)
+{
+  trace_add(&w->tr, l->at - w->t0, "engine", "%s%s%s: %s", l->candidate,
+            l->candidate[0] ? " " : "", l->kind, l->message);
+  w->log_seen = l->id;
+}
+
 struct logbuf {
   struct atsync_log_entry *v;
   size_t n, cap;
@@ -196,35 +245,40 @@ static void log_keep(void *ud, const struct atsync_log_entry *l)
 
 void w_collect(struct world *w)
 {
-  /* the journal since the last call: every entry here is decided (the
-   * loop settled), its answer may still be on its way */
+  /* what happened since the last call: the journal (every entry here is
+   * decided, the loop settled; its answer may still be on its way), the
+   * webhook deliveries whose outcome is known, and the engine's log;
+   * merged by time: on a tie a delivery first (what it makes the engine
+   * do comes after it), then the journal, then the log */
   struct sim_journal_entry buf[256];
+  struct sim_delivery dbuf[64];
   struct logbuf lb = {0};
   if (w->eng)
     atsync_log(w->eng, w->org, w->log_seen, log_keep, &lb);
-  size_t li = 0;
-  for (;;) {
-    size_t n = sim_journal_read(w->sim, w->journal_seen, buf,
-                                sizeof buf / sizeof *buf);
-    if (n == 0)
-      break;
-    for (size_t i = 0; i < n; i++) {
-      while (li < lb.n && lb.v[li].at < buf[i].t) {
-        const struct atsync_log_entry *l = &lb.v[li++];
-        trace_add(&w->tr, l->at - w->t0, "engine", "%s%s%s: %s", l->candidate,
-                  l->candidate[0] ? " " : "", l->kind, l->message);
-        w->log_seen = l->id;
-      }
+  size_t j0 = w->njournal, d0 = w->ndeliveries;
+  for (size_t n; (n = sim_journal_read(w->sim, w->journal_seen, buf,
+                                       sizeof buf / sizeof *buf)) > 0;) {
+    for (size_t i = 0; i < n; i++)
       journal_keep(w, &buf[i]);
-      trace_journal(w, &buf[i]);
-      w->journal_seen = buf[i].n;
-    }
+    w->journal_seen = buf[n - 1].n;
   }
-  for (; li < lb.n; li++) {
-    const struct atsync_log_entry *l = &lb.v[li];
-    trace_add(&w->tr, l->at - w->t0, "engine", "%s%s%s: %s", l->candidate,
-              l->candidate[0] ? " " : "", l->kind, l->message);
-    w->log_seen = l->id;
+  for (size_t n; (n = sim_deliveries_read(w->sim, w->deliveries_seen, dbuf,
+                                          sizeof dbuf / sizeof *dbuf)) > 0;) {
+    for (size_t i = 0; i < n; i++)
+      delivery_keep(w, &dbuf[i]);
+    w->deliveries_seen = dbuf[n - 1].n;
+  }
+  size_t ji = j0, di = d0, li = 0;
+  while (ji < w->njournal || di < w->ndeliveries || li < lb.n) {
+    int64_t jt = ji < w->njournal ? w->journal[ji].t : INT64_MAX;
+    int64_t dt = di < w->ndeliveries ? w->deliveries[di].t : INT64_MAX;
+    int64_t lt = li < lb.n ? lb.v[li].at : INT64_MAX;
+    if (di < w->ndeliveries && dt <= jt && dt <= lt)
+      trace_delivery(w, &w->deliveries[di++]);
+    else if (ji < w->njournal && jt <= lt)
+      trace_journal(w, &w->journal[ji++]);
+    else
+      trace_log(w, &lb.v[li++]);
   }
   free(lb.v);
 }
@@ -233,10 +287,20 @@ void w_collect(struct world *w)
 
 int w_engine_open(struct world *w, char *err, size_t errlen)
 {
+  /* the same port every time: the ATS's subscription names it */
+  w->ecfg.webhook_port = w->hook_port;
   w->eng = atsync_open(&w->ecfg, err, errlen);
   if (w->eng == NULL)
     return -1;
   if (atsync_org(w->eng, "acme", &w->org, err, errlen) != 0) {
+    atsync_close(w->eng);
+    w->eng = NULL;
+    return -1;
+  }
+  if (w->hook_port == 0)
+    w->hook_port = atsync_webhook_port(w->eng);
+  if (w->hooks_down && atsync_webhook_set_down(w->eng, true) != 0) {
+    snprintf(err, errlen, "could not take the webhook endpoint down");
     atsync_close(w->eng);
     w->eng = NULL;
     return -1;
@@ -296,6 +360,9 @@ static int world_open(struct world *w, uint64_t seed, char *err, size_t errlen)
   w->ecfg.loop = w->loop;
   w->ecfg.store = w->store[0] ? w->store : NULL;
   w->ecfg.seed = seed * 0x9E3779B97F4A7C15ULL + 1;
+  w->ecfg.poll_interval_ms = sc->poll_ms;
+  w->ecfg.webhook_listen = true;
+  w->ecfg.webhook_bind = "127.0.0.1";
   w->last_state = ATSYNC_NOT_CONNECTED;
   return w_engine_open(w, err, errlen);
 }
@@ -314,6 +381,7 @@ static void world_close(struct world *w)
     free(w->labels[i].name);
   free(w->labels);
   free(w->journal);
+  free(w->deliveries);
   cJSON_Delete(w->ats_state);
   trace_free(&w->tr);
   free(w->message);

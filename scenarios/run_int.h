@@ -56,6 +56,18 @@ struct world {
   struct strlist creds;       /* every credential id the engine was given */
   struct strlist secrets;     /* every secret the runner handed out */
 
+  /* webhooks: the engine always listens (127.0.0.1, a port picked on the
+   * first open and kept across restarts, so the ATS's subscription stays
+   * valid); the runner subscribes on the first connect unless the
+   * scenario says 'webhooks off' */
+  uint16_t hook_port;         /* the engine's webhook port (0 before) */
+  char hook_secret[64];       /* the subscription's secret ("" = none) */
+  int hook_id;                /* the sim's subscription id (0 = none) */
+  bool hooks_down;            /* 'stop webhooks' until 'start webhooks' */
+  uint64_t deliveries_seen;   /* last delivery log entry copied */
+  struct sim_delivery *deliveries; /* every entry, in order */
+  size_t ndeliveries, capdeliveries;
+
   struct label *labels;       /* fault labels */
   size_t nlabels;
 
@@ -88,7 +100,9 @@ const char *w_lineref(const struct world *w, const struct scn_loc *loc,
 /* Run the loop to 'offset', collecting the trace; false (and an error) on
  * a stall. */
 bool w_run_to(struct world *w, int64_t offset);
-/* Open the engine on the run's store and find its organization. */
+/* Open the engine on the run's store and find its organization; its
+ * webhook endpoint on the port of the first open, down while 'stop
+ * webhooks' holds. */
 int w_engine_open(struct world *w, char *err, size_t errlen);
 /* A failure that means the scenario could not run as written (ERROR). */
 void w_error(struct world *w, const struct scn_loc *loc, const char *fmt, ...)

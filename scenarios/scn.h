@@ -35,6 +35,12 @@
  *   include "path"                   relative to the including file; its
  *                                    lines are read in place (no scenario
  *                                    line of its own; cycles are errors)
+ *   webhooks off | webhooks on       off: the customer never set webhooks
+ *                                    up (no subscription in the ATS, no
+ *                                    secret for the engine); default on
+ *   poll every DUR | poll off        how often the engine polls the ATS
+ *                                    for changes (default 5m; off = never:
+ *                                    webhooks only)
  *
  * Setup and timeline statements, each optionally prefixed by a time:
  *   at DUR STMT       absolute (never earlier than the previous 'at')
@@ -55,16 +61,27 @@
  *   | disconnect      reconnect = fresh credentials (a new authorization,
  *                     a new key); 'with' switches the auth (e.g. a
  *                     customer moving off a retired v1 key to OAuth)
- *   map job OURS -> ATS_JOB_ID
+ *   map job OURS -> ATS_JOB_ID [source=ATS_SOURCE_ID]
  *   map stage OURS -> "ATS Stage Name"
+ *   map status "ATS Stage Name" -> OURS | map status rejected -> OURS
+ *   | map status hired -> OURS
+ *                     the pull direction: what an ATS stage (or a rejected
+ *                     or hired application) reads as on our side; a bare
+ *                     word must be rejected or hired
+ *   org KEY=VALUE     an organization setting of the engine, e.g.
+ *                     org default_country=US (checked when it runs)
  *   approve REF [email=E...] [first=F] [last=L] [phone=P] [job=OURS]
- *                     [stage=OURS]
+ *                     [stage=OURS] [field.KEY=VALUE...]
  *                     REF may be a range, cand{1..50}: one approval each.
  *                     Defaults: email REF@example.com, first = REF with its
  *                     first letter upper-cased, last "Example", job = the
  *                     only job mapped so far (an error when none or
  *                     several), stage = the engine's default ("approved").
- *   update REF KEY=VALUE...   keys as approve (email replaces the list)
+ *                     field.KEY=VALUE: a custom field (at most
+ *                     ATSYNC_MAX_FIELDS), e.g. field.available_from=
+ *                     "28/11/2026".
+ *   update REF KEY=VALUE...   keys as approve (email replaces the list;
+ *                     field.* replace the custom fields)
  *   fault KIND KEY=VALUE... [as NAME]   docs/faults.md
  *   clear fault NAME | clear faults
  *   action NAME KEY=VALUE...            docs/faults.md; the runner fills
@@ -77,6 +94,10 @@
  *                     email), user=admin (the org's admin).
  *   restart engine    drop the engine as a crash would, reopen its store
  *   stop engine | start engine
+ *   stop webhooks | start webhooks
+ *                     the engine's webhook endpoint refuses connections /
+ *                     listens again (it stays down across restarts; an
+ *                     error while the engine is stopped)
  *   expect [within DUR | never] COND [for DUR | until T]
  *                     'expect COND' holds now; 'within DUR' at the first
  *                     settle point before DUR passes; 'never' must not hold
@@ -88,8 +109,13 @@
  *                                     throttled ats_unavailable
  *                                     misconfigured
  *   connection reason contains "T"    case-insensitive
+ *   connection webhooks rejected OP N deliveries the engine refused (bad
+ *                                     signature, malformed) since it
+ *                                     started
  *   candidate REF is STATE            queued pushing waiting
  *                                     needs_attention synced
+ *   candidate REF status is WORD      our status as pulled from the ATS
+ *                                     (exact; WORD bare or quoted)
  *   candidates [STATE] OP N           how many of ours (in that state)
  *   error REF contains "T" | error REF is empty
  *   ats has WHO [in JOB_ID] [at "Stage"]
@@ -98,6 +124,12 @@
  *   requests ["ROUTE"] [status CODE] [between T1 and T2] OP N
  *                                     the fake ATS's journal; ROUTE as a
  *                                     fault's route pattern
+ *   webhooks ["ACTION"] [status CODE] [between T1 and T2] OP N
+ *                                     delivery attempts the fake ATS made
+ *                                     (each attempt counts; ACTION an event
+ *                                     name, a glob; without it every event
+ *                                     but the subscription's ping; CODE 0 =
+ *                                     no answer)
  *   retry-after honoured              no request with a credential that
  *                                     got a Retry-After arrived before it
  *                                     ran out
@@ -140,6 +172,7 @@ enum scn_cond_kind {
   SCN_C_CONNECTION_IS,     /* state */
   SCN_C_CONNECTION_REASON, /* text */
   SCN_C_CANDIDATE_IS,      /* who, state */
+  SCN_C_CANDIDATE_STATUS,  /* who, text = our status as pulled */
   SCN_C_CANDIDATES,        /* state (-1 = any), op, n */
   SCN_C_ERROR_CONTAINS,    /* who, text */
   SCN_C_ERROR_EMPTY,       /* who */
@@ -150,7 +183,11 @@ enum scn_cond_kind {
                               t1/t2 (has_between), op, n */
   SCN_C_RETRY_AFTER,       /* nothing */
   SCN_C_LOG_CONTAINS,      /* who (NULL = any entry), text */
-  SCN_C_STATUS_PAGE        /* text = indicator */
+  SCN_C_STATUS_PAGE,       /* text = indicator */
+  SCN_C_WEBHOOKS,          /* text = action glob (NULL any), status (-1
+                              any, 0 = no answer), t1/t2 (has_between),
+                              op, n */
+  SCN_C_WEBHOOKS_REJECTED  /* op, n */
 };
 
 struct scn_cond {
@@ -159,7 +196,7 @@ struct scn_cond {
   char *text;
   char *job, *stage;
   int state;        /* enum atsync_state / enum atsync_sync; -1 = any */
-  int status;
+  int status;       /* requests: 0 = any; webhooks: -1 = any */
   bool has_between;
   int64_t t1, t2;
   enum scn_op op;
@@ -188,10 +225,15 @@ enum scn_stmt_kind {
                            when 'with AUTH' is given, else 0 */
   SCN_S_RECONNECT,      /* the same */
   SCN_S_DISCONNECT,
-  SCN_S_MAP_JOB,        /* name = ours, value = ATS job id */
+  SCN_S_MAP_JOB,        /* name = ours, value = ATS job id, kv = source
+                           (optional) */
   SCN_S_MAP_STAGE,      /* name = ours, value = ATS stage name */
+  SCN_S_MAP_STATUS,     /* name = ATS stage name, "rejected" or "hired",
+                           value = ours, flags = SCN_STATUS_* */
+  SCN_S_ORG,            /* name = key, value = value */
   SCN_S_APPROVE,        /* name = ref (or its prefix with a range), kv
-                           (job always filled in by the parser), range */
+                           (job always filled in by the parser; custom
+                           fields as "field.KEY"), range */
   SCN_S_UPDATE,         /* name = ref, kv */
   SCN_S_FAULT,          /* name = kind, value = label ('as NAME') or NULL,
                            kv */
@@ -201,6 +243,8 @@ enum scn_stmt_kind {
   SCN_S_RESTART_ENGINE,
   SCN_S_STOP_ENGINE,
   SCN_S_START_ENGINE,
+  SCN_S_STOP_WEBHOOKS,
+  SCN_S_START_WEBHOOKS,
   SCN_S_EXPECT          /* expect */
 };
 
@@ -209,6 +253,11 @@ enum scn_stmt_kind {
 #define SCN_JOB_OPEN 0u
 #define SCN_JOB_CLOSED 1u
 #define SCN_JOB_DRAFT 2u
+#define SCN_STATUS_STAGE 0u    /* map status "Stage" */
+#define SCN_STATUS_REJECTED 1u /* map status rejected */
+#define SCN_STATUS_HIRED 2u    /* map status hired */
+/* approve/update: the prefix of a custom field's key (field.KEY=VALUE) */
+#define SCN_FIELD_PREFIX "field."
 
 struct scn_stmt {
   enum scn_stmt_kind kind;
@@ -249,6 +298,9 @@ struct scn_scenario {
   bool latency_off;
   int64_t latency_p50_ms, latency_p99_ms; /* 0 = default */
   bool restarts;         /* has restart/stop/start engine: file store */
+  bool webhooks_off;     /* 'webhooks off': no subscription, no secret */
+  int64_t poll_ms;       /* 'poll every': 0 = the engine's default (5 min),
+                            -1 = 'poll off' */
   struct scn_stmt *stmts;
   size_t nstmts;
   char **files;          /* this file and its includes (own loc.file) */

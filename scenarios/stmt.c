@@ -1,8 +1,10 @@
 /* stmt.c — what each statement of a scenario does: the fake ATS's setup
  * (users, jobs, people, settings) and admin actions and faults through the
- * sim's C API, the connection and our candidates through the engine's, and
- * the engine's restarts. Symbolic action parameters (stage names, refs,
- * emails, the connection's credential) are resolved here. */
+ * sim's C API, the connection, mappings, organization settings and our
+ * candidates through the engine's, the webhook subscription the customer
+ * makes with the first connect, and the engine's restarts and webhook
+ * endpoint. Symbolic action parameters (stage names, refs, emails, the
+ * connection's credential) are resolved here. */
 #include "run_int.h"
 
 #include <ctype.h>
@@ -355,6 +357,45 @@ static const char *jstr(const cJSON *o, const char *k)
   return v ? v : "";
 }
 
+/* The webhook secret the customer pastes into both the ATS and our
+ * settings: one per run, from the seed (so the trace and its hash do not
+ * move), shaped like a vendor's secret. */
+static void hook_secret(struct world *w)
+{
+  uint64_t x = w->r->seed ^ 0x5EC12E7ULL, h[2];
+  for (int i = 0; i < 2; i++) { /* splitmix64 */
+    x += 0x9E3779B97F4A7C15ULL;
+    uint64_t z = x;
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    h[i] = z ^ (z >> 31);
+  }
+  snprintf(w->hook_secret, sizeof w->hook_secret, "whsec_%016llx%016llx",
+           (unsigned long long)h[0], (unsigned long long)h[1]);
+  strlist_add(&w->secrets, w->hook_secret);
+}
+
+/* After the first connect: the customer saves a webhook in the ATS that
+ * points at the engine's endpoint, with the secret the engine was given.
+ * The ATS pings it at once (a failed ping leaves it disabled). */
+static void subscribe(struct world *w, const struct scn_stmt *s)
+{
+  char url[160], err[512];
+  snprintf(url, sizeof url, "http://127.0.0.1:%u/webhooks/acme",
+           (unsigned)w->hook_port);
+  if (w->hook_port == 0) {
+    w_error(w, &s->loc, "the engine has no webhook endpoint");
+    return;
+  }
+  if (sim_webhook_add(w->sim, url, w->hook_secret, "*", &w->hook_id, err,
+                      sizeof err) != 0) {
+    w_error(w, &s->loc, "webhook subscription: %s", err);
+    return;
+  }
+  trace_add(&w->tr, w_now(w), "run", "webhook hook#%d: %s, events *",
+            w->hook_id, url);
+}
+
 /* Mint fresh credentials and (re)connect the organization. */
 static void do_connect(struct world *w, const struct scn_stmt *s, bool fresh)
 {
@@ -369,8 +410,13 @@ static void do_connect(struct world *w, const struct scn_stmt *s, bool fresh)
     w->auth = (enum scn_auth)(s->flags - 1);
   if (w->user[0] == '\0')
     snprintf(w->user, sizeof w->user, "4000001");
+  if (!w->sc->webhooks_off && w->hook_secret[0] == '\0')
+    hook_secret(w);
   struct atsync_credentials cr = {.kind = w->ats,
-                                  .base_url = sim_base_url(w->sim)};
+                                  .base_url = sim_base_url(w->sim),
+                                  .webhook_secret = w->hook_secret[0]
+                                                        ? w->hook_secret
+                                                        : NULL};
   char secret[128] = "", code[128] = "";
   cJSON *res = NULL;
   if (w->auth == SCN_AUTH_API_KEY) {
@@ -436,6 +482,8 @@ static void do_connect(struct world *w, const struct scn_stmt *s, bool fresh)
             s->kind == SCN_S_RECONNECT ? "reconnect" : "connect",
             w->auth == SCN_AUTH_API_KEY ? w->key_cred : w->client_cred,
             w->user);
+  if (w->hook_secret[0] && w->hook_id == 0)
+    subscribe(w, s);
 }
 
 static void fill_candidate(const struct scn_stmt *s, struct atsync_candidate *c,
@@ -459,6 +507,11 @@ static void fill_candidate(const struct scn_stmt *s, struct atsync_candidate *c,
       c->job = p->value;
     } else if (strcmp(p->key, "stage") == 0) {
       c->stage = p->value;
+    } else if (strncmp(p->key, SCN_FIELD_PREFIX,
+                       sizeof SCN_FIELD_PREFIX - 1) == 0 &&
+               c->nfields < ATSYNC_MAX_FIELDS) {
+      c->field_keys[c->nfields] = p->key + sizeof SCN_FIELD_PREFIX - 1;
+      c->field_values[c->nfields++] = p->value;
     }
   }
   if (patch)
@@ -591,6 +644,60 @@ static void do_engine(struct world *w, const struct scn_stmt *s)
   }
 }
 
+/* stop webhooks / start webhooks: the engine's endpoint refuses
+ * connections, or listens again on its port. */
+static void do_webhooks(struct world *w, const struct scn_stmt *s)
+{
+  bool down = s->kind == SCN_S_STOP_WEBHOOKS;
+  if (w->eng == NULL) {
+    w_error(w, &s->loc, "the engine is stopped (start engine first)");
+    return;
+  }
+  if (down == w->hooks_down) {
+    w_error(w, &s->loc, "the webhook endpoint is already %s",
+            down ? "down" : "up");
+    return;
+  }
+  if (atsync_webhook_set_down(w->eng, down) != 0) {
+    w_error(w, &s->loc, "the webhook endpoint could not %s",
+            down ? "go down" : "listen again on its port");
+    return;
+  }
+  w->hooks_down = down;
+}
+
+static void do_map(struct world *w, const struct scn_stmt *s)
+{
+  char err[512];
+  int rc = 0;
+  if (w->eng == NULL) {
+    w_error(w, &s->loc, "the engine is stopped (start engine first)");
+    return;
+  }
+  switch (s->kind) {
+  case SCN_S_MAP_JOB:
+    rc = atsync_map_job(w->eng, w->org, s->name, s->value, err, sizeof err);
+    for (size_t i = 0; rc == 0 && i < s->nkv; i++)
+      if (strcmp(s->kv[i].key, "source") == 0)
+        rc = atsync_map_job_source(w->eng, w->org, s->name, s->kv[i].value,
+                                   err, sizeof err);
+    break;
+  case SCN_S_MAP_STAGE:
+    rc = atsync_map_stage(w->eng, w->org, s->name, s->value, err, sizeof err);
+    break;
+  case SCN_S_MAP_STATUS:
+    rc = atsync_map_status(w->eng, w->org, s->name, s->value, err, sizeof err);
+    break;
+  case SCN_S_ORG:
+    rc = atsync_org_set(w->eng, w->org, s->name, s->value, err, sizeof err);
+    break;
+  default:
+    break;
+  }
+  if (rc != 0)
+    w_error(w, &s->loc, "%s", err);
+}
+
 /* ---- one statement ---------------------------------------------------------------- */
 
 void stmt_run(struct world *w, const struct scn_stmt *s)
@@ -626,15 +733,9 @@ void stmt_run(struct world *w, const struct scn_stmt *s)
     break;
   case SCN_S_MAP_JOB:
   case SCN_S_MAP_STAGE:
-    if (w->eng == NULL) {
-      w_error(w, &s->loc, "the engine is stopped (start engine first)");
-    } else if ((s->kind == SCN_S_MAP_JOB
-                    ? atsync_map_job(w->eng, w->org, s->name, s->value, err,
-                                     sizeof err)
-                    : atsync_map_stage(w->eng, w->org, s->name, s->value, err,
-                                       sizeof err)) != 0) {
-      w_error(w, &s->loc, "%s", err);
-    }
+  case SCN_S_MAP_STATUS:
+  case SCN_S_ORG:
+    do_map(w, s);
     break;
   case SCN_S_APPROVE:
     do_approve(w, s);
@@ -658,6 +759,10 @@ void stmt_run(struct world *w, const struct scn_stmt *s)
   case SCN_S_STOP_ENGINE:
   case SCN_S_START_ENGINE:
     do_engine(w, s);
+    break;
+  case SCN_S_STOP_WEBHOOKS:
+  case SCN_S_START_WEBHOOKS:
+    do_webhooks(w, s);
     break;
   case SCN_S_EXPECT:
     expect_run(w, s);

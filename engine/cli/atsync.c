@@ -20,6 +20,11 @@ struct cli {
   struct at_loop *loop;
   struct atsync *e;
   int64_t org;
+  /* run: the webhook endpoint and the poll */
+  bool listen;
+  const char *bind;
+  uint16_t port;
+  int64_t poll_ms;
 };
 
 static struct at_loop *g_loop; /* for the signal handler only */
@@ -46,18 +51,25 @@ static void usage(FILE *f)
       "                      --client-credentials [--sub USER_ID])\n"
       "                     [--token-url U]\n"
       "                   | --api-key K --on-behalf-of USER_ID   (legacy v1)\n"
+      "                   [--webhook-secret S]  (the secret the ATS signs\n"
+      "                    webhooks with; without it: polling only)\n"
       "  reconnect [greenhouse] --url URL CREDENTIALS\n"
       "  disconnect\n"
       "  map job OURS ATS_JOB_ID\n"
       "  map stage OURS 'ATS stage name'\n"
+      "  map source OURS ATS_SOURCE_ID     (the job's default source)\n"
+      "  map status 'ATS stage name'|rejected|hired OURS   (pull direction)\n"
+      "  set default_country CC            (ISO 3166, e.g. US; '' = none)\n"
       "  approve --email E [--email E2 ...] --first F --last L --job OURS\n"
-      "          [--stage S] [--phone P] [--ref R]\n"
+      "          [--stage S] [--phone P] [--ref R] [--field KEY=VALUE ...]\n"
       "  update REF [--email E ...] [--first F] [--last L] [--phone P]\n"
-      "             [--job J] [--stage S]\n"
+      "             [--job J] [--stage S] [--field KEY=VALUE ...]\n"
       "  status\n"
       "  candidates\n"
       "  log [--limit N]\n"
-      "  run [--until-idle] [--timeout DURATION]\n",
+      "  run [--until-idle] [--timeout DURATION] [--poll DURATION|off]\n"
+      "      [--webhook-port PORT [--webhook-bind ADDR]]\n"
+      "      (webhooks: POST http://ADDR:PORT/webhooks/<organization>)\n",
       f);
 }
 
@@ -87,7 +99,11 @@ static int open_cli(struct cli *c, bool create)
   c->clock = at_clock_new_real();
   c->loop = at_loop_new(c->clock);
   struct atsync_config cfg = {.loop = c->loop, .store = c->db,
-                              .seed = (uint64_t)at_clock_now(c->clock)};
+                              .seed = (uint64_t)at_clock_now(c->clock),
+                              .poll_interval_ms = c->poll_ms,
+                              .webhook_listen = c->listen,
+                              .webhook_bind = c->bind,
+                              .webhook_port = c->port};
   char err[512];
   c->e = atsync_open(&cfg, err, sizeof err);
   if (c->e == NULL) {
@@ -123,6 +139,7 @@ static int cmd_connect(struct cli *c, int argc, char **argv, bool again)
       {"token-url", required_argument, NULL, 't'},
       {"api-key", required_argument, NULL, 'k'},
       {"on-behalf-of", required_argument, NULL, 'o'},
+      {"webhook-secret", required_argument, NULL, 'w'},
       {NULL, 0, NULL, 0}};
   struct atsync_credentials cr = {.kind = "greenhouse"};
   bool cc = false;
@@ -140,6 +157,7 @@ static int cmd_connect(struct cli *c, int argc, char **argv, bool again)
     case 't': cr.token_url = optarg; break;
     case 'k': cr.api_key = optarg; break;
     case 'o': cr.on_behalf_of = optarg; break;
+    case 'w': cr.webhook_secret = optarg; break;
     default: return 2;
     }
   }
@@ -197,20 +215,48 @@ static int cmd_disconnect(struct cli *c)
 
 static int cmd_map(struct cli *c, int argc, char **argv)
 {
-  if (argc != 4 || (strcmp(argv[1], "job") && strcmp(argv[1], "stage")))
-    return fail_usage("%s", "use 'map job OURS ATS_JOB_ID' or "
-                            "'map stage OURS \"ATS stage\"'");
+  static const char *const kinds[] = {"job", "stage", "source", "status"};
+  int k = -1;
+  for (int i = 0; argc == 4 && i < 4; i++)
+    if (strcmp(argv[1], kinds[i]) == 0)
+      k = i;
+  if (k < 0)
+    return fail_usage("%s", "use 'map job OURS ATS_JOB_ID', 'map stage OURS "
+                            "\"ATS stage\"', 'map source OURS ATS_SOURCE_ID' "
+                            "or 'map status \"ATS stage\" OURS'");
   if (open_cli(c, true) != 0)
     return 1;
   char err[256];
-  int rc = argv[1][0] == 'j'
-               ? atsync_map_job(c->e, c->org, argv[2], argv[3], err, sizeof err)
-               : atsync_map_stage(c->e, c->org, argv[2], argv[3], err,
-                                  sizeof err);
+  int rc;
+  if (k == 0)
+    rc = atsync_map_job(c->e, c->org, argv[2], argv[3], err, sizeof err);
+  else if (k == 1)
+    rc = atsync_map_stage(c->e, c->org, argv[2], argv[3], err, sizeof err);
+  else if (k == 2)
+    rc = atsync_map_job_source(c->e, c->org, argv[2], argv[3], err,
+                               sizeof err);
+  else
+    rc = atsync_map_status(c->e, c->org, argv[2], argv[3], err, sizeof err);
   if (rc != 0)
     fprintf(stderr, "atsync: %s\n", err);
   else
     printf("mapped %s '%s' -> '%s'\n", argv[1], argv[2], argv[3]);
+  close_cli(c);
+  return rc ? 2 : 0;
+}
+
+static int cmd_set(struct cli *c, int argc, char **argv)
+{
+  if (argc != 3)
+    return fail_usage("%s", "use 'set default_country CC' (e.g. US)");
+  if (open_cli(c, true) != 0)
+    return 1;
+  char err[256];
+  int rc = atsync_org_set(c->e, c->org, argv[1], argv[2], err, sizeof err);
+  if (rc != 0)
+    fprintf(stderr, "atsync: %s\n", err);
+  else
+    printf("%s = %s\n", argv[1], argv[2]);
   close_cli(c);
   return rc ? 2 : 0;
 }
@@ -228,6 +274,7 @@ static int parse_candidate(int argc, char **argv, struct atsync_candidate *cd,
       {"stage", required_argument, NULL, 's'},
       {"phone", required_argument, NULL, 'p'},
       {"ref", required_argument, NULL, 'r'},
+      {"field", required_argument, NULL, 'F'},
       {NULL, 0, NULL, 0}};
   optind = 0; /* 0: glibc re-reads the option string (the global parse used "+") */
   int ch;
@@ -243,6 +290,17 @@ static int parse_candidate(int argc, char **argv, struct atsync_candidate *cd,
     case 'j': cd->job = optarg; break;
     case 's': cd->stage = optarg; break;
     case 'p': cd->phone = optarg; break;
+    case 'F': {
+      char *eq = strchr(optarg, '=');
+      if (eq == NULL || eq == optarg)
+        return fail_usage("--field '%s' must be KEY=VALUE", optarg);
+      if (cd->nfields == ATSYNC_MAX_FIELDS)
+        return fail_usage("%s", "too many --field (8 at most)");
+      *eq = '\0';
+      cd->field_keys[cd->nfields] = optarg;
+      cd->field_values[cd->nfields++] = eq + 1;
+      break;
+    }
     case 'r':
       if (update)
         return fail_usage("%s", "update takes the ref as its argument");
@@ -336,6 +394,26 @@ static int cmd_status(struct cli *c)
     printf("Reason:       %s\n", st.reason);
   if (st.last_success)
     printf("Last success: %s\n", at_time_iso8601(st.last_success, false, since));
+  if (st.kind[0]) {
+    printf("Webhooks:     %s", st.webhooks ? "set up" : "not set up (polling "
+                                                          "only)");
+    if (st.webhooks)
+      printf(", last received %s", st.last_webhook
+                                       ? at_time_iso8601(st.last_webhook,
+                                                         false, since)
+                                       : "never");
+    if (st.webhooks_rejected)
+      printf(", %d refused since start (bad signature or payload)",
+             st.webhooks_rejected);
+    printf("\nLast poll:    %s\n", st.last_poll ? at_time_iso8601(st.last_poll,
+                                                                   false, since)
+                                                 : "never");
+    printf("Duplicates:   %s\n", st.people_ready
+                                      ? "checked by email, and by name and "
+                                        "phone against the ATS's people"
+                                      : "checked by email; the ATS's people "
+                                        "are read at the first poll");
+  }
   struct counts n = {0};
   atsync_candidates(c->e, c->org, count, &n);
   printf("Candidates:   %d synced, %d pushing, %d queued, %d waiting, %d need "
@@ -354,6 +432,10 @@ static void print_cand(void *ud, const struct atsync_candidate_info *i)
          i->ats_candidate_id[0] ? i->ats_candidate_id : "-",
          i->ats_application_id[0] ? i->ats_application_id : "-",
          i->ats_stage[0] ? i->ats_stage : "-", i->attempts);
+  if (i->status[0])
+    printf("             status: %s%s%s%s\n", i->status,
+           i->ats_status[0] ? " (ATS: " : "", i->ats_status,
+           i->ats_status[0] ? ")" : "");
   if (i->error[0])
     printf("             error: %s\n", i->error);
   if (i->ats_words[0])
@@ -437,6 +519,9 @@ static int cmd_run(struct cli *c, int argc, char **argv)
   static const struct option opts[] = {
       {"until-idle", no_argument, NULL, 'i'},
       {"timeout", required_argument, NULL, 't'},
+      {"poll", required_argument, NULL, 'p'},
+      {"webhook-port", required_argument, NULL, 'w'},
+      {"webhook-bind", required_argument, NULL, 'b'},
       {NULL, 0, NULL, 0}};
   bool until_idle = false;
   int64_t timeout = 0;
@@ -448,14 +533,38 @@ static int cmd_run(struct cli *c, int argc, char **argv)
     else if (ch == 't') {
       if (at_duration_parse(optarg, &timeout) != 0 || timeout <= 0)
         return fail_usage("--timeout '%s' is not a duration (e.g. 30s)", optarg);
+    } else if (ch == 'p') {
+      if (strcmp(optarg, "off") == 0)
+        c->poll_ms = -1;
+      else if (at_duration_parse(optarg, &c->poll_ms) != 0 ||
+               c->poll_ms < 1000)
+        return fail_usage("--poll '%s' is not a duration of 1s or more (e.g. "
+                          "5m), nor 'off'", optarg);
+    } else if (ch == 'w') {
+      char *end;
+      long port = strtol(optarg, &end, 10);
+      if (*end || port < 0 || port > 65535)
+        return fail_usage("--webhook-port '%s' is not a port (0-65535)",
+                          optarg);
+      c->listen = true;
+      c->port = (uint16_t)port;
+    } else if (ch == 'b') {
+      c->bind = optarg;
     } else {
       return 2;
     }
   }
   if (optind < argc)
     return fail_usage("unexpected argument '%s'", argv[optind]);
+  if (c->bind && !c->listen)
+    return fail_usage("%s", "--webhook-bind needs --webhook-port");
   if (open_cli(c, false) != 0)
     return 1;
+  if (c->listen)
+    printf("webhooks: POST http://%s:%u/webhooks/%s\n",
+           c->bind ? c->bind : "127.0.0.1", atsync_webhook_port(c->e),
+           c->org_name);
+  fflush(stdout);
   g_loop = c->loop;
   struct sigaction sa = {0};
   sa.sa_handler = on_signal;
@@ -529,6 +638,8 @@ int main(int argc, char **argv)
     rc = n == 1 ? cmd_disconnect(&c) : fail_usage("%s", "disconnect takes no arguments");
   else if (!strcmp(cmd, "map"))
     rc = cmd_map(&c, n, v);
+  else if (!strcmp(cmd, "set"))
+    rc = cmd_set(&c, n, v);
   else if (!strcmp(cmd, "approve"))
     rc = cmd_approve(&c, n, v);
   else if (!strcmp(cmd, "update"))

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "at_clock.h"
 #include "at_json.h"
 
 static bool v3(const struct conn_view *v) { return v->auth != ATSYNC_AUTH_API_KEY; }
@@ -107,6 +108,27 @@ static cJSON *person_body(const struct op_args *a)
   return o;
 }
 
+/* The person's custom fields: v1 a list of {name_key, value}, v3 an
+ * object {key: value} (the keys are the immutable underscore keys). */
+static void add_custom_fields(cJSON *person, const struct op_args *a, bool w3)
+{
+  if (a->nfields == 0 || a->field_keys == NULL || a->field_values == NULL)
+    return;
+  if (w3) {
+    cJSON *cf = cJSON_AddObjectToObject(person, "custom_fields");
+    for (size_t i = 0; i < a->nfields; i++)
+      cJSON_AddStringToObject(cf, a->field_keys[i], a->field_values[i]);
+    return;
+  }
+  cJSON *cf = cJSON_AddArrayToObject(person, "custom_fields");
+  for (size_t i = 0; i < a->nfields; i++) {
+    cJSON *f = cJSON_CreateObject();
+    cJSON_AddStringToObject(f, "name_key", a->field_keys[i]);
+    cJSON_AddStringToObject(f, "value", a->field_values[i]);
+    cJSON_AddItemToArray(cf, f);
+  }
+}
+
 static cJSON *app_body(const struct op_args *a, bool with_candidate)
 {
   cJSON *o = cJSON_CreateObject();
@@ -115,8 +137,48 @@ static cJSON *app_body(const struct op_args *a, bool with_candidate)
   cJSON_AddItemToObject(o, "job_id", id_json(a->job_id));
   if (a->to_stage_id && *a->to_stage_id)
     cJSON_AddItemToObject(o, "initial_stage_id", id_json(a->to_stage_id));
+  /* the source credited (v1 and v3 both call it source_id) */
+  if (a->source_id && *a->source_id)
+    cJSON_AddItemToObject(o, "source_id", id_json(a->source_id));
   return o;
 }
+
+/* "&k=<ISO-8601 of since>" for a changes-since list; nothing for 0 (all).
+ * The time is cut to the second: "at or after" then returns a few
+ * records twice, never one too few. v3 takes an operator: gte|<time>. */
+static void since_arg(char *url, size_t cap, const char *k, bool op,
+                      int64_t since)
+{
+  if (since <= 0)
+    return;
+  char iso[AT_TIME_BUF], v[96];
+  at_time_iso8601(since - since % 1000, false, iso);
+  snprintf(v, sizeof v, "%s%s", op ? "gte|" : "", iso);
+  size_t o = strlen(url);
+  snprintf(url + o, cap - o, "%s=", k);
+  enc(url, cap, v);
+  o = strlen(url);
+  snprintf(url + o, cap - o, "&");
+}
+
+/* A changes-since list, first page: filters and per_page only here (a v3
+ * cursor page must carry nothing but its cursor: build_next). */
+static void changed_url(const struct conn_view *v, enum op op, int64_t since,
+                        char *url, size_t cap)
+{
+  bool w3 = v3(v), apps = op == OP_CHANGED_APPS;
+  snprintf(url, cap, "%s/%s/%s?", v->base_url, w3 ? "v3" : "v1",
+           apps ? "applications" : "candidates");
+  const char *k = w3 ? "updated_at"
+                  : apps ? "last_activity_after"
+                         : "updated_after";
+  since_arg(url, cap, k, w3, since);
+  size_t o = strlen(url);
+  snprintf(url + o, cap - o, "per_page=500");
+}
+
+static int gh_build_next(const struct conn_view *v, const char *url,
+                         struct http_req *r);
 
 static int gh_build(const struct conn_view *v, enum op op,
                     const struct op_args *a, struct http_req *r, char *err,
@@ -185,6 +247,7 @@ static int gh_build(const struct conn_view *v, enum op op,
     /* the person and the application in one call, so the ATS accepts or
      * refuses both (a required field must not leave a person without the
      * application behind): v1 takes a list, v3 one nested object */
+    add_custom_fields(body, a, w3);
     if (w3) {
       cJSON_AddItemToObject(body, "application", app_body(a, false));
     } else {
@@ -213,6 +276,31 @@ static int gh_build(const struct conn_view *v, enum op op,
     set_json_body(r, body);
     break;
   }
+  case OP_READ_APP:
+    if (a->application_id == NULL || *a->application_id == '\0') {
+      snprintf(err, errlen, "greenhouse: reading an application needs its id");
+      return -1;
+    }
+    /* v3 has no single-record route: a list filtered by the id */
+    enc(q, sizeof q, a->application_id);
+    if (w3)
+      snprintf(url, sizeof url, "%s/v3/applications?ids=%s", b, q);
+    else
+      snprintf(url, sizeof url, "%s/v1/applications/%s", b, q);
+    http_req_init(r, "GET", url);
+    break;
+  case OP_CHANGED_APPS:
+  case OP_CHANGED_PEOPLE:
+    if (a->page_url && *a->page_url) { /* a later page: the ATS's URL */
+      if (gh_build_next(v, a->page_url, r) != 0) {
+        snprintf(err, errlen, "the ATS gave a next page on another host");
+        return -1;
+      }
+      return 0;
+    }
+    changed_url(v, op, a->since, url, sizeof url);
+    http_req_init(r, "GET", url);
+    break;
   default:
     snprintf(err, errlen, "greenhouse: no operation %d", (int)op);
     return -1;
@@ -266,6 +354,9 @@ static const char *v1_permission(enum op op)
   case OP_CREATE: return "POST /v1/candidates";
   case OP_ADD_APP: return "POST /v1/candidates/{id}/applications";
   case OP_MOVE: return "POST /v1/applications/{id}/move";
+  case OP_READ_APP: return "GET /v1/applications/{id}";
+  case OP_CHANGED_APPS: return "GET /v1/applications";
+  case OP_CHANGED_PEOPLE: return "GET /v1/candidates";
   default: return "";
   }
 }
@@ -345,11 +436,301 @@ struct ordered {
   struct stage st;
 };
 
+/* ---- records: applications and people as the ATS shows them ---------------- */
+
+/* Reads one JSON record into an ats_record and names the first thing wrong
+ * in it, with its path ("'payload.application.id' is missing"). Absent or
+ * null fields are ""; a field of the wrong type is an error, so that a
+ * changed API is noticed instead of read as empty. */
+struct rd {
+  char err[200];
+};
+
+static void rd_fail(struct rd *rd, const char *path, const char *k,
+                    const char *what)
+{
+  if (rd->err[0] == '\0')
+    snprintf(rd->err, sizeof rd->err, "'%s%s%s' %s", path,
+             path[0] && k[0] ? "." : "", k, what);
+}
+
+static const cJSON *get(const cJSON *o, const char *k)
+{
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+  return cJSON_IsNull(v) ? NULL : v;
+}
+
+/* Copy a string cut at a character boundary (names are UTF-8). */
+static void copy_utf8(char *dst, size_t len, const char *src)
+{
+  size_t n = strlen(src);
+  if (n >= len) {
+    n = len - 1;
+    while (n > 0 && ((unsigned char)src[n] & 0xC0) == 0x80)
+      n--; /* src[n] is the first byte left out: not a continuation */
+  }
+  memcpy(dst, src, n);
+  dst[n] = '\0';
+}
+
+/* An id: 0 read, 1 absent or null ("" then), -1 not an id. */
+static int rd_id(struct rd *rd, const cJSON *o, const char *path,
+                 const char *k, char *buf, size_t len, bool required)
+{
+  int rc = at_json_id(o, k, buf, len);
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+  if (rc == 0 && cJSON_IsNumber(v) && v->valuedouble < 0)
+    rc = -1; /* a whole number, but no record has a negative id */
+  if (rc != 0)
+    buf[0] = '\0';
+  if (rc < 0)
+    rd_fail(rd, path, k, "is not an id (a whole number or a string of "
+            "digits)");
+  else if (rc > 0 && required)
+    rd_fail(rd, path, k, "is missing");
+  return rc;
+}
+
+static void rd_str(struct rd *rd, const cJSON *o, const char *path,
+                   const char *k, char *buf, size_t len)
+{
+  const cJSON *v = get(o, k);
+  buf[0] = '\0';
+  if (v == NULL)
+    return;
+  if (!cJSON_IsString(v))
+    rd_fail(rd, path, k, "is not a string");
+  else
+    copy_utf8(buf, len, v->valuestring);
+}
+
+/* An ISO-8601 time in ms, 0 when absent. */
+static int64_t rd_time(struct rd *rd, const cJSON *o, const char *path,
+                       const char *k)
+{
+  const cJSON *v = get(o, k);
+  int64_t ms = 0;
+  if (v && (!cJSON_IsString(v) ||
+            at_time_parse_iso8601(v->valuestring, &ms) != 0)) {
+    rd_fail(rd, path, k, "is not an ISO-8601 time");
+    return 0;
+  }
+  return ms;
+}
+
+/* The first 'max' values of a contact list [{value, type}], each into a
+ * slot of 'each' bytes. */
+static void rd_contacts(struct rd *rd, const cJSON *o, const char *path,
+                        const char *k, char *out, size_t each, size_t max)
+{
+  const cJSON *a = get(o, k), *e;
+  if (a == NULL)
+    return;
+  if (!cJSON_IsArray(a)) {
+    rd_fail(rd, path, k, "is not a list");
+    return;
+  }
+  size_t n = 0;
+  cJSON_ArrayForEach(e, a)
+  {
+    const char *val = at_json_str(e, "value");
+    if (val == NULL) {
+      rd_fail(rd, path, k, "has an entry without a string 'value'");
+      return;
+    }
+    if (n < max)
+      copy_utf8(out + each * n++, each, val);
+  }
+}
+
+/* A person: a list's candidate, a webhook's payload.candidate or
+ * payload.application.candidate. */
+static void rd_person(struct rd *rd, const cJSON *c, const char *path,
+                      struct ats_record *r, bool id_required)
+{
+  rd_id(rd, c, path, "id", r->candidate_id, sizeof r->candidate_id,
+        id_required);
+  rd_str(rd, c, path, "first_name", r->first, sizeof r->first);
+  rd_str(rd, c, path, "last_name", r->last, sizeof r->last);
+  rd_contacts(rd, c, path, "phone_numbers", r->phones[0], sizeof r->phones[0],
+              sizeof r->phones / sizeof r->phones[0]);
+  rd_contacts(rd, c, path, "email_addresses", r->emails[0],
+              sizeof r->emails[0], sizeof r->emails / sizeof r->emails[0]);
+  r->updated = rd_time(rd, c, path, "updated_at");
+}
+
+/* An object member, or NULL (an error when present and not an object). */
+static const cJSON *rd_obj(struct rd *rd, const cJSON *o, const char *path,
+                           const char *k)
+{
+  const cJSON *v = get(o, k);
+  if (v && !cJSON_IsObject(v)) {
+    rd_fail(rd, path, k, "is not an object");
+    return NULL;
+  }
+  return v;
+}
+
+/* The application's job: v3 job_id; v1 and webhooks jobs[0].id (a
+ * candidate's application has exactly one job), the older "job". */
+static void rd_job(struct rd *rd, const cJSON *app, const char *path,
+                   struct ats_record *r)
+{
+  const cJSON *jobs = get(app, "jobs");
+  char sub[96];
+  if (jobs && !cJSON_IsArray(jobs)) {
+    rd_fail(rd, path, "jobs", "is not a list");
+    return;
+  }
+  const cJSON *j0 = cJSON_GetArrayItem(jobs, 0);
+  if (j0) {
+    snprintf(sub, sizeof sub, "%s%sjobs[0]", path, path[0] ? "." : "");
+    if (!cJSON_IsObject(j0))
+      rd_fail(rd, sub, "", "is not an object");
+    else
+      rd_id(rd, j0, sub, "id", r->job_id, sizeof r->job_id, true);
+    return;
+  }
+  const cJSON *job = rd_obj(rd, app, path, "job");
+  if (job) {
+    snprintf(sub, sizeof sub, "%s%sjob", path, path[0] ? "." : "");
+    rd_id(rd, job, sub, "id", r->job_id, sizeof r->job_id, true);
+    return;
+  }
+  rd_id(rd, app, path, "job_id", r->job_id, sizeof r->job_id, false);
+}
+
+/* An application: v1 and v3 lists and reads, webhook payloads. */
+static void rd_app(struct rd *rd, const cJSON *app, const char *path,
+                   struct ats_record *r)
+{
+  char sub[96];
+  rd_id(rd, app, path, "id", r->application_id, sizeof r->application_id,
+        true);
+  const cJSON *cand = rd_obj(rd, app, path, "candidate");
+  if (cand) { /* a webhook nests the person */
+    snprintf(sub, sizeof sub, "%s%scandidate", path, path[0] ? "." : "");
+    rd_person(rd, cand, sub, r, false);
+  }
+  if (r->candidate_id[0] == '\0')
+    rd_id(rd, app, path, "candidate_id", r->candidate_id,
+          sizeof r->candidate_id, false);
+  rd_job(rd, app, path, r);
+  char st[sizeof r->status];
+  rd_str(rd, app, path, "status", st, sizeof st);
+  snprintf(r->status, sizeof r->status, "%s", app_status(st));
+  const cJSON *cs = rd_obj(rd, app, path, "current_stage");
+  if (cs) { /* v1 and webhooks; null once hired */
+    snprintf(sub, sizeof sub, "%s%scurrent_stage", path, path[0] ? "." : "");
+    rd_id(rd, cs, sub, "id", r->stage_id, sizeof r->stage_id, false);
+    rd_str(rd, cs, sub, "name", r->stage_name, sizeof r->stage_name);
+  } else if (get(app, "current_stage") == NULL) { /* v3 */
+    rd_id(rd, app, path, "stage_id", r->stage_id, sizeof r->stage_id, false);
+    rd_str(rd, app, path, "stage_name", r->stage_name, sizeof r->stage_name);
+  }
+  /* v3 filters on updated_at; v1 on last_activity_at (which v3 has too) */
+  int64_t up = rd_time(rd, app, path, "updated_at");
+  int64_t la = rd_time(rd, app, path, "last_activity_at");
+  r->updated = up ? up : la;
+}
+
+/* One page of a changes-since list: one record per application or
+ * person, owned by the result. */
+static bool parse_changed(enum op op, const cJSON *j, struct op_result *out,
+                          char *why, size_t whylen)
+{
+  if (!cJSON_IsArray(j)) {
+    snprintf(why, whylen, "not a list");
+    return false;
+  }
+  int n = cJSON_GetArraySize(j);
+  struct ats_record *recs = n > 0 ? calloc((size_t)n, sizeof *recs) : NULL;
+  if (n > 0 && recs == NULL) {
+    snprintf(why, whylen, "out of memory for %d records", n);
+    return false;
+  }
+  struct rd rd = {.err = ""};
+  size_t i = 0;
+  const cJSON *e;
+  cJSON_ArrayForEach(e, j)
+  {
+    char path[32];
+    snprintf(path, sizeof path, "[%zu]", i);
+    if (!cJSON_IsObject(e))
+      rd_fail(&rd, path, "", "is not an object");
+    else if (op == OP_CHANGED_APPS)
+      rd_app(&rd, e, path, &recs[i]);
+    else
+      rd_person(&rd, e, path, &recs[i], true);
+    if (rd.err[0])
+      break;
+    i++;
+  }
+  if (rd.err[0]) {
+    free(recs);
+    snprintf(why, whylen, "%s", rd.err);
+    return false;
+  }
+  outcome_result_free(out);
+  out->recs = recs;
+  out->nrecs = (size_t)n;
+  return true;
+}
+
+/* One application by id (v3: a list filtered by ids, empty when gone). */
+static bool parse_read_app(const struct conn_view *v, const struct op_args *a,
+                           const cJSON *j, struct op_result *out, char *why,
+                           size_t whylen)
+{
+  const cJSON *app = j;
+  if (v3(v)) {
+    if (!cJSON_IsArray(j)) {
+      snprintf(why, whylen, "not a list");
+      return false;
+    }
+    app = NULL;
+    const cJSON *x;
+    cJSON_ArrayForEach(x, j)
+    {
+      char id[32];
+      if (at_json_id(x, "id", id, sizeof id) == 0 && a->application_id &&
+          strcmp(id, a->application_id) == 0)
+        app = x;
+    }
+    if (app == NULL) { /* deleted, or its person merged or deleted */
+      out->outcome = OUT_NOT_FOUND;
+      return true;
+    }
+  } else if (!cJSON_IsObject(j)) {
+    snprintf(why, whylen, "not an object");
+    return false;
+  }
+  struct rd rd = {.err = ""};
+  struct ats_record *r = &out->rec;
+  rd_app(&rd, app, "", r);
+  if (rd.err[0]) {
+    snprintf(why, whylen, "%s", rd.err);
+    return false;
+  }
+  snprintf(out->application_id, sizeof out->application_id, "%s",
+           r->application_id);
+  snprintf(out->candidate_id, sizeof out->candidate_id, "%s", r->candidate_id);
+  snprintf(out->app_status, sizeof out->app_status, "%s", r->status);
+  snprintf(out->stage_id, sizeof out->stage_id, "%s", r->stage_id);
+  snprintf(out->stage_name, sizeof out->stage_name, "%s", r->stage_name);
+  return true;
+}
+
 static bool parse_ok(const struct conn_view *v, enum op op,
                      const struct op_args *a, const cJSON *j,
-                     struct op_result *out)
+                     struct op_result *out, char *why, size_t whylen)
 {
   switch (op) {
+  case OP_READ_APP:
+    return parse_read_app(v, a, j, out, why, whylen);
+  case OP_CHANGED_APPS:
+  case OP_CHANGED_PEOPLE:
+    return parse_changed(op, j, out, why, whylen);
   case OP_TOKEN: {
     const char *at = at_json_str(j, "access_token");
     if (at == NULL || strlen(at) >= sizeof out->access_token)
@@ -541,7 +922,8 @@ static void gh_parse(const struct conn_view *v, enum op op,
   outcome_classify(op, r, now, 3600 * 1000, out);
   if (r->status == 0)
     return;
-  if (op == OP_FIND || op == OP_APPS || op == OP_PIPELINE)
+  if (op == OP_FIND || op == OP_APPS || op == OP_PIPELINE ||
+      op == OP_CHANGED_APPS || op == OP_CHANGED_PEOPLE)
     next_link(r->link, out->next_url, sizeof out->next_url);
   cJSON *j = r->len ? cJSON_ParseWithLength(r->body, r->len) : NULL;
   if (out->outcome == OUT_OK) {
@@ -549,10 +931,13 @@ static void gh_parse(const struct conn_view *v, enum op op,
       cJSON_Delete(j);
       return;
     }
-    if (j == NULL || !parse_ok(v, op, a, j, out)) {
+    char why[160] = "";
+    if (j == NULL || !parse_ok(v, op, a, j, out, why, sizeof why)) {
       /* a 2xx we cannot read: a write may have been applied */
       out->outcome = op_is_write(op) ? OUT_UNKNOWN : OUT_TRANSIENT;
-      snprintf(out->what, sizeof out->what, "malformed answer");
+      out->next_url[0] = '\0'; /* a page we could not read: no next */
+      snprintf(out->what, sizeof out->what, "malformed answer%s%s",
+               why[0] ? ": " : "", why);
     }
     cJSON_Delete(j);
     return;
@@ -590,6 +975,249 @@ static void gh_parse(const struct conn_view *v, enum op op,
   cJSON_Delete(j);
 }
 
+/* ---- webhooks ------------------------------------------------------------ */
+
+/* "Signature: sha256 <hex>": the algorithm, one space, the hex HMAC of the
+ * raw body with the webhook's secret key (Greenhouse webhook docs,
+ * "Authentication"). Anything else in the header is malformed. */
+static enum sig_result gh_event_verify(const char *secret,
+                                       const struct webhook_req *r)
+{
+  const char *h = r->header ? r->header(r->ud, "Signature") : NULL;
+  if (h == NULL)
+    return SIG_MISSING;
+  if (strncmp(h, "sha256 ", 7) != 0)
+    return SIG_MALFORMED;
+  enum sig_result res = hmac_sha256_hex_check(secret, r->body, r->len, h + 7);
+  /* no secret set: a signature made with an empty key proves nothing */
+  if (res == SIG_OK && (secret == NULL || *secret == '\0'))
+    return SIG_MISMATCH;
+  return res;
+}
+
+enum gh_action { A_PING, A_APP, A_CAND, A_MERGE, A_DEL_CAND, A_DEL_APP };
+
+static const struct {
+  const char *name;
+  enum gh_action a;
+} gh_actions[] = {
+    {"ping", A_PING},
+    {"new_candidate_application", A_APP},
+    {"new_prospect_application", A_APP},
+    {"candidate_stage_change", A_APP},
+    {"reject_candidate", A_APP},
+    {"unreject_candidate", A_APP},
+    {"hire_candidate", A_APP},
+    {"unhire_candidate", A_APP},
+    {"application_updated", A_APP},
+    {"update_candidate", A_CAND},
+    {"merge_candidate", A_MERGE},
+    {"delete_candidate", A_DEL_CAND},
+    {"delete_application", A_DEL_APP},
+};
+
+/* What an application event claims. The hire payload carries no status
+ * (the docs' example): the action says it. */
+static void ev_application(struct rd *rd, const cJSON *pl,
+                           struct ats_event *ev)
+{
+  const cJSON *app = rd_obj(rd, pl, "payload", "application");
+  if (app == NULL) {
+    rd_fail(rd, "payload", "application", "is missing");
+    return;
+  }
+  rd_app(rd, app, "payload.application", &ev->rec);
+  if (ev->rec.status[0] == '\0' && strcmp(ev->action, "hire_candidate") == 0)
+    snprintf(ev->rec.status, sizeof ev->rec.status, "hired");
+  ev->at = ev->rec.updated;
+}
+
+/* merge_candidate and delete_candidate: payload.person. */
+static void ev_person_gone(struct rd *rd, const cJSON *pl, bool merge,
+                           struct ats_event *ev)
+{
+  const cJSON *p = rd_obj(rd, pl, "payload", "person");
+  if (p == NULL) {
+    rd_fail(rd, "payload", "person", "is missing");
+    return;
+  }
+  if (merge) {
+    /* person.id was merged away into new_candidate_id, which survives */
+    rd_id(rd, p, "payload.person", "id", ev->merged_from,
+          sizeof ev->merged_from, true);
+    rd_id(rd, p, "payload.person", "new_candidate_id", ev->rec.candidate_id,
+          sizeof ev->rec.candidate_id, true);
+    return;
+  }
+  rd_id(rd, p, "payload.person", "id", ev->rec.candidate_id,
+        sizeof ev->rec.candidate_id, true);
+  ev->rec.deleted = true;
+  /* the applications deleted with the person: implied by the person's
+   * deletion (the engine forgets all of them), only checked here */
+  const cJSON *ids = get(p, "deleted_application_ids"), *x;
+  if (ids && !cJSON_IsArray(ids)) {
+    rd_fail(rd, "payload.person", "deleted_application_ids", "is not a list");
+    return;
+  }
+  cJSON_ArrayForEach(x, ids)
+  {
+    char id[32];
+    if (at_json_id_item(x, id, sizeof id) != 0) {
+      rd_fail(rd, "payload.person", "deleted_application_ids",
+              "has an entry that is not an id");
+      return;
+    }
+  }
+}
+
+static void ev_read(enum gh_action act, const cJSON *pl, struct rd *rd,
+                    struct ats_event *ev)
+{
+  switch (act) {
+  case A_PING:
+    ev->kind = EV_PING;
+    break;
+  case A_APP:
+    ev->kind = EV_APPLICATION;
+    ev_application(rd, pl, ev);
+    break;
+  case A_CAND: {
+    ev->kind = EV_CANDIDATE;
+    const cJSON *c = rd_obj(rd, pl, "payload", "candidate");
+    if (c == NULL)
+      rd_fail(rd, "payload", "candidate", "is missing");
+    else
+      rd_person(rd, c, "payload.candidate", &ev->rec, true);
+    ev->at = ev->rec.updated;
+    break;
+  }
+  case A_MERGE:
+  case A_DEL_CAND:
+    ev->kind = act == A_MERGE ? EV_MERGE : EV_DELETE;
+    ev_person_gone(rd, pl, act == A_MERGE, ev);
+    break;
+  case A_DEL_APP: {
+    ev->kind = EV_DELETE;
+    const cJSON *app = rd_obj(rd, pl, "payload", "application");
+    if (app == NULL) {
+      rd_fail(rd, "payload", "application", "is missing");
+      break;
+    }
+    /* flat ids here: candidate_id, job_id */
+    rd_app(rd, app, "payload.application", &ev->rec);
+    ev->rec.deleted = true;
+    break;
+  }
+  }
+}
+
+static int gh_event_parse(const struct webhook_req *r, struct ats_event *out,
+                          char *err, size_t errlen)
+{
+  memset(out, 0, sizeof *out);
+  if (r->body == NULL || r->len == 0) {
+    snprintf(err, errlen, "webhook payload: the body is empty");
+    return -1;
+  }
+  /* our own NUL-terminated copy: the body need not end in one, and cJSON
+   * reads one byte past a length it is given (c-libs.md) */
+  char *buf = malloc(r->len + 1);
+  if (buf == NULL) {
+    snprintf(err, errlen, "webhook payload: out of memory");
+    return -1;
+  }
+  memcpy(buf, r->body, r->len);
+  buf[r->len] = '\0';
+  const char *end = NULL;
+  cJSON *j = NULL;
+  int rc = -1;
+  if (strlen(buf) != r->len) {
+    snprintf(err, errlen, "webhook payload: not JSON (a NUL byte at byte "
+             "%zu)", strlen(buf));
+    goto out;
+  }
+  /* the whole body, nothing after the value (the length counts our NUL) */
+  j = cJSON_ParseWithLengthOpts(buf, r->len + 1, &end, 1);
+  if (j == NULL) {
+    size_t at = end && end >= buf ? (size_t)(end - buf) : 0;
+    snprintf(err, errlen, "webhook payload: not JSON (it stops making sense "
+             "at byte %zu of %zu)", at, r->len);
+    goto out;
+  }
+  if (!cJSON_IsObject(j)) {
+    snprintf(err, errlen, "webhook payload: not a JSON object");
+    goto out;
+  }
+  const cJSON *action = cJSON_GetObjectItemCaseSensitive(j, "action");
+  if (action == NULL || cJSON_IsNull(action)) {
+    snprintf(err, errlen, "webhook payload: 'action' is missing");
+    goto out;
+  }
+  if (!cJSON_IsString(action)) {
+    snprintf(err, errlen, "webhook payload: 'action' is not a string");
+    goto out;
+  }
+  if (action->valuestring[0] == '\0') {
+    snprintf(err, errlen, "webhook payload: 'action' is empty");
+    goto out;
+  }
+  copy_utf8(out->action, sizeof out->action, action->valuestring);
+  const char *id = r->header ? r->header(r->ud, "Greenhouse-Event-ID") : NULL;
+  if (id)
+    copy_utf8(out->id, sizeof out->id, id);
+  const cJSON *pl = cJSON_GetObjectItemCaseSensitive(j, "payload");
+  size_t i = 0, n = sizeof gh_actions / sizeof *gh_actions;
+  while (i < n && strcmp(gh_actions[i].name, action->valuestring) != 0)
+    i++;
+  bool ping = i < n && gh_actions[i].a == A_PING;
+  /* a ping's payload is the hook's settings, whatever they are */
+  if ((pl == NULL || cJSON_IsNull(pl)) && !ping) {
+    snprintf(err, errlen, "webhook payload: 'payload' is missing");
+    goto out;
+  }
+  if (pl && !cJSON_IsNull(pl) && !cJSON_IsObject(pl)) {
+    snprintf(err, errlen, "webhook payload: 'payload' is not an object");
+    goto out;
+  }
+  if (i == n) { /* jobs, offers, interviews ...: nothing sync acts on */
+    out->kind = EV_OTHER;
+    rc = 0;
+    goto out;
+  }
+  struct rd rd = {.err = ""};
+  ev_read(gh_actions[i].a, pl, &rd, out);
+  if (rd.err[0]) {
+    snprintf(err, errlen, "webhook payload: %s", rd.err);
+    goto out;
+  }
+  rc = 0;
+out:
+  cJSON_Delete(j);
+  free(buf);
+  return rc;
+}
+
+/* The name a customer reads for a field a 422 names. */
+static const char *gh_field_label(const char *what)
+{
+  static const struct {
+    const char *field, *label;
+  } labels[] = {
+      {"phone_numbers", "phone"},         {"email_addresses", "email"},
+      {"source_id", "Source"},            {"first_name", "first name"},
+      {"last_name", "last name"},         {"initial_stage_id", "stage"},
+      {"job_id", "job"},
+  };
+  if (what == NULL)
+    return NULL;
+  if (strncmp(what, "custom_fields.", 14) == 0 && what[14])
+    return what + 14;
+  for (size_t i = 0; i < sizeof labels / sizeof *labels; i++)
+    if (strcmp(what, labels[i].field) == 0)
+      return labels[i].label;
+  return NULL;
+}
+
 const struct connector connector_greenhouse = {
     .name = "greenhouse",
     .display = "Greenhouse",
@@ -597,6 +1225,9 @@ const struct connector connector_greenhouse = {
     .build = gh_build,
     .parse = gh_parse,
     .build_next = gh_build_next,
+    .event_verify = gh_event_verify,
+    .event_parse = gh_event_parse,
+    .field_label = gh_field_label,
 };
 
 const struct connector *connector_find(const char *name)

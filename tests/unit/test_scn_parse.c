@@ -933,7 +933,8 @@ static const struct bad_case bad_cases[] = {
                                     "(did you mean 'email'?)"},
     {MAPPED "approve x company=ACME\n", "3:11: approve has no parameter "
                                         "'company' (it takes: email, first, "
-                                        "last, phone, job, stage)"},
+                                        "last, phone, job, stage, "
+                                        "field.KEY)"},
     {MAPPED "approve x first=A first=B\n", "3:19: 'first' given twice"},
     {MAPPED "update bob phone=1\n", "3:8: no candidate 'bob' is approved "
                                     "above (approve it first, or give an "
@@ -994,7 +995,9 @@ static const struct bad_case bad_cases[] = {
     {HEAD "clear faults now\n", "2:14: unexpected 'now'"},
     {HEAD "restart\n", "2:8: missing 'engine'"},
     {HEAD "stop engine now\n", "2:13: unexpected 'now'"},
-    {HEAD "start engin\n", "2:7: expected 'engine', found 'engin'"},
+    {HEAD "start engin\n", "2:7: expected 'engine' or 'webhooks', found "
+                           "'engin' (did you mean 'engine'?)"},
+    {HEAD "restart webhooks\n", "2:9: expected 'engine', found 'webhooks'"},
     /* expectations */
     {HEAD "expect\n", "2:7: missing a condition"},
     {HEAD "expect conection is connected\n", "2:8: unknown condition "
@@ -1007,8 +1010,9 @@ static const struct bad_case bad_cases[] = {
     {HEAD "expect connection is sleepy\n", "2:22: unknown connection state "
                                            "'sleepy' (one of not_connected, "
                                            "connecting, connected"},
-    {HEAD "expect connection was connected\n", "2:19: expected 'is STATE' or "
-                                               "'reason contains \"T\"'"},
+    {HEAD "expect connection was connected\n", "2:19: expected 'is STATE', "
+                                               "'reason contains \"T\"' or "
+                                               "'webhooks rejected OP N'"},
     {HEAD "expect connection reason has \"x\"\n", "2:26: expected "
                                                   "'contains', found 'has'"},
     {HEAD "expect connection reason contains\n", "2:34: missing the text"},
@@ -1018,7 +1022,7 @@ static const struct bad_case bad_cases[] = {
     {MAPPED "approve alice\nexpect candidate alice is synched\n",
      "4:27: unknown candidate state 'synched' (did you mean 'synced'?)"},
     {MAPPED "approve alice\nexpect candidate alice synced\n",
-     "4:24: expected 'is', found 'synced'"},
+     "4:24: expected 'is STATE' or 'status is WORD', found 'synced'"},
     {HEAD "expect candidates => 1\n", "2:19: bad operator '=>' (use one of "
                                       "== != < <= > >=)"},
     {HEAD "expect candidates = 1\n", "2:19: bad operator '='"},
@@ -1088,7 +1092,261 @@ static const struct bad_case bad_cases[] = {
      "2:45: unexpected 'more'"},
     {HEAD "expect within connection is connected\n", "2:15: 'connection' is "
                                                      "not a duration"},
+    /* the status pull: header lines */
+    {HEAD "webhooks\n", "2:9: missing 'off' or 'on'"},
+    {HEAD "webhooks of\n", "2:10: unknown word 'of' after webhooks (did you "
+                           "mean 'off'?)"},
+    {HEAD "webhooks maybe\n", "2:10: expected 'off' or 'on' after webhooks, "
+                              "found 'maybe'"},
+    {HEAD "webhooks \"off\"\n", "2:10: expected 'off' or 'on' after "
+                              "webhooks, found \"off\""},
+    {HEAD "webhooks off now\n", "2:14: unexpected 'now'"},
+    {HEAD "webhooks off\nwebhooks on\n", "3:1: 'webhooks' given twice (first "
+                                        "at t.scn:2)"},
+    {HEAD "at 1m webhooks off\n", "2:7: 'webhooks' is a header line: it "
+                                  "takes no 'at' prefix"},
+    {HEAD "webhook off\n", "2:1: unknown keyword 'webhook' (did you mean "
+                           "'webhooks'?)"},
+    {HEAD "poll\n", "2:5: missing 'every DUR' or 'off'"},
+    {HEAD "poll each 5m\n", "2:6: expected 'every DUR' or 'off': poll every "
+                            "5m, found 'each'"},
+    {HEAD "poll every\n", "2:11: missing an interval: poll every DUR"},
+    {HEAD "poll every 5\n", "2:12: '5' is not a duration: say the unit (e.g. "
+                            "5s or 5m)"},
+    {HEAD "poll every 5x\n", "2:12: '5x' is not a duration (use e.g."},
+    {HEAD "poll every 0s\n", "2:12: the interval must be longer than 0 (for "
+                             "no polling say: poll off)"},
+    {HEAD "poll every 5m often\n", "2:15: unexpected 'often'"},
+    {HEAD "poll off\npoll every 1m\n", "3:1: 'poll' given twice"},
+    /* map status, map job source=, org */
+    {HEAD "map status \"Onsite\" onsite\n", "2:21: expected '->', found "
+                                         "'onsite'"},
+    {HEAD "map status \"Onsite\"\n", "2:20: missing '->'"},
+    {HEAD "map status \"Onsite\" ->\n", "2:23: missing our status"},
+    {HEAD "map status \"Onsite\" -> \"on site\"\n", "2:24: expected our "
+                                                 "status"},
+    {HEAD "map status \"\" -> x\n", "2:12: the stage name is empty"},
+    {HEAD "map status rejeted -> declined\n", "2:12: unknown status "
+                                             "'rejeted' (did you mean "
+                                             "'rejected'?)"},
+    {HEAD "map status Onsite -> onsite\n", "2:12: 'Onsite' is not rejected "
+                                          "or hired: quote an ATS stage name "
+                                          "(map status \"Onsite\" -> OURS)"},
+    {HEAD "map status\n", "2:11: missing an ATS stage"},
+    {HEAD "map status -> x\n", "2:12: '->' is not rejected or hired"},
+    {HEAD "map stauts \"A\" -> x\n", "2:5: unknown mapping 'stauts' (did you "
+                                     "mean 'status'?)"},
+    {HEAD "map status hired -> x y\n", "2:23: unexpected 'y'"},
+    {HEAD "map job x -> 1 sorce=3\n", "2:16: map has no parameter 'sorce' "
+                                     "(did you mean 'source'?)"},
+    {HEAD "map job x -> 1 src=3\n", "2:16: map has no parameter 'src' (it "
+                                   "takes: source)"},
+    {HEAD "map job x -> 1 source=3 source=4\n", "2:25: 'source' given twice"},
+    {HEAD "map job x -> 1 now\n", "2:16: expected KEY=VALUE, found 'now'"},
+    {HEAD "map stage x -> \"A\" source=3\n", "2:20: unexpected 'source=3'"},
+    {HEAD "org default_country US\n", "2:5: expected KEY=VALUE: org KEY=VALUE "
+                                     "(e.g. org default_country=US), found "
+                                     "'default_country'"},
+    {HEAD "org\n", "2:4: missing KEY=VALUE: org KEY=VALUE"},
+    {HEAD "org a=1 b=2\n", "2:9: unexpected 'b=2'"},
+    /* custom fields */
+    {MAPPED "approve x field.=1\n", "3:11: 'field.' needs the field's key: "
+                                   "field.KEY=VALUE"},
+    {MAPPED "approve x fields.start=1\n", "3:11: approve has no parameter "
+                                         "'fields.start' (did you mean "
+                                         "'field.start'?)"},
+    {MAPPED "approve x field.a=1 field.a=2\n", "3:21: 'field.a' given twice"},
+    {MAPPED "approve x field.a=1 field.b=1 field.c=1 field.d=1 field.e=1 "
+            "field.f=1 field.g=1 field.h=1 field.i=1\n",
+     "3:91: too many custom fields: at most 8 field.KEY=VALUE"},
+    {MAPPED "approve x\nupdate x field.=2\n", "4:10: 'field.' needs the "
+                                           "field's key"},
+    {HEAD "person \"Jane Doe\" email=j@x.io field.a=1\n",
+     "2:32: person has no parameter 'field.a' (it takes: email, phone, job, "
+     "stage, company)"},
+    /* stop and start webhooks */
+    {HEAD "stop webhooks now\n", "2:15: unexpected 'now'"},
+    {HEAD "start webhooks please\n", "2:16: unexpected 'please'"},
+    {HEAD "stop\n", "2:5: missing 'engine' or 'webhooks'"},
+    {HEAD "stop webhook\n", "2:6: expected 'engine' or 'webhooks', found "
+                            "'webhook' (did you mean 'webhooks'?)"},
+    {HEAD "stop everything\n", "2:6: expected 'engine' or 'webhooks', found "
+                               "'everything'"},
+    /* candidate status, webhooks, connection webhooks rejected */
+    {MAPPED "approve alice\nexpect candidate alice status onsite\n",
+     "4:31: expected 'is', found 'onsite'"},
+    {MAPPED "approve alice\nexpect candidate alice status is\n",
+     "4:33: missing a status: candidate REF status is WORD"},
+    {MAPPED "approve alice\nexpect candidate alice status is a b\n",
+     "4:36: unexpected 'b'"},
+    {HEAD "expect candidate bob status is x\n", "2:18: no candidate 'bob'"},
+    {HEAD "expect webhooks\n", "2:16: missing an operator"},
+    {HEAD "expect webhooks ping == 1\n", "2:17: expected \"ACTION\" (quoted), "
+                                        "status CODE, between T1 and T2, or "
+                                        "an operator, found 'ping'"},
+    {HEAD "expect webhooks \"\" == 1\n", "2:17: the event name is empty"},
+    {HEAD "expect webhooks status 99 == 1\n", "2:24: '99' is not an HTTP "
+                                             "status (100..599, or 0 for no "
+                                             "answer)"},
+    {HEAD "expect webhooks status 600 == 1\n", "2:24: is not an HTTP status"},
+    {HEAD "expect webhooks status == 1\n", "2:24: '==' is not an HTTP "
+                                          "status"},
+    {HEAD "expect webhooks status\n", "2:23: missing an HTTP status: status "
+                                     "CODE (0 = no answer)"},
+    {HEAD "expect webhooks between 2m and 1m == 1\n", "2:32: 'between' ends "
+                                                      "before it starts"},
+    {HEAD "expect webhooks == x\n", "2:20: 'x' is not a number"},
+    {HEAD "expect webhoks == 1\n", "2:8: unknown condition 'webhoks' (did you "
+                                  "mean 'webhooks'?)"},
+    {HEAD "expect connection webhooks == 0\n", "2:28: expected 'rejected', "
+                                              "found '=='"},
+    {HEAD "expect connection webhooks rejected\n", "2:36: missing an "
+                                                  "operator"},
+    {HEAD "expect connection webhooks rejected > 1 x\n", "2:41: unexpected "
+                                                        "'x'"},
 };
+
+/* ---- the status pull ----------------------------------------------------------- */
+
+static void test_status_pull_header(void **state)
+{
+  (void)state;
+  struct scn_scenario *sc = ok(HEAD);
+  assert_false(sc->webhooks_off);
+  assert_int_equal(sc->poll_ms, 0);
+  scn_free(sc);
+  sc = ok(HEAD "webhooks off\npoll every 2m30s\n");
+  assert_true(sc->webhooks_off);
+  assert_int_equal(sc->poll_ms, 150000);
+  assert_int_equal(sc->nstmts, 0);
+  scn_free(sc);
+  sc = ok(HEAD "webhooks on\npoll off\n");
+  assert_false(sc->webhooks_off);
+  assert_int_equal(sc->poll_ms, -1);
+  scn_free(sc);
+  /* header lines: anywhere, once across includes */
+  sc = ok("connect\npoll every 1s\nscenario T\n");
+  assert_int_equal(sc->poll_ms, 1000);
+  scn_free(sc);
+}
+
+static void test_status_pull_statements(void **state)
+{
+  (void)state;
+  struct scn_scenario *sc = ok(
+      HEAD "map job backend -> 4001 source=7\n"
+           "map job data -> 4002\n"
+           "map status \"Phone Screen\" -> screening\n"
+           "map status rejected -> declined\n"
+           "map status hired -> hired\n"
+           "map status \"rejected\" -> stage-named-rejected\n"
+           "org default_country=US\n"
+           "approve alice job=backend field.available_from=\"28/11/2026\" "
+           "field.salary=90000 email=a@x.io\n"
+           "update alice field.available_from=2026-12-01\n"
+           "stop webhooks\n"
+           "at 1m start webhooks\n");
+  assert_int_equal(sc->nstmts, 11);
+  const struct scn_stmt *s = &sc->stmts[0];
+  assert_int_equal(s->kind, SCN_S_MAP_JOB);
+  assert_string_equal(s->name, "backend");
+  assert_string_equal(s->value, "4001");
+  assert_int_equal(s->nkv, 1);
+  assert_string_equal(kv(s, "source", 0), "7");
+  assert_int_equal(s->kv[0].loc.col, 25);
+  assert_int_equal(sc->stmts[1].nkv, 0);
+  s = &sc->stmts[2];
+  assert_int_equal(s->kind, SCN_S_MAP_STATUS);
+  assert_string_equal(s->name, "Phone Screen");
+  assert_string_equal(s->value, "screening");
+  assert_int_equal(s->flags, SCN_STATUS_STAGE);
+  s = &sc->stmts[3];
+  assert_string_equal(s->name, "rejected");
+  assert_string_equal(s->value, "declined");
+  assert_int_equal(s->flags, SCN_STATUS_REJECTED);
+  assert_int_equal(sc->stmts[4].flags, SCN_STATUS_HIRED);
+  assert_string_equal(sc->stmts[4].name, "hired");
+  /* quoted, "rejected" is a stage's name */
+  assert_int_equal(sc->stmts[5].flags, SCN_STATUS_STAGE);
+  s = &sc->stmts[6];
+  assert_int_equal(s->kind, SCN_S_ORG);
+  assert_string_equal(s->name, "default_country");
+  assert_string_equal(s->value, "US");
+  s = &sc->stmts[7];
+  assert_int_equal(s->kind, SCN_S_APPROVE);
+  assert_int_equal(s->nkv, 4);
+  assert_string_equal(kv(s, "field.available_from", 0), "28/11/2026");
+  assert_string_equal(kv(s, "field.salary", 0), "90000");
+  assert_string_equal(kv(s, "job", 0), "backend");
+  s = &sc->stmts[8];
+  assert_int_equal(s->kind, SCN_S_UPDATE);
+  assert_int_equal(s->nkv, 1);
+  assert_string_equal(kv(s, "field.available_from", 0), "2026-12-01");
+  assert_int_equal(sc->stmts[9].kind, SCN_S_STOP_WEBHOOKS);
+  assert_int_equal(sc->stmts[10].kind, SCN_S_START_WEBHOOKS);
+  assert_int_equal(sc->stmts[10].when, SCN_W_AT);
+  assert_int_equal(sc->stmts[10].when_ms, 60000);
+  /* the webhook endpoint needs no file store; the engine's restarts do */
+  assert_false(sc->restarts);
+  scn_free(sc);
+
+  /* eight custom fields are fine */
+  sc = ok(MAPPED "approve x field.a=1 field.b=1 field.c=1 field.d=1 "
+                 "field.e=1 field.f=1 field.g=1 field.h=1\n");
+  assert_int_equal(last(sc)->nkv, 9);
+  scn_free(sc);
+  assert_int_equal(ATSYNC_MAX_FIELDS, 8);
+}
+
+static void test_status_pull_conditions(void **state)
+{
+  (void)state;
+  struct scn_scenario *sc = ok(
+      MAPPED "approve alice\n"
+             "expect candidate alice status is screening\n"          /* 1 */
+             "expect candidate alice@x.io status is \"Phone Screen\"\n"
+             "expect candidate alice status is \"\"\n"
+             "expect webhooks == 0\n"
+             "expect webhooks \"candidate_stage_change\" status 200 "  /* 5 */
+             "between 1m and 2m >= 1\n"
+             "expect webhooks status 0 > 2\n"
+             "expect within 1h webhooks \"*candidate*\" != 1\n"
+             "expect connection webhooks rejected == 0\n"
+             "expect never connection webhooks rejected > 0 for 1m\n");
+  const struct scn_stmt *st = sc->stmts + 2; /* map, approve */
+#define C(i) (&st[(i) - 1].expect.cond)
+  assert_int_equal(C(1)->kind, SCN_C_CANDIDATE_STATUS);
+  assert_string_equal(C(1)->who, "alice");
+  assert_string_equal(C(1)->text, "screening");
+  assert_string_equal(C(2)->who, "alice@x.io");
+  assert_string_equal(C(2)->text, "Phone Screen");
+  assert_string_equal(C(3)->text, "");
+  assert_int_equal(C(4)->kind, SCN_C_WEBHOOKS);
+  assert_null(C(4)->text);
+  assert_int_equal(C(4)->status, -1);
+  assert_false(C(4)->has_between);
+  assert_int_equal(C(4)->op, SCN_EQ);
+  assert_int_equal(C(4)->n, 0);
+  assert_string_equal(C(5)->text, "candidate_stage_change");
+  assert_int_equal(C(5)->status, 200);
+  assert_true(C(5)->has_between);
+  assert_int_equal(C(5)->t1, 60000);
+  assert_int_equal(C(5)->t2, 120000);
+  assert_int_equal(C(5)->op, SCN_GE);
+  assert_int_equal(C(5)->n, 1);
+  assert_int_equal(C(6)->status, 0);
+  assert_int_equal(C(6)->op, SCN_GT);
+  assert_string_equal(C(7)->text, "*candidate*");
+  assert_int_equal(st[6].expect.mode, SCN_E_WITHIN);
+  assert_int_equal(C(8)->kind, SCN_C_WEBHOOKS_REJECTED);
+  assert_int_equal(C(8)->op, SCN_EQ);
+  assert_int_equal(C(8)->n, 0);
+  assert_int_equal(C(9)->kind, SCN_C_WEBHOOKS_REJECTED);
+  assert_int_equal(st[8].expect.mode, SCN_E_NEVER);
+#undef C
+  assert_int_equal(sc->nstmts, 11);
+  scn_free(sc);
+}
 
 /* 'clock starts' sets the clock's start; job= may narrow a stage name or an
  * application that the runner resolves, even for an action without job. */
@@ -1266,7 +1524,14 @@ static const char *const corpus =
     "expect within 5s candidate a2 is synced\n"
     "expect never requests \"GET *\" status 200 between 1s and 2s > 1 "
     "for 1m\nafter 1m\nexpect ats has a1 in 1 at \"S\"\n"
-    "expect log a3 contains \"x\" # c\n";
+    "expect log a3 contains \"x\" # c\n"
+    "webhooks off\npoll every 2m\nmap job j -> 1 source=4\n"
+    "map status \"S\" -> s\nmap status rejected -> r\norg k=v\n"
+    "approve b field.x=\"1/2\" field.y=z\nupdate b field.x=2\n"
+    "stop webhooks\nstart webhooks\n"
+    "expect candidate b status is \"s\"\n"
+    "expect webhooks \"c*\" status 0 between 1s and 2s >= 1\n"
+    "expect connection webhooks rejected == 0\n";
 
 /* Random bytes, and random edits of a good scenario: every result is
  * either a scenario or a message, and ASan sees nothing. */
@@ -1401,6 +1666,9 @@ int main(void)
       cmocka_unit_test(test_include_errors),
       cmocka_unit_test(test_include_from_text),
       cmocka_unit_test(test_start_and_action_job),
+      cmocka_unit_test(test_status_pull_header),
+      cmocka_unit_test(test_status_pull_statements),
+      cmocka_unit_test(test_status_pull_conditions),
       cmocka_unit_test(test_errors),
       cmocka_unit_test(test_error_collection),
       cmocka_unit_test(test_error_buffer),

@@ -168,6 +168,112 @@ static void test_migrates_an_empty_file(void **state)
     fail_msg("user_version %lld, want %d", (long long)v, STORE_SCHEMA_VERSION);
 }
 
+/* A store written by the previous release (schema version 1, with a
+ * connection, a candidate and its push) is migrated in place: its rows
+ * stay, the status-pull columns get their defaults, the new tables exist,
+ * and it reads as the current version. */
+static const char v1_schema[] =
+    "CREATE TABLE orgs ("
+    "  id INTEGER PRIMARY KEY,"
+    "  name TEXT NOT NULL UNIQUE,"
+    "  created INTEGER NOT NULL);"
+    "CREATE TABLE connections ("
+    "  org_id INTEGER PRIMARY KEY REFERENCES orgs(id),"
+    "  kind TEXT NOT NULL, base_url TEXT NOT NULL, auth INTEGER NOT NULL,"
+    "  client_id TEXT, client_secret TEXT, token_url TEXT, redirect_uri TEXT,"
+    "  sub TEXT, api_key TEXT, on_behalf_of TEXT, auth_code TEXT,"
+    "  access_token TEXT, access_expires INTEGER NOT NULL DEFAULT 0,"
+    "  refresh_token TEXT, refresh_expires INTEGER NOT NULL DEFAULT 0,"
+    "  refreshed_at INTEGER NOT NULL DEFAULT 0,"
+    "  state INTEGER NOT NULL, reason TEXT NOT NULL DEFAULT '',"
+    "  since INTEGER NOT NULL, connected_ever INTEGER NOT NULL DEFAULT 0,"
+    "  last_success INTEGER NOT NULL DEFAULT 0);"
+    "CREATE TABLE job_maps ("
+    "  org_id INTEGER NOT NULL REFERENCES orgs(id), ours TEXT NOT NULL,"
+    "  ats TEXT NOT NULL, PRIMARY KEY (org_id, ours));"
+    "CREATE TABLE stage_maps ("
+    "  org_id INTEGER NOT NULL REFERENCES orgs(id), ours TEXT NOT NULL,"
+    "  ats TEXT NOT NULL, PRIMARY KEY (org_id, ours));"
+    "CREATE TABLE candidates ("
+    "  id INTEGER PRIMARY KEY,"
+    "  org_id INTEGER NOT NULL REFERENCES orgs(id), ref TEXT NOT NULL,"
+    "  first TEXT NOT NULL, last TEXT NOT NULL, emails TEXT NOT NULL,"
+    "  phone TEXT, job TEXT NOT NULL, stage TEXT NOT NULL,"
+    "  sync INTEGER NOT NULL,"
+    "  ats_candidate_id TEXT, ats_application_id TEXT,"
+    "  ats_stage_id TEXT, ats_stage TEXT,"
+    "  attempts INTEGER NOT NULL DEFAULT 0,"
+    "  error TEXT NOT NULL DEFAULT '', ats_words TEXT NOT NULL DEFAULT '',"
+    "  cause TEXT NOT NULL DEFAULT '',"
+    "  approved_at INTEGER NOT NULL, synced_at INTEGER NOT NULL DEFAULT 0,"
+    "  updated_at INTEGER NOT NULL,"
+    "  UNIQUE (org_id, ref));"
+    "CREATE TABLE pushes ("
+    "  candidate_id INTEGER PRIMARY KEY REFERENCES candidates(id),"
+    "  org_id INTEGER NOT NULL REFERENCES orgs(id),"
+    "  due INTEGER NOT NULL, state INTEGER NOT NULL,"
+    "  step TEXT NOT NULL DEFAULT 'find', created INTEGER NOT NULL);"
+    "CREATE INDEX pushes_due ON pushes (state, due, candidate_id);"
+    "CREATE TABLE log ("
+    "  id INTEGER PRIMARY KEY, org_id INTEGER NOT NULL, at INTEGER NOT NULL,"
+    "  candidate TEXT NOT NULL DEFAULT '', kind TEXT NOT NULL,"
+    "  message TEXT NOT NULL);"
+    "CREATE INDEX log_org ON log (org_id, id);";
+
+static void test_migrates_v1_with_data(void **state)
+{
+  struct tmpdb *t = *state;
+  sqlite3 *db = raw_open(t->path);
+  raw_exec(db, v1_schema);
+  raw_exec(db,
+           "INSERT INTO orgs VALUES (1, 'acme', 5);"
+           "INSERT INTO connections (org_id, kind, base_url, auth, state, "
+           "since) VALUES (1, 'greenhouse', 'http://gh', 0, 2, 5);"
+           "INSERT INTO job_maps VALUES (1, 'backend', '4001');"
+           "INSERT INTO candidates (id, org_id, ref, first, last, emails, "
+           "job, stage, sync, approved_at, updated_at) VALUES (7, 1, 'ada', "
+           "'Ada', 'L', 'ada@x.io', 'backend', 'approved', 0, 5, 5);"
+           "INSERT INTO pushes (candidate_id, org_id, due, state, created) "
+           "VALUES (7, 1, 5, 0, 5);"
+           "PRAGMA user_version = 1;");
+  sqlite3_close(db);
+  char err[256] = "";
+  struct store *st = store_open(t->path, err, sizeof err);
+  if (st == NULL)
+    fail_msg("open: %s", err);
+  assert_int_equal(store_q(st, "SELECT ref, status, fields, ats_status FROM "
+                               "candidates WHERE id = 7", ""),
+                   SQLITE_ROW);
+  char buf[64];
+  assert_string_equal(store_col_text(st, 0, buf, sizeof buf), "ada");
+  assert_string_equal(store_col_text(st, 1, buf, sizeof buf), "");
+  assert_string_equal(store_col_text(st, 2, buf, sizeof buf), "");
+  store_done(st);
+  assert_int_equal(store_q(st, "SELECT poll_cursor, people_ready, "
+                               "webhook_secret FROM connections", ""),
+                   SQLITE_ROW);
+  assert_int_equal(store_col_int(st, 0), 0);
+  assert_int_equal(store_col_int(st, 1), 0);
+  assert_null(store_col_dup(st, 2));
+  store_done(st);
+  assert_int_equal(store_q(st, "SELECT source FROM job_maps", ""), SQLITE_ROW);
+  assert_null(store_col_dup(st, 0));
+  store_done(st);
+  const char *tables[] = {"events", "pulls", "people", "status_maps"};
+  for (size_t i = 0; i < 4; i++) {
+    assert_int_equal(store_q(st, "SELECT count(*) FROM sqlite_master WHERE "
+                                 "type = 'table' AND name = ?", "s",
+                             tables[i]), SQLITE_ROW);
+    assert_int_equal(store_col_int(st, 0), 1);
+    store_done(st);
+  }
+  assert_int_equal(store_q(st, "SELECT count(*) FROM pushes", ""), SQLITE_ROW);
+  assert_int_equal(store_col_int(st, 0), 1);
+  store_done(st);
+  store_close(st);
+  assert_int_equal(file_user_version(t->path), STORE_SCHEMA_VERSION);
+}
+
 static void test_memory_store(void **state)
 {
   (void)state;
@@ -589,6 +695,7 @@ int main(void)
 #define T(f) cmocka_unit_test_setup_teardown(f, setup_tmp, teardown_tmp)
   const struct CMUnitTest tests[] = {
       T(test_migrates_an_empty_file),
+      T(test_migrates_v1_with_data),
       cmocka_unit_test(test_memory_store),
       T(test_reopen_keeps_data_and_wal),
       T(test_transactions),

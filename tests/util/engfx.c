@@ -55,8 +55,16 @@ void engfx_connect(struct engfx *f, enum engfx_auth auth)
       cr.auth = ATSYNC_AUTH_CLIENT_CREDENTIALS;
     }
   }
+  if (f->webhooks)
+    cr.webhook_secret = ENGFX_WEBHOOK_SECRET;
   if (atsync_connect(f->e, f->org, &cr, err, sizeof err) != 0)
     die("connect", err);
+  if (f->webhooks && !f->subscribed) {
+    if (sim_webhook_add(f->fx->sim, f->webhook_url, ENGFX_WEBHOOK_SECRET, "*",
+                        NULL, err, sizeof err) != 0)
+      die("webhook subscription", err);
+    f->subscribed = true;
+  }
 }
 
 static void open_engine(struct engfx *f)
@@ -67,6 +75,11 @@ static void open_engine(struct engfx *f)
     die("atsync_open", err);
   if (atsync_org(f->e, "acme", &f->org, err, sizeof err) != 0)
     die("org", err);
+  if (f->webhooks) { /* a restart listens on the same port again */
+    f->cfg.webhook_port = atsync_webhook_port(f->e);
+    snprintf(f->webhook_url, sizeof f->webhook_url,
+             "http://127.0.0.1:%u/webhooks/acme", f->cfg.webhook_port);
+  }
 }
 
 struct engfx *engfx_new(const struct engfx_opts *o)
@@ -99,6 +112,9 @@ struct engfx *engfx_new(const struct engfx_opts *o)
   f->cfg.loop = f->fx->loop;
   f->cfg.store = o->store ? f->store : NULL;
   f->cfg.seed = o->seed ? o->seed : 11;
+  f->cfg.poll_interval_ms = o->poll_ms;
+  f->cfg.webhook_listen = o->webhooks;
+  f->webhooks = o->webhooks;
   open_engine(f);
   char err[256];
   if (atsync_map_job(f->e, f->org, "backend", "4001", err, sizeof err) ||

@@ -21,7 +21,15 @@ struct engfx_opts {
   const char *store;     /* NULL = memory */
   uint64_t seed;
   bool no_connect;       /* leave the organization unconnected */
+  int64_t poll_ms;       /* the engine's poll interval (0 = its default,
+                            5 min; -1 = never) */
+  bool webhooks;         /* the engine listens for webhooks, is given
+                            ENGFX_WEBHOOK_SECRET, and the fake ATS is
+                            subscribed to it at the first connect */
 };
+
+#define ENGFX_WEBHOOK_SECRET "whsec_engfx_0123456789abcdef"
+
 
 struct engfx {
   struct simfx *fx;      /* the sim side (clock, loop, credentials) */
@@ -31,6 +39,9 @@ struct engfx {
   int64_t job;           /* the ATS job: "Backend Engineer" */
   int64_t stages[4];     /* Application Review, Phone Screen, Onsite, Offer */
   char store[256];
+  bool webhooks;
+  bool subscribed;
+  char webhook_url[128]; /* the engine's endpoint for organization "acme" */
 };
 
 struct engfx *engfx_new(const struct engfx_opts *o);

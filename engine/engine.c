@@ -771,6 +771,9 @@ int atsync_org_set(struct atsync *e, int64_t org, const char *key,
   store_begin(e->st);
   store_q(e->st, "UPDATE orgs SET default_country = ? WHERE id = ?", "sI", cc,
           org);
+  if (strcmp(cc, c->default_country) != 0)
+    pull_people_reset(c); /* phones are compared in E.164: read them again
+                             with the new country */
   eng_log(e, org, NULL, "setting", "Default country: %s", cc[0] ? cc : "none");
   eng_requeue_cause(e, org, "data");
   store_commit(e->st);

@@ -93,6 +93,7 @@ struct conn {
   int64_t last_bad_log;    /* rejected webhooks are logged at most once a
                               minute */
   int bad_since_log, webhooks_rejected;
+  int64_t pull_refresh_at; /* a read's 401 cost a refresh then */
 };
 
 struct atsync {
@@ -204,7 +205,13 @@ void pull_forget_person(struct conn *c, const char *ats_id);
 /* Is a person of the ATS a likely duplicate of ours (same name, same
  * phone)? Writes its id. */
 bool pull_find_twin(struct conn *c, const char *first, const char *last,
-                    const char *phone_e164, char *id, size_t len);
+                    const char *phone_e164, char *id, size_t len, char *email,
+                    size_t elen);
+/* Forget the index (the default country changed): the next poll walks
+ * every person again. Inside the caller's transaction. */
+void pull_people_reset(struct conn *c);
+/* Is a read of this application queued or in flight? */
+bool pull_pending(struct conn *c, const char *application_id);
 /* Our status for an ATS application state, through the pull mapping. */
 bool pull_status_for(struct conn *c, const char *ats_status,
                      const char *stage_name, char *out, size_t len);

@@ -182,14 +182,22 @@ static int phone_scan(const char *s, size_t len, struct phone_parts *pp,
   const char *end = s + len;
   for (const char *p = s; p < end; p++) {
     unsigned char c = (unsigned char)*p;
-    if (is_digit(c)) {
-      if (pp->n == MAX_DIGITS) {
+    bool trunk0 = c == '(' && end - p >= 3 && p[1] == '0' && p[2] == ')' &&
+                  pp->n > 0 && pp->paren0 < 0;
+    if (is_digit(c) || trunk0) {
+      if (pp->n >= MAX_DIGITS) { /* room for this digit, whichever it is */
         say(why, whylen, "the phone number has too many digits: an "
             "international number has at most 15 (write it as "
             "+<country code> <number>)");
         return -1;
       }
-      pp->d[pp->n++] = (char)c;
+      if (trunk0) {
+        pp->paren0 = (long)pp->n; /* "+44 (0)20": the trunk 0 in brackets */
+        pp->d[pp->n++] = '0';
+        p += 2;
+      } else {
+        pp->d[pp->n++] = (char)c;
+      }
     } else if (c == '+') {
       if (p != s) {
         say(why, whylen, "the phone number has a '+' inside it: only the "
@@ -197,11 +205,6 @@ static int phone_scan(const char *s, size_t len, struct phone_parts *pp,
         return -1;
       }
       pp->plus = true;
-    } else if (c == '(' && end - p >= 3 && p[1] == '0' && p[2] == ')' &&
-               pp->n > 0 && pp->paren0 < 0) {
-      pp->paren0 = (long)pp->n; /* "+44 (0)20": the trunk 0 in brackets */
-      pp->d[pp->n++] = '0';
-      p += 2;
     } else if (c == ' ' || c == '\t' || c == '-' || c == '.' || c == '(' ||
                c == ')' || c == '/') {
       continue;

@@ -12,9 +12,9 @@
  *     uses) when a create is about to use it and it is older than a poll
  *     interval — an idle connection costs one request a poll. Each
  *     page is applied in one transaction; a cursor moves only after every
- *     page of its walk is stored, to when the walk began (or the newest
- *     change seen, if later), less a minute of overlap for late-visible
- *     changes and clock skew, so it never runs ahead of stored data.
+ *     page of its walk is stored, to when the walk began, less a minute of
+ *     overlap for late-visible changes and clock skew, so it never runs
+ *     ahead of stored data.
  * Failures go through fail.c, as a push's do: a poll or a read that hits a
  * 429, an outage or a revoked credential changes the connection's state
  * and holds off with it. */
@@ -26,7 +26,7 @@
 
 #include "normalize.h"
 
-/* A cursor is set this far before the newest change seen: a change that
+/* A cursor is set this far before the walk began: a change that
  * became visible late (replication in the ATS) is read again, harmlessly. */
 #define CURSOR_OVERLAP (60 * 1000)
 #define DEFAULT_POLL (5 * 60 * 1000)
@@ -36,6 +36,7 @@ struct pull {
   int generation;
   char app[32];
   char why[32];
+  int64_t seq;         /* the hint being answered (see pull_queue) */
   bool refreshed;
   struct request *rq;
 };
@@ -46,7 +47,7 @@ struct poll {
   struct conn *c;
   int generation;
   enum phase phase;
-  int64_t since, newest;
+  int64_t since;
   int64_t started;     /* when this phase's walk began (our clock) */
   bool refreshed;
   int pages;
@@ -93,6 +94,7 @@ struct ours {
   int64_t id;
   char ref[64], cand[32], ats_status[16], stage_id[32], stage[128],
       status[64];
+  int64_t ats_updated; /* the ATS's time of the state we applied last */
 };
 
 static bool find_ours(struct conn *c, const char *app, struct ours *o)
@@ -100,9 +102,9 @@ static bool find_ours(struct conn *c, const char *app, struct ours *o)
   struct store *st = c->e->st;
   bool hit = store_q(st,
                      "SELECT id, ref, ats_candidate_id, ats_status, "
-                     "ats_stage_id, ats_stage, status FROM candidates WHERE "
-                     "org_id = ? AND ats_application_id = ? ORDER BY id "
-                     "LIMIT 1",
+                     "ats_stage_id, ats_stage, status, ats_updated FROM "
+                     "candidates WHERE org_id = ? AND ats_application_id = ? "
+                     "ORDER BY id LIMIT 1",
                      "Is", c->org, app) == SQLITE_ROW;
   if (hit) {
     o->id = store_col_int(st, 0);
@@ -112,6 +114,7 @@ static bool find_ours(struct conn *c, const char *app, struct ours *o)
     store_col_text(st, 4, o->stage_id, sizeof o->stage_id);
     store_col_text(st, 5, o->stage, sizeof o->stage);
     store_col_text(st, 6, o->status, sizeof o->status);
+    o->ats_updated = store_col_int(st, 7);
   }
   store_done(st);
   return hit;
@@ -125,6 +128,8 @@ static void describe(const struct ours *o, const struct ats_record *r,
     snprintf(buf, len, "Rejected in %s", ats);
   else if (!strcmp(r->status, "hired"))
     snprintf(buf, len, "Hired in %s", ats);
+  else if (strcmp(r->status, "active") != 0 || !r->stage_name[0])
+    snprintf(buf, len, "%s shows the application as '%s'", ats, r->status);
   else if (!strcmp(o->ats_status, "rejected") ||
            !strcmp(o->ats_status, "hired"))
     snprintf(buf, len, "Back in '%s' in %s (the %s was undone)",
@@ -140,6 +145,18 @@ void pull_apply(struct conn *c, const struct ats_record *r, const char *how)
   struct ours o;
   if (!r->application_id[0] || !find_ours(c, r->application_id, &o))
     return; /* not an application atsync made or found */
+  if (r->updated && o.ats_updated && r->updated < o.ats_updated)
+    return; /* older than what was applied (a slow page, a late read) */
+  if (push_running(e, o.id)) {
+    /* a push of this candidate is writing its ids and stage: read the
+     * application again once it is done, never race it */
+    store_q(e->st,
+            "INSERT INTO pulls (org_id, application_id, due, why, seq) "
+            "VALUES (?, ?, ?, ?, 1) ON CONFLICT (org_id, application_id) DO "
+            "UPDATE SET due = excluded.due, seq = seq + 1",
+            "IsIs", c->org, r->application_id, eng_now(e) + 5000, how);
+    return;
+  }
   const char *ats = c->ops->display;
   if (r->candidate_id[0] && o.cand[0] && strcmp(r->candidate_id, o.cand)) {
     /* the person was merged into another: the application moved with it */
@@ -151,6 +168,9 @@ void pull_apply(struct conn *c, const struct ats_record *r, const char *how)
   }
   if (!r->status[0])
     return; /* nothing but ids: nothing to apply */
+  if (r->updated > o.ats_updated)
+    store_q(e->st, "UPDATE candidates SET ats_updated = ? WHERE id = ?",
+            "II", r->updated, o.id);
   bool same = !strcmp(o.ats_status, r->status) &&
               (!r->stage_id[0] || !strcmp(o.stage_id, r->stage_id));
   if (same)
@@ -162,7 +182,8 @@ void pull_apply(struct conn *c, const struct ats_record *r, const char *how)
     snprintf(status, sizeof status, "%s", o.status);
   describe(&o, r, ats, change, sizeof change);
   /* the first read after the push (its own echo, usually) only confirms
-   * what the push did: recorded quietly unless our status moves */
+   * what the push did (active, where it put the application): recorded
+   * quietly */
   bool quiet = !o.ats_status[0] && !strcmp(r->status, "active") &&
                (!r->stage_id[0] || !strcmp(r->stage_id, o.stage_id));
   store_q(e->st,
@@ -180,16 +201,30 @@ void pull_apply(struct conn *c, const struct ats_record *r, const char *how)
     eng_log(e, c->org, o.ref, "status", "%s (read after a %s), which no "
             "status mapping covers: the status stays '%s'. Map '%s' in "
             "Settings > Status mapping to follow it.", change, how,
-            status[0] ? status : "approved", r->stage_name);
+            status[0] ? status : "approved",
+            r->stage_name[0] ? r->stage_name : r->status);
 }
 
+/* Each hint bumps the row's seq: a read deletes the row only if no newer
+ * hint arrived while it was in flight (that one is read again). */
 void pull_queue(struct conn *c, const char *app, const char *why)
 {
   store_q(c->e->st,
-          "INSERT INTO pulls (org_id, application_id, due, why) VALUES "
-          "(?, ?, ?, ?) ON CONFLICT (org_id, application_id) DO UPDATE SET "
-          "due = min(due, excluded.due), why = excluded.why",
+          "INSERT INTO pulls (org_id, application_id, due, why, seq) VALUES "
+          "(?, ?, ?, ?, 1) ON CONFLICT (org_id, application_id) DO UPDATE SET "
+          "due = min(due, excluded.due), why = excluded.why, seq = seq + 1",
           "IsIs", c->org, app, eng_now(c->e), why);
+}
+
+bool pull_pending(struct conn *c, const char *app)
+{
+  if (c->pull && !strcmp(c->pull->app, app))
+    return true;
+  bool hit = store_q(c->e->st, "SELECT 1 FROM pulls WHERE org_id = ? AND "
+                               "application_id = ?",
+                     "Is", c->org, app) == SQLITE_ROW;
+  store_done(c->e->st);
+  return hit;
 }
 
 /* ---- the people index ----------------------------------------------------------- */
@@ -205,6 +240,8 @@ static void index_person(struct conn *c, const struct ats_record *r)
   pull_forget_person(c, r->candidate_id);
   if (r->merged_into[0] || r->deleted)
     return;
+  char email[128];
+  norm_email_key(r->emails[0], email, sizeof email);
   char key[300];
   norm_name_key(r->first, r->last, key, sizeof key);
   for (size_t i = 0; i < 3 && r->phones[i][0]; i++) {
@@ -213,26 +250,39 @@ static void index_person(struct conn *c, const struct ats_record *r)
                         why, sizeof why) != 0)
       continue; /* a number we cannot compare is no evidence */
     store_q(c->e->st,
-            "INSERT OR IGNORE INTO people (org_id, ats_id, name_key, phone) "
-            "VALUES (?, ?, ?, ?)",
-            "Isss", c->org, r->candidate_id, key, e164);
+            "INSERT OR IGNORE INTO people (org_id, ats_id, name_key, phone, "
+            "email) VALUES (?, ?, ?, ?, ?)",
+            "Issss", c->org, r->candidate_id, key, e164, email);
   }
 }
 
 bool pull_find_twin(struct conn *c, const char *first, const char *last,
-                    const char *phone_e164, char *id, size_t len)
+                    const char *phone_e164, char *id, size_t len, char *email,
+                    size_t elen)
 {
   char key[300];
   norm_name_key(first, last, key, sizeof key);
   bool hit = store_q(c->e->st,
-                     "SELECT ats_id FROM people WHERE org_id = ? AND "
+                     "SELECT ats_id, email FROM people WHERE org_id = ? AND "
                      "name_key = ? AND phone = ? ORDER BY length(ats_id), "
                      "ats_id LIMIT 1",
                      "Iss", c->org, key, phone_e164) == SQLITE_ROW;
-  if (hit)
+  if (hit) {
     store_col_text(c->e->st, 0, id, len);
+    store_col_text(c->e->st, 1, email, elen);
+  }
   store_done(c->e->st);
   return hit;
+}
+
+void pull_people_reset(struct conn *c)
+{
+  store_q(c->e->st, "DELETE FROM people WHERE org_id = ?", "I", c->org);
+  store_q(c->e->st, "UPDATE connections SET people_ready = 0, people_cursor "
+                    "= 0 WHERE org_id = ?", "I", c->org);
+  c->people_ready = false;
+  c->people_cursor = 0;
+  c->people_at = 0;
 }
 
 /* ---- failures ------------------------------------------------------------------- */
@@ -247,8 +297,13 @@ static int64_t failed(struct conn *c, enum op op, struct op_result *r,
   int64_t now = eng_now(c->e);
   switch (r->outcome) {
   case OUT_AUTH:
-    if (c->auth != ATSYNC_AUTH_API_KEY && !*refreshed) {
+    /* one refresh, then the same read; a 401 again soon after a refresh
+     * made for a read is final (the flag lives on the connection: the
+     * read itself is gone by the next try) */
+    if (c->auth != ATSYNC_AUTH_API_KEY && !*refreshed &&
+        (!c->pull_refresh_at || now - c->pull_refresh_at > 60000)) {
       *refreshed = true;
+      c->pull_refresh_at = now;
       auth_invalidate(c);
       return 0;
     }
@@ -313,9 +368,11 @@ static void on_read(void *ud, struct op_result *r)
                 c->ops->display, o.status);
       }
     }
-    store_q(st, "DELETE FROM pulls WHERE org_id = ? AND application_id = ?",
-            "Is", c->org, p->app);
-    store_commit(st);
+    /* done, unless a newer hint arrived while the read was in flight */
+    store_q(st, "DELETE FROM pulls WHERE org_id = ? AND application_id = ? "
+                "AND seq = ?", "IsI", c->org, p->app, p->seq);
+    if (store_commit(st) != 0)
+      store_rollback(st); /* the hint stays: read again */
     pull_free(c);
     return;
   }
@@ -327,7 +384,8 @@ static void on_read(void *ud, struct op_result *r)
   pull_free(c);
 }
 
-static void start_read(struct conn *c, const char *app, const char *why)
+static void start_read(struct conn *c, const char *app, const char *why,
+                       int64_t seq)
 {
   struct pull *p = calloc(1, sizeof *p);
   if (p == NULL)
@@ -336,6 +394,7 @@ static void start_read(struct conn *c, const char *app, const char *why)
   p->generation = c->generation;
   snprintf(p->app, sizeof p->app, "%s", app);
   snprintf(p->why, sizeof p->why, "%s", why);
+  p->seq = seq;
   c->pull = p;
   struct op_args a = {.application_id = p->app};
   p->rq = conn_request(c, OP_READ_APP, &a, on_read, p);
@@ -364,10 +423,11 @@ static void phase_done(struct poll *q)
   struct store *st = c->e->st;
   int64_t now = eng_now(c->e);
   /* every change before the walk began is stored now: the cursor may move
-   * to then (and to the newest change seen), less the overlap that
-   * absorbs a late-visible change and a skew between the clocks */
-  int64_t cursor = q->newest > q->started ? q->newest : q->started;
-  cursor -= CURSOR_OVERLAP;
+   * to then, less the overlap that absorbs a late-visible change and a
+   * skew between the clocks. Never to the newest change seen: a walk of
+   * several pages (paged by id) may have passed a record before it
+   * changed again */
+  int64_t cursor = q->started - CURSOR_OVERLAP;
   if (cursor < q->since)
     cursor = q->since;
   store_begin(st);
@@ -391,7 +451,6 @@ static void phase_done(struct poll *q)
   if (q->phase == PHASE_PEOPLE) {
     q->phase = PHASE_APPS;
     q->since = c->poll_cursor;
-    q->newest = 0;
     q->started = now;
     q->pages = 0;
     poll_page(q, NULL);
@@ -424,17 +483,26 @@ static void on_page(void *ud, struct op_result *r)
     return;
   }
   ok(c, op);
-  store_begin(st);
+  if (store_begin(st) != 0) {
+    c->poll_at = eng_now(c->e) + poll_every(c); /* the cursor stays */
+    poll_free(c);
+    return;
+  }
   for (size_t i = 0; i < r->nrecs; i++) {
     const struct ats_record *rec = &r->recs[i];
-    if (rec->updated > q->newest)
-      q->newest = rec->updated;
     if (q->phase == PHASE_PEOPLE)
       index_person(c, rec);
     else
       pull_apply(c, rec, "poll");
   }
-  store_commit(st);
+  if (store_commit(st) != 0) {
+    /* this page is not stored: the walk ends here and the cursor stays,
+     * so the next poll reads it again */
+    store_rollback(st);
+    c->poll_at = eng_now(c->e) + poll_every(c);
+    poll_free(c);
+    return;
+  }
   q->pages++;
   if (r->next_url[0]) {
     poll_page(q, r->next_url);
@@ -488,16 +556,17 @@ static void start_poll(struct conn *c)
 /* ---- scheduling -------------------------------------------------------------------- */
 
 static bool due_pull(struct conn *c, char *app, size_t len, char *why,
-                     size_t wlen, int64_t *due)
+                     size_t wlen, int64_t *due, int64_t *seq)
 {
   bool hit = store_q(c->e->st,
-                     "SELECT application_id, due, why FROM pulls WHERE "
+                     "SELECT application_id, due, why, seq FROM pulls WHERE "
                      "org_id = ? ORDER BY due, application_id LIMIT 1",
                      "I", c->org) == SQLITE_ROW;
   if (hit) {
     store_col_text(c->e->st, 0, app, len);
     *due = store_col_int(c->e->st, 1);
     store_col_text(c->e->st, 2, why, wlen);
+    *seq = store_col_int(c->e->st, 3);
   }
   store_done(c->e->st);
   return hit;
@@ -531,10 +600,10 @@ void pull_tick(struct conn *c, int64_t now, int64_t *next)
   }
   if (c->pull == NULL && (c->state == ATSYNC_CONNECTED || c->poll == NULL)) {
     char app[32], why[32];
-    int64_t due;
-    if (due_pull(c, app, sizeof app, why, sizeof why, &due)) {
+    int64_t due, seq;
+    if (due_pull(c, app, sizeof app, why, sizeof why, &due, &seq)) {
       if (due <= now)
-        start_read(c, app, why);
+        start_read(c, app, why, seq);
       else
         sooner(next, due);
     }

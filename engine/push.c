@@ -16,6 +16,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <ctype.h>
 #include <string.h>
 #include <strings.h>
 
@@ -50,6 +51,9 @@ struct push {
   size_t nfields;
   char source[32];                  /* the job mapping's default source */
   bool twin_checked;                /* no likely duplicate by name + phone */
+  bool confirming;                  /* the OP_FIND in flight looks for the
+                                       likely duplicate's email */
+  char twin[32], twin_email[128];
   char ats_job[32], stage_map[128]; /* the mappings */
   char target_id[32], target_name[128];
   char cand[32], app[32], app_status[16], stage_id[32], stage_name[128];
@@ -425,6 +429,8 @@ static void on_not_found(struct push *p, struct op_result *r)
 
 static void fail(struct push *p, struct op_result *r)
 {
+  p->confirming = false; /* a failed look-up of the likely duplicate: the
+                            next run looks again */
   switch (r->outcome) {
   case OUT_TRANSIENT: on_transient(p, r, false); break;
   case OUT_UNKNOWN: on_transient(p, r, true); break;
@@ -490,7 +496,7 @@ static void send_op(struct push *p, enum op op)
   a.field_values = p->fvals;
   a.nfields = p->nfields;
   if (op == OP_FIND)
-    a.email = p->emails[p->email_i];
+    a.email = p->confirming ? p->twin_email : p->emails[p->email_i];
   p->op = op;
   p->rq = conn_request(p->c, op, &a, on_answer, p);
   if (p->rq == NULL) {
@@ -546,6 +552,21 @@ static bool resolve_stage(struct push *p, const struct job_info *j)
   return true;
 }
 
+/* The likely duplicate is there: create nobody, say who it is and what to
+ * do. */
+static void twin_found(struct push *p, const char *id)
+{
+  char msg[600], name[300];
+  snprintf(msg, sizeof msg, "Possible duplicate of candidate %s in %s: %s has "
+           "the same name and phone (%s) there, under another email%s%s%s, "
+           "so atsync created nobody. If it is the same person, add that "
+           "email to our candidate and atsync adds the application to "
+           "candidate %s; if not, correct the phone number.", id, ats(p),
+           who(p, name, sizeof name), p->phone, p->twin_email[0] ? " (" : "",
+           p->twin_email, p->twin_email[0] ? ")" : "", id);
+  attention(p, "duplicate", msg, "");
+}
+
 /* Nobody has any of the candidate's emails. Before a person is created,
  * someone with the same name and phone under another email is a likely
  * duplicate (the ATS does not dedupe: ats-apis.md 1.5): flag it, create
@@ -567,15 +588,16 @@ static bool no_twin(struct push *p)
     release(p);
     return false;
   }
-  char twin[32], msg[600], name[300];
-  if (pull_find_twin(c, p->first, p->last, p->phone, twin, sizeof twin)) {
-    snprintf(msg, sizeof msg, "Possible duplicate of candidate %s in %s: %s "
-             "has the same name and phone (%s) there, under another email, "
-             "so atsync created nobody. Merge them in %s, or add the email "
-             "%s has there to our candidate: atsync then adds the "
-             "application to that person.", twin, ats(p),
-             who(p, name, sizeof name), p->phone, ats(p), ats(p));
-    attention(p, "duplicate", msg, "");
+  if (pull_find_twin(c, p->first, p->last, p->phone, p->twin,
+                     sizeof p->twin, p->twin_email, sizeof p->twin_email)) {
+    if (!p->twin_email[0]) {
+      twin_found(p, p->twin);
+      return false;
+    }
+    /* the index may be stale (the person merged away or deleted since
+     * the last poll): look the person up by their email first */
+    p->confirming = true;
+    send_op(p, OP_FIND);
     return false;
   }
   p->twin_checked = true;
@@ -702,6 +724,17 @@ static void on_answer(void *ud, struct op_result *r)
     break;
   }
   case OP_FIND:
+    if (p->confirming) { /* the likely duplicate, looked up by its email */
+      p->confirming = false;
+      if (r->candidate_id[0]) { /* there (or whoever holds it now) */
+        twin_found(p, r->candidate_id);
+        return;
+      }
+      store_begin(p->e->st); /* gone since the last poll: forget it */
+      pull_forget_person(c, p->twin);
+      store_commit(p->e->st);
+      break; /* and look again */
+    }
     if (r->candidate_id[0]) {
       p->created_now = false; /* readable: built */
       snprintf(p->cand, sizeof p->cand, "%s", r->candidate_id);
@@ -776,6 +809,17 @@ static void on_answer(void *ud, struct op_result *r)
  * dates of custom fields as YYYY-MM-DD when they are unambiguous. What
  * cannot be tidied is sent as entered: the ATS judges it, and a refusal
  * names the field with the reason it could not be converted. */
+/* Two runs of digits or more ("03/04/2026", "28 Nov 2026"): a value meant
+ * as a date, whose refusal deserves the date advice. */
+static bool date_like(const char *v)
+{
+  int runs = 0;
+  for (const char *s = v; *s; s++)
+    if (isdigit((unsigned char)*s) && (s == v || !isdigit((unsigned char)s[-1])))
+      runs++;
+  return runs >= 2;
+}
+
 static void normalise(struct push *p, char *emails, char *fields)
 {
   char tmp[256], why[200];
@@ -810,6 +854,8 @@ static void normalise(struct push *p, char *emails, char *fields)
     if (norm_date_iso(p->fval[i], tmp, sizeof tmp, p->field_why[i],
                       sizeof p->field_why[i]) == 0)
       snprintf(p->fval[i], sizeof p->fval[i], "%s", tmp);
+    else if (!date_like(p->fval[i]))
+      p->field_why[i][0] = '\0'; /* "Senior" is no date: no date advice */
     p->fkeys[i] = p->fkey[i];
     p->fvals[i] = p->fval[i];
   }

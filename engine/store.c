@@ -91,6 +91,9 @@ static const char *const migrations[] = {
     "ALTER TABLE candidates ADD COLUMN status TEXT NOT NULL DEFAULT '';"
     "ALTER TABLE candidates ADD COLUMN ats_status TEXT NOT NULL DEFAULT '';"
     "ALTER TABLE candidates ADD COLUMN status_at INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE candidates ADD COLUMN ats_updated INTEGER NOT NULL "
+    "  DEFAULT 0;"
+    "UPDATE candidates SET status = stage;"
     "CREATE INDEX candidates_app ON candidates (org_id, ats_application_id);"
     "CREATE INDEX candidates_person ON candidates (org_id, ats_candidate_id);"
     "CREATE TABLE status_maps ("
@@ -106,12 +109,13 @@ static const char *const migrations[] = {
     "CREATE TABLE pulls ("
     "  org_id INTEGER NOT NULL, application_id TEXT NOT NULL,"
     "  due INTEGER NOT NULL, why TEXT NOT NULL DEFAULT '',"
-    "  attempts INTEGER NOT NULL DEFAULT 0,"
+    "  attempts INTEGER NOT NULL DEFAULT 0, seq INTEGER NOT NULL DEFAULT 0,"
     "  PRIMARY KEY (org_id, application_id));"
     /* the people of the ATS, for duplicate detection by name and phone */
     "CREATE TABLE people ("
     "  org_id INTEGER NOT NULL, ats_id TEXT NOT NULL,"
     "  name_key TEXT NOT NULL, phone TEXT NOT NULL DEFAULT '',"
+    "  email TEXT NOT NULL DEFAULT '',"
     "  PRIMARY KEY (org_id, ats_id, phone));"
     "CREATE INDEX people_match ON people (org_id, name_key, phone);",
 };

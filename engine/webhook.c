@@ -98,7 +98,9 @@ static bool ours_app(struct conn *c, const char *app)
  * claim at all (an ids-only payload), is checked by reading. */
 static bool nothing_new(struct conn *c, const struct ats_record *r)
 {
-  if (!r->status[0] || !r->stage_id[0])
+  /* a read queued or in flight may bring an older state: this hint must
+   * then be read after it, whatever it claims */
+  if (!r->status[0] || !r->stage_id[0] || pull_pending(c, r->application_id))
     return false;
   char status[16] = "", stage[32] = "";
   if (store_q(c->e->st, "SELECT ats_status, ats_stage_id FROM candidates "
@@ -137,7 +139,8 @@ static void queue_event(struct conn *c, const struct ats_event *ev)
     if (r->application_id[0] && ours_app(c, r->application_id))
       pull_queue(c, r->application_id, "webhook");
     if (r->candidate_id[0]) {
-      if (ev->kind == EV_DELETE)
+      /* a deleted application leaves its person in place */
+      if (ev->kind == EV_DELETE && !r->application_id[0])
         pull_forget_person(c, r->candidate_id);
       queue_person(c, r->candidate_id, "webhook");
     }
@@ -169,17 +172,15 @@ static void on_request(void *ud, struct at_req *r)
     reply(r, 405, "use POST");
     return;
   }
+  /* one answer for "no such organization" and "no webhooks there": an
+   * unauthenticated caller learns nothing about which names exist */
   struct conn *c = conn_by_name(e, path + 10);
-  if (c == NULL || !c->has_creds || c->ops == NULL) {
-    reply(r, 404, "no connected organization of that name");
+  if (c == NULL || !c->has_creds || c->ops == NULL ||
+      c->webhook_secret == NULL || c->ops->event_verify == NULL) {
+    reply(r, 404, "no webhook endpoint here");
     return;
   }
-  if (c->webhook_secret == NULL || c->ops->event_verify == NULL) {
-    reply(r, 404, "webhooks are not set up for this organization");
-    return;
-  }
-  if (at_req_body_too_big(r)) {
-    refused(c, "Refused a webhook: %s", "its body is over the size limit");
+  if (at_req_body_too_big(r)) { /* before any signature: not logged */
     reply(r, 413, "body too large");
     return;
   }
@@ -215,9 +216,13 @@ static void on_request(void *ud, struct at_req *r)
     reply(r, 503, "busy: deliver again later");
     return;
   }
-  store_q(st, "INSERT OR IGNORE INTO events (org_id, event_id, received_at, "
-              "action) VALUES (?, ?, ?, ?)",
-          "IsIs", c->org, ev.id, now, ev.action);
+  if (store_q(st, "INSERT OR IGNORE INTO events (org_id, event_id, "
+                  "received_at, action) VALUES (?, ?, ?, ?)",
+              "IsIs", c->org, ev.id, now, ev.action) != SQLITE_DONE) {
+    store_rollback(st);
+    reply(r, 503, "could not store the event: deliver again later");
+    return;
+  }
   bool fresh = store_changes(st) > 0;
   if (fresh) {
     queue_event(c, &ev);

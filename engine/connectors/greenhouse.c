@@ -907,8 +907,12 @@ static void next_link(const char *link, char *out, size_t len)
 static int gh_build_next(const struct conn_view *v, const char *url,
                          struct http_req *r)
 {
-  /* never hand our credentials to another host */
-  if (strncmp(url, v->base_url, strlen(v->base_url)) != 0)
+  /* never hand our credentials to another host: the base URL must be the
+   * whole authority ("https://harvest.greenhouse.io.evil.example/..."
+   * shares the prefix, not the host) */
+  size_t bl = strlen(v->base_url);
+  if (strncmp(url, v->base_url, bl) != 0 ||
+      (url[bl] != '\0' && url[bl] != '/' && url[bl] != '?'))
     return -1;
   http_req_init(r, "GET", url);
   auth_headers(v, r, false);

@@ -166,6 +166,12 @@ static void test_build_page_url(void **state)
                    -1);
   assert_contains(err, "another host");
   assert_int_equal(connector_greenhouse.build_next(&v, a.page_url, &r), -1);
+  /* a host that merely starts like ours is another host */
+  assert_int_equal(connector_greenhouse.build_next(
+                       &v, BASE ".evil.example/v3/applications?cursor=x", &r),
+                   -1);
+  assert_int_equal(connector_greenhouse.build_next(&v, BASE "evil/v3/x", &r),
+                   -1);
 }
 
 static const char *const keys[] = {"favorite_color", "desired_level"};

@@ -79,6 +79,10 @@ static const struct row phones[] = {
     {"415*555*0100", "US", NULL, "'*'"},
     {"415\xc2\xb7" "555 0100", "US", NULL, "non-ASCII"},
     {"12345678901234567890123456", "", NULL, "too many digits"},
+    /* a trunk "(0)" past the digit limit: refused, never written past the
+     * buffer (found by review; ASan saw the overflow) */
+    {"123456789012345678901234(0)99999999999999999999999999999", "", NULL,
+     "too many digits"},
     {"ext. 12", "US", NULL, "letters"},
 };
 

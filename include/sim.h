@@ -62,6 +62,8 @@ void sim_free(struct sim *s);
 uint16_t sim_port(const struct sim *s);
 uint16_t sim_control_port(const struct sim *s); /* 0 without a listener */
 const char *sim_ats(const struct sim *s);        /* "greenhouse" */
+/* The i-th personality the sim has ("greenhouse", ...), NULL past the end. */
+const char *sim_personality_name(size_t i);
 /* "http://127.0.0.1:PORT" (the address clients should use). */
 const char *sim_base_url(const struct sim *s);
 

@@ -25,7 +25,20 @@ uint16_t sim_control_port(const struct sim *s)
 const char *sim_ats(const struct sim *s) { return s->p->name; }
 const char *sim_base_url(const struct sim *s) { return s->base_url; }
 
-static const struct sim_personality *const personalities[] = {&sim_greenhouse};
+/* One line per personality (sim/ats/NAME.c). */
+static const struct sim_personality *const personalities[] = {
+    &sim_greenhouse,
+    /* personality: lever */
+    /* personality: workable */
+    /* personality: ashby */
+};
+
+const char *sim_personality_name(size_t i)
+{
+  return i < sizeof personalities / sizeof *personalities
+             ? personalities[i]->name
+             : NULL;
+}
 
 const struct sim_personality *sim_personality_find(const char *name)
 {
@@ -719,8 +732,13 @@ struct sim *sim_new(const struct sim_config *cfg, char *err, size_t errlen)
   const struct sim_personality *p =
       sim_personality_find(cfg->ats ? cfg->ats : "greenhouse");
   if (p == NULL) {
-    snprintf(err, errlen, "unknown ATS '%s' (available: greenhouse)",
-             cfg->ats);
+    char list[128] = "";
+    for (size_t i = 0; sim_personality_name(i); i++) {
+      size_t o = strlen(list);
+      snprintf(list + o, sizeof list - o, "%s%s", i ? ", " : "",
+               sim_personality_name(i));
+    }
+    snprintf(err, errlen, "unknown ATS '%s' (available: %s)", cfg->ats, list);
     return NULL;
   }
   struct sim *s = xcalloc(1, sizeof *s);

@@ -698,6 +698,9 @@ struct sim_fault *sim_rules_check(struct sim_call *c, int64_t job_id,
 /* Settings shared by every personality. */
 const struct sim_personality *sim_personality_find(const char *name);
 extern const struct sim_personality sim_greenhouse;
+/* extern: lever */
+/* extern: workable */
+/* extern: ashby */
 
 /* Status page documents (statuspage.c). */
 bool statuspage_serve(struct sim *s, struct at_req *r);

@@ -518,6 +518,15 @@ struct sim_webhook_wire {
   const int64_t *retry_waits;  /* the wait before each retry (ms) */
   size_t nretries;             /* attempts in all = 1 + nretries */
   bool escape_html;            /* write <, > and & in bodies as \u003c... */
+  /* A vendor that signs inside the body (Lever: token, triggeredAt and
+   * signature fields) returns the body of one attempt at 'now', signed
+   * with 'key' (malloc'd; *outlen its length); then no signature header
+   * is sent (sig_header may be NULL). NULL: sign the body in sig_header. */
+  char *(*sign_body)(const char *body, size_t len, const char *key,
+                     int64_t now, size_t *outlen);
+  /* HTTP statuses a failed delivery is never retried on (Ashby: 401, 403,
+   * 404, 405, 410), 0-terminated; NULL = retry every failure. */
+  const int *no_retry;
 };
 
 /* ---- the instance ------------------------------------------------------------ */

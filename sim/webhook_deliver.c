@@ -34,6 +34,8 @@ struct wh_delivery {
   char action[40];
   char event_id[40];
   char *body;          /* exactly the bytes sent and signed */
+  char *signed_body;   /* this attempt's body when the vendor signs inside
+                          it (wire->sign_body), else NULL */
   size_t len;
   bool ping;
   int attempts;        /* made so far */
@@ -89,6 +91,7 @@ static void delivery_free(struct sim *s, struct wh_delivery *d)
     curl_easy_cleanup(d->easy);
   }
   curl_slist_free_all(d->hdrs);
+  free(d->signed_body);
   free(d->body);
   free(d);
 }
@@ -350,10 +353,14 @@ static struct curl_slist *headers(const struct wh_delivery *d,
 {
   char line[256];
   struct curl_slist *h = curl_slist_append(NULL, "Content-Type: application/json");
-  snprintf(line, sizeof line, "%s: %s", wire->sig_header, sig);
-  h = curl_slist_append(h, line);
-  snprintf(line, sizeof line, "%s: %s", wire->id_header, d->event_id);
-  h = curl_slist_append(h, line);
+  if (sig != NULL) {
+    snprintf(line, sizeof line, "%s: %s", wire->sig_header, sig);
+    h = curl_slist_append(h, line);
+  }
+  if (wire->id_header) {
+    snprintf(line, sizeof line, "%s: %s", wire->id_header, d->event_id);
+    h = curl_slist_append(h, line);
+  }
   snprintf(line, sizeof line, "User-Agent: %s", wire->user_agent);
   h = curl_slist_append(h, line);
   /* no 100-continue round trip: it waits on the real clock */
@@ -371,16 +378,27 @@ static int send_attempt(struct wh_delivery *d, const struct sim_webhook *h)
   d->sent = sim_now(s);
   d->attempts++;
   char sig[160];
-  sign(wire->sig_prefix, d->bad_sig ? wrong_key : h->secret, d->body, d->len,
-       sig, sizeof sig);
+  const char *key = d->bad_sig ? wrong_key : h->secret;
+  const char *body = d->body;
+  size_t len = d->len;
+  free(d->signed_body);
+  d->signed_body = NULL;
+  if (wire->sign_body) { /* signed inside the body, per attempt */
+    d->signed_body = wire->sign_body(d->body, d->len, key, d->sent, &len);
+    if (d->signed_body == NULL)
+      return -1;
+    body = d->signed_body;
+  } else {
+    sign(wire->sig_prefix, key, d->body, d->len, sig, sizeof sig);
+  }
   CURL *e = curl_easy_init();
   if (e == NULL)
     return -1;
-  d->hdrs = headers(d, wire, sig);
+  d->hdrs = headers(d, wire, wire->sign_body ? NULL : sig);
   curl_easy_setopt(e, CURLOPT_URL, h->url);
   curl_easy_setopt(e, CURLOPT_POST, 1L);
-  curl_easy_setopt(e, CURLOPT_POSTFIELDS, d->body);
-  curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, (long)d->len);
+  curl_easy_setopt(e, CURLOPT_POSTFIELDS, body);
+  curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, (long)len);
   curl_easy_setopt(e, CURLOPT_HTTPHEADER, d->hdrs);
   curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, discard);
   curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
@@ -488,6 +506,14 @@ static int64_t retry_wait(struct sim *s, int n)
   return wait;
 }
 
+static bool no_retry(const struct sim_webhook_wire *wire, int status)
+{
+  for (const int *p = wire->no_retry; p && *p; p++)
+    if (*p == status)
+      return true;
+  return false;
+}
+
 /* An attempt failed: retry it, or give up. */
 static void failed(struct wh_delivery *d, int status, const char *why)
 {
@@ -504,6 +530,11 @@ static void failed(struct wh_delivery *d, int status, const char *why)
       else
         snprintf(h->ping, sizeof h->ping, "failed: %s", why);
     }
+  } else if (no_retry(wire, status)) {
+    char outcome[48];
+    snprintf(outcome, sizeof outcome, "dropped: HTTP %d is not retried",
+             status);
+    e = log_delivery(d, status, outcome, why);
   } else if ((size_t)d->attempts <= wire->nretries) {
     int64_t at = sim_now(s) + retry_wait(s, d->attempts);
     char outcome[48], buf[AT_TIME_BUF];

@@ -26,7 +26,8 @@ struct simfx *simfx_new(const struct simfx_opts *o)
   struct simfx *f = calloc(1, sizeof *f);
   f->clock = at_clock_new_virtual(AT_CLOCK_DEFAULT_EPOCH_MS);
   f->loop = at_loop_new(f->clock);
-  struct sim_config cfg = {.ats = "greenhouse", .loop = f->loop,
+  const char *ats = o->ats ? o->ats : "greenhouse";
+  struct sim_config cfg = {.ats = ats, .loop = f->loop,
                            .seed = o->seed ? o->seed : 7,
                            .empty = !o->seeded,
                            .rate_limit = o->rate_limit > 0 ? o->rate_limit : 0,
@@ -52,6 +53,8 @@ struct simfx *simfx_new(const struct simfx_opts *o)
        cJSON_GetStringValue(cJSON_GetObjectItem(c, "id")));
   cJSON_Delete(k);
   cJSON_Delete(c);
+  if (strcmp(ats, "greenhouse") != 0)
+    return f;
   struct tc_resp t = fx_token(f, "grant_type=client_credentials");
   if (t.status != 200)
     die("client credentials token", t.body);

@@ -21,7 +21,8 @@ struct simfx {
   char client_id[64];   /* OAuth client */
   char client_secret[64];
   char client_cred[24]; /* "client-1" */
-  char access[2048];    /* a v3 access token (client credentials) */
+  char access[2048];    /* a v3 access token (client credentials;
+                           Greenhouse only) */
   char url[2048];       /* scratch for fx_url */
 };
 
@@ -31,6 +32,10 @@ struct simfx_opts {
   int rate_limit;       /* as sim_config.rate_limit (0 = off, <0 default) */
   int64_t rate_window_ms;
   uint64_t seed;
+  const char *ats;      /* the personality (NULL = "greenhouse"); 'access'
+                           is fetched for Greenhouse only (client
+                           credentials at /token): other personalities'
+                           tests make their own tokens */
 };
 
 /* Build the fixture; aborts the test process with a message on failure. */

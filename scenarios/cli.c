@@ -234,6 +234,7 @@ static int apply_option(const char *cmd, struct cli_cfg *c,
   case CLI_JUNIT: c->junit = v; break;
   case CLI_JSON: c->json = v; break;
   case CLI_JSON_FLAG: c->list_json = true; break;
+  case CLI_MATRIX: c->list_matrix = true; break;
   case CLI_ATS:
     if (!known_ats(v)) {
       unknown_ats(cmd, v);

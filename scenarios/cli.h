@@ -21,6 +21,7 @@ enum cli_opt_id {
   CLI_JUNIT,
   CLI_JSON,      /* run --json FILE */
   CLI_JSON_FLAG, /* list --json */
+  CLI_MATRIX,    /* list --matrix */
   CLI_ATS,
   CLI_TRACE,
   CLI_ARTIFACTS,
@@ -61,6 +62,7 @@ struct cli_cfg {
   int64_t timeout_ms;
   bool quiet;
   bool list_json; /* list --json */
+  bool list_matrix; /* list --matrix */
   struct cli_strv paths; /* the PATHs, scenarios/catalog when none */
 };
 

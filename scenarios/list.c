@@ -1,7 +1,9 @@
 /* list.c — `atsim list`: the scenarios under the PATHs (read as for
  * `atsim run`, cli.c), kept by --filter and --ats, as a table of what the
  * files say (title, ats, auth, tags, causes, pending) or as JSON, then the
- * causes covered and those not. */
+ * causes covered and those not; or (--matrix) the certification matrix:
+ * every cause against every ATS, each cell naming the scenarios that
+ * cover it. */
 #include "runner.h"
 
 #include <stdio.h>
@@ -16,16 +18,26 @@
 
 static const struct cli_opt_def list_defs[] = {
     {"json", 0, false, CLI_JSON_FLAG},
+    {"matrix", 0, false, CLI_MATRIX},
     {"filter", 0, true, CLI_FILTER},
     {"ats", 0, true, CLI_ATS},
     {"help", 'h', false, CLI_HELP},
 };
 
 static const char list_usage[] =
-    "usage: atsim list [--json] [--filter PATTERN] [--ats NAME] [PATH...]\n"
+    "usage: atsim list [--json] [--matrix] [--filter PATTERN] [--ats NAME]\n"
+    "                  [PATH...]\n"
     "\n"
     "List the scenarios under PATH (default scenarios/catalog): title, ats,\n"
-    "auth, tags, causes, pending reason; then the causes covered.\n";
+    "auth, tags, causes, pending reason; then the causes covered.\n"
+    "--matrix: every cause against every ATS (greenhouse lever workable\n"
+    "ashby), each cell with the scenarios covering it; a pending scenario, or\n"
+    "one for an ATS the runner does not have yet, covers nothing.\n";
+
+/* The certification matrix's columns: the ATSes a connector is certified
+ * against, whether or not the runner has their personality yet. */
+static const char *const matrix_ats[] = {"greenhouse", "lever", "workable",
+                                         "ashby", NULL};
 
 /* The causes in order: the known ids, then any other the files name. */
 struct cause_count {
@@ -178,6 +190,131 @@ static void list_footer(size_t nscenarios, const struct cause_count *cc,
   fputc('\n', stdout);
 }
 
+/* ---- the matrix ----------------------------------------------------------- */
+
+static bool built(const char *ats)
+{
+  for (size_t i = 0; scn_personalities[i] != NULL; i++)
+    if (strcmp(scn_personalities[i], ats) == 0)
+      return true;
+  return false;
+}
+
+/* Does the scenario cover (cause, ats)? It declares the cause, is not
+ * pending, and runs on that ATS (named, or 'ats *' over the ones built). */
+static bool covers(const struct scn_scenario *sc, const char *cause,
+                   const char *ats)
+{
+  if (sc->pending != NULL || !built(ats))
+    return false;
+  bool has = false;
+  for (size_t k = 0; k < sc->ncauses && !has; k++)
+    has = strcmp(sc->causes[k], cause) == 0;
+  for (size_t k = 0; has && k < sc->nats; k++)
+    if (strcmp(sc->ats[k], ats) == 0)
+      return true;
+  return false;
+}
+
+/* The file's name without the common catalog prefix, for a narrow cell. */
+static const char *short_path(const char *p)
+{
+  const char *s = strstr(p, "catalog/");
+  if (s != NULL) {
+    s += 8;
+    const char *slash = strchr(s, '/'); /* the ATS folder */
+    return slash ? slash + 1 : s;
+  }
+  return p;
+}
+
+static int list_matrix(const struct cli_set *set, bool json)
+{
+  size_t na = 0, nc = 0;
+  while (matrix_ats[na] != NULL)
+    na++;
+  while (scn_cause_ids[nc] != NULL)
+    nc++;
+  size_t covered = 0;
+  size_t *per_ats = calloc(na, sizeof *per_ats);
+  cJSON *o = json ? cJSON_CreateObject() : NULL;
+  cJSON *cells = o ? cJSON_AddObjectToObject(o, "cells") : NULL;
+  size_t w0 = 5, w[8] = {0};
+  for (size_t a = 0; a < na && a < 8; a++)
+    w[a] = strlen(matrix_ats[a]);
+  for (size_t c = 0; c < nc; c++)
+    w0 = max_sz(w0, strlen(scn_cause_ids[c]));
+  /* first pass: widths (text) or the JSON cells */
+  char *text[64][8] = {{0}};
+  for (size_t c = 0; c < nc && c < 64; c++) {
+    cJSON *row = cells ? cJSON_AddObjectToObject(cells, scn_cause_ids[c]) : NULL;
+    for (size_t a = 0; a < na && a < 8; a++) {
+      cJSON *list = row ? cJSON_AddArrayToObject(row, matrix_ats[a]) : NULL;
+      const char *first = NULL;
+      size_t n = 0;
+      for (size_t s = 0; s < set->n; s++) {
+        if (!covers(set->v[s], scn_cause_ids[c], matrix_ats[a]))
+          continue;
+        if (n++ == 0)
+          first = set->v[s]->path;
+        if (list)
+          cJSON_AddItemToArray(list, cJSON_CreateString(set->v[s]->path));
+      }
+      if (n > 0) {
+        covered++;
+        per_ats[a]++;
+      }
+      char buf[512];
+      if (n == 0)
+        snprintf(buf, sizeof buf, "-");
+      else if (n == 1)
+        snprintf(buf, sizeof buf, "%s", short_path(first));
+      else
+        snprintf(buf, sizeof buf, "%s (+%zu)", short_path(first), n - 1);
+      text[c][a] = strdup(buf);
+      if (text[c][a])
+        w[a] = max_sz(w[a], strlen(text[c][a]));
+    }
+  }
+  if (o) {
+    cJSON *ats = cJSON_AddArrayToObject(o, "ats");
+    for (size_t a = 0; a < na; a++)
+      cJSON_AddItemToArray(ats, cJSON_CreateString(matrix_ats[a]));
+    cJSON *cs = cJSON_AddArrayToObject(o, "causes");
+    for (size_t c = 0; c < nc; c++)
+      cJSON_AddItemToArray(cs, cJSON_CreateString(scn_cause_ids[c]));
+    cJSON_AddNumberToObject(o, "covered", (double)covered);
+    cJSON_AddNumberToObject(o, "total", (double)(na * nc));
+    char *out = cJSON_Print(o);
+    if (out)
+      puts(out);
+    free(out);
+    cJSON_Delete(o);
+  } else {
+    printf("%-*s", (int)w0, "CAUSE");
+    for (size_t a = 0; a < na && a < 8; a++)
+      printf("  %-*s", a + 1 < na ? (int)w[a] : 0, matrix_ats[a]);
+    fputc('\n', stdout);
+    for (size_t c = 0; c < nc && c < 64; c++) {
+      printf("%-*s", (int)w0, scn_cause_ids[c]);
+      for (size_t a = 0; a < na && a < 8; a++)
+        printf("  %-*s", a + 1 < na ? (int)w[a] : 0,
+               text[c][a] ? text[c][a] : "?");
+      fputc('\n', stdout);
+    }
+    printf("%zu of %zu cells covered (", covered, na * nc);
+    for (size_t a = 0; a < na; a++)
+      printf("%s%s %zu/%zu%s", a ? ", " : "", matrix_ats[a], per_ats[a], nc,
+             built(matrix_ats[a]) ? "" : ": no personality yet");
+    printf("); pending scenarios cover nothing\n");
+  }
+  for (size_t c = 0; c < nc && c < 64; c++)
+    for (size_t a = 0; a < na && a < 8; a++)
+      free(text[c][a]);
+  free(per_ats);
+  return 0;
+}
+
 int scn_main_list(int argc, char **argv)
 {
   struct cli_cfg cfg;
@@ -203,7 +340,9 @@ int scn_main_list(int argc, char **argv)
   struct cause_count *cc = rc == 0 ? count_causes(&shown, &ncc) : NULL;
   if (rc == 0 && cc == NULL)
     rc = 2;
-  if (rc == 0 && cfg.list_json) {
+  if (rc == 0 && cfg.list_matrix) {
+    rc = list_matrix(&shown, cfg.list_json);
+  } else if (rc == 0 && cfg.list_json) {
     rc = list_json(&shown, cc, ncc);
   } else if (rc == 0) {
     list_table(&shown);

@@ -276,6 +276,24 @@ atsim list --json $D/good
 check "list --json: one entry per file" \
   test "$(jq '.scenarios | length' "$tmp/out")" = "$ngood"
 check "list --json: causes counted" test "$(jq '.causes.downtime' "$tmp/out")" = 1
+# the certification matrix: causes x ATSes; a pending scenario covers nothing
+mkdir -p "$tmp/mx"
+cp $D/good/outage.scn "$tmp/mx/"
+printf 'scenario "Pending: revoked"\ncause revoked\npending "not yet"\nconnect\n' > "$tmp/mx/p.scn"
+atsim list --matrix "$tmp/mx"
+check "list --matrix: exit 0" test "$rc" = 0
+check "list --matrix: one column per ATS" \
+  eval 'head -n 1 "$tmp/out" | grep -qE "^CAUSE +greenhouse +lever +workable +ashby$"'
+check "list --matrix: the covering scenario in its cell" \
+  eval 'grep -qE "^downtime +[^ ]*outage.scn +- +- +-$" "$tmp/out"'
+check "list --matrix: a pending scenario covers nothing" \
+  eval 'grep -qE "^revoked +- +- +- +-$" "$tmp/out"'
+check "list --matrix: the count" has "1 of 44 cells covered"
+atsim list --matrix --json "$tmp/mx"
+check "list --matrix --json: covered and total" \
+  test "$(jq -c '[.covered, .total]' "$tmp/out")" = "[1,44]"
+check "list --matrix --json: the cell's files" \
+  eval 'jq -r ".cells.downtime.greenhouse[0]" "$tmp/out" | grep -q "outage.scn$"'
 if [ -f $D/bad/EXPECTED ]; then
   first=$(awk '$1 !~ /^#/ && NF {print $1; exit}' $D/bad/EXPECTED)
   atsim list "$D/bad/$first"

@@ -1,5 +1,6 @@
-/* limits.c — the vendor rate limiter (rolling or fixed windows, one bucket
- * per credential) and the per-route latency model (log-normal). */
+/* limits.c — the vendor rate limiter (rolling or fixed windows, or a token
+ * bucket; one bucket per credential) and the per-route latency model
+ * (log-normal). */
 #include "sim_int.h"
 
 #include <math.h>
@@ -14,6 +15,7 @@ void limiter_init(struct sim_limiter *l, int limit, int64_t window, bool fixed)
   l->limit = limit;
   l->window = window > 0 ? window : 10000;
   l->fixed = fixed;
+  l->token = false;
 }
 
 static void bucket_free(struct sim_bucket *b)
@@ -91,6 +93,47 @@ static struct sim_rl_result hit_rolling(struct sim_limiter *l,
   return r;
 }
 
+/* Token bucket (Lever: 10 requests/s steady, bursts to 20 = a bucket of
+ * 20 tokens refilled at 20 per 2 s). The level is kept in units of
+ * 1/window token so that integer arithmetic is exact: a request costs
+ * 'window' units, every ms adds 'limit' units, the bucket holds
+ * limit * window units. remaining = whole tokens left; reset = when the
+ * bucket is full again; retry_after = when the next whole token is in. */
+static struct sim_rl_result hit_token(struct sim_limiter *l,
+                                      struct sim_bucket *b, int64_t now)
+{
+  struct sim_rl_result r = {.limit = l->limit};
+  int64_t cap = (int64_t)l->limit * l->window;
+  if (!b->primed || b->level > cap) { /* new bucket, or the limit shrank */
+    b->primed = true;
+    b->level = cap;
+    b->filled = now;
+  }
+  if (now > b->filled) {
+    int64_t dt = now - b->filled;
+    /* no overflow: dt is capped at one full refill */
+    if (dt > l->window)
+      dt = l->window;
+    b->level += dt * l->limit;
+    if (b->level > cap)
+      b->level = cap;
+    b->filled = now;
+  }
+  if (b->level < l->window) {
+    r.limited = true;
+    int64_t need = l->window - b->level;
+    r.retry_after = (need + l->limit - 1) / l->limit;
+    if (r.retry_after < 1)
+      r.retry_after = 1;
+    r.reset = now + (cap - b->level + l->limit - 1) / l->limit;
+    return r;
+  }
+  b->level -= l->window;
+  r.remaining = (int)(b->level / l->window);
+  r.reset = now + (cap - b->level + l->limit - 1) / l->limit;
+  return r;
+}
+
 struct sim_rl_result limiter_hit(struct sim_limiter *l, const char *key,
                                  int64_t now)
 {
@@ -105,6 +148,8 @@ struct sim_rl_result limiter_hit(struct sim_limiter *l, const char *key,
     return r;
   }
   struct sim_bucket *b = bucket(l, key);
+  if (l->token)
+    return hit_token(l, b, now);
   return l->fixed ? hit_fixed(l, b, now) : hit_rolling(l, b, now);
 }
 

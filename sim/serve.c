@@ -91,12 +91,16 @@ static void print_creds(struct sim *s)
     cJSON_Delete(key);
     return;
   }
-  printf("API key (v1):  %s   (credential %s, all permissions)\n",
-         jget_str(key, "key"), jget_str(key, "id"));
-  printf("OAuth client:  client_id=%s\n", jget_str(client, "client_id"));
-  printf("               client_secret=%s   (credential %s)\n",
-         jget_str(client, "client_secret"), jget_str(client, "id"));
-  printf("               token URL %s\n", jget_str(client, "token_url"));
+  const struct sim_personality *p = s->p;
+  printf("API key (%s):  %s   (credential %s, all permissions)\n",
+         p->serve_key_use ? p->serve_key_use : "key", jget_str(key, "key"),
+         jget_str(key, "id"));
+  if (!p->serve_no_oauth) {
+    printf("OAuth client:  client_id=%s\n", jget_str(client, "client_id"));
+    printf("               client_secret=%s   (credential %s)\n",
+           jget_str(client, "client_secret"), jget_str(client, "id"));
+    printf("               token URL %s\n", jget_str(client, "token_url"));
+  }
   cJSON_Delete(key);
   cJSON_Delete(client);
 }
@@ -212,8 +216,8 @@ int sim_serve_main(int argc, char **argv)
     }
   }
   printf("atsim: fake %s listening\n", s->p->display);
-  printf("Base URL:      %s   (v1: /v1/..., v3: /v3/..., OAuth: /token)\n",
-         sim_base_url(s));
+  printf("Base URL:      %s   (%s)\n", sim_base_url(s),
+         s->p->serve_paths ? s->p->serve_paths : "");
   printf("Control URL:   http://127.0.0.1:%u/_sim/   (also %s/_sim/)\n",
          sim_control_port(s), sim_base_url(s));
   printf("Status page:   http://127.0.0.1:%u/api/v2/summary.json\n",

@@ -28,9 +28,9 @@ const char *sim_base_url(const struct sim *s) { return s->base_url; }
 /* One line per personality (sim/ats/NAME.c). */
 static const struct sim_personality *const personalities[] = {
     &sim_greenhouse,
-    /* personality: lever */
-    /* personality: workable */
-    /* personality: ashby */
+    &sim_lever,
+    &sim_workable,
+    &sim_ashby,
 };
 
 const char *sim_personality_name(size_t i)
@@ -679,6 +679,7 @@ static void limiters_init(struct sim *s)
     if (s->cfg.rate_window_ms > 0)
       window = s->cfg.rate_window_ms;
     limiter_init(&s->limiters[i], limit, window, fixed);
+    s->limiters[i].token = (s->p->token_buckets >> i) & 1u;
   }
 }
 

@@ -322,12 +322,18 @@ struct sim_bucket {
   size_t cap, head, n;
   int64_t fixed_start; /* fixed windows */
   int fixed_count;
+  int64_t level;       /* token bucket: tokens x window (one token =
+                          'window' units, refilled at 'limit' per ms) */
+  int64_t filled;      /* token bucket: time of the last refill */
+  bool primed;         /* token bucket: level has been set */
 };
 
 struct sim_limiter {
   int limit;        /* < 0 = off; 0 = every request is refused */
   int64_t window;
   bool fixed;       /* fixed window (reset at window boundaries) */
+  bool token;       /* token bucket: 'limit' tokens (the burst), refilled
+                       at 'limit' per 'window' (set after limiter_init) */
   struct vec buckets;
 };
 
@@ -568,6 +574,18 @@ struct sim_personality {
   size_t nlimiters;
   void (*limiter_defaults)(size_t i, int *limit, int64_t *window,
                            bool *fixed);
+  /* Bit i set: limiter i is a token bucket (limits.c); 0 = none. */
+  unsigned token_buckets;
+  /* The status page's "url" (NULL: "https://status.<name>.io") and the
+   * name of its API component (NULL: "Harvest API"). */
+  const char *status_url;
+  const char *status_api_component;
+  /* What `atsim serve` prints: the API's paths ("v1: /v1/..., v3:
+   * /v3/..., OAuth: /token"), how the API key is presented ("v1",
+   * "Basic", "Bearer"), and whether OAuth clients apply. */
+  const char *serve_paths;
+  const char *serve_key_use;
+  bool serve_no_oauth;
   /* Settings for UNVERIFIED behaviour (docs/fidelity/<ats>.md). */
   int (*setting)(struct sim *s, const char *key, const char *value,
                  char *err, size_t errlen);
@@ -595,6 +613,12 @@ struct sim_personality {
                             const struct sim_candidate *c,
                             const struct sim_app *a, int64_t extra,
                             unsigned flags);
+  /* Optional: does subscription 'hook' take event 'ev' about c/a (a
+   * per-subscription filter such as Workable's job_shortcode/stage_slug
+   * args)? NULL: every subscription that listens to the event takes it. */
+  bool (*webhook_filter)(const struct sim *s, int hook, enum sim_event ev,
+                         const struct sim_candidate *c,
+                         const struct sim_app *a);
 };
 
 #define SIM_MAX_LIMITERS 4
@@ -707,9 +731,9 @@ struct sim_fault *sim_rules_check(struct sim_call *c, int64_t job_id,
 /* Settings shared by every personality. */
 const struct sim_personality *sim_personality_find(const char *name);
 extern const struct sim_personality sim_greenhouse;
-/* extern: lever */
-/* extern: workable */
-/* extern: ashby */
+extern const struct sim_personality sim_lever;
+extern const struct sim_personality sim_workable;
+extern const struct sim_personality sim_ashby;
 
 /* Status page documents (statuspage.c). */
 bool statuspage_serve(struct sim *s, struct at_req *r);

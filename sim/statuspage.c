@@ -17,6 +17,13 @@ static const char *const comp_names[C__N] = {"Harvest API", "OAuth",
 static const char *const comp_ids[C__N] = {"cmpapi000001", "cmpauth00001",
                                            "cmphooks0001"};
 
+static const char *comp_name(const struct sim *s, int i)
+{
+  if (i == C_API && s->p->status_api_component)
+    return s->p->status_api_component;
+  return comp_names[i];
+}
+
 static enum comp fault_comp(const struct sim_fault *f)
 {
   if (f->route && (strstr(f->route, "/token") || strstr(f->route, "/authorize")))
@@ -63,7 +70,10 @@ static cJSON *page_json(const struct sim *s)
   cJSON_AddStringToObject(p, "id", PAGE_ID);
   cJSON_AddStringToObject(p, "name", s->p->display);
   char url[96];
-  snprintf(url, sizeof url, "https://status.%s.io", s->p->name);
+  if (s->p->status_url)
+    snprintf(url, sizeof url, "%s", s->p->status_url);
+  else
+    snprintf(url, sizeof url, "https://status.%s.io", s->p->name);
   cJSON_AddStringToObject(p, "url", url);
   cJSON_AddStringToObject(p, "time_zone", "Etc/UTC");
   jput_time(p, "updated_at", sim_now(s));
@@ -94,7 +104,7 @@ static cJSON *components_json(const struct sim *s)
   for (int i = 0; i < C__N; i++) {
     cJSON *c = cJSON_CreateObject();
     cJSON_AddStringToObject(c, "id", comp_ids[i]);
-    cJSON_AddStringToObject(c, "name", comp_names[i]);
+    cJSON_AddStringToObject(c, "name", comp_name(s, (int)i));
     cJSON_AddStringToObject(c, "status", st[i]);
     jput_time(c, "created_at", at_clock_epoch(at_loop_clock(s->loop)));
     jput_time(c, "updated_at", sim_now(s));
@@ -159,12 +169,12 @@ static cJSON *event_json(const struct sim *s, const struct sim_fault *f)
   cJSON_AddStringToObject(o, "id", id);
   enum comp c = fault_comp(f);
   if (maint)
-    snprintf(body, sizeof body, "Scheduled maintenance: %s", comp_names[c]);
+    snprintf(body, sizeof body, "Scheduled maintenance: %s", comp_name(s, (int)c));
   else
     snprintf(body, sizeof body, "%s %s", f->mode == SIM_OUT_SLOW
                                              ? "Elevated latency on the"
                                              : "Elevated error rates on the",
-             comp_names[c]);
+             comp_name(s, (int)c));
   cJSON_AddStringToObject(o, "name", body);
   cJSON_AddStringToObject(o, "status", status);
   jput_time(o, "created_at", f->created);
@@ -196,7 +206,7 @@ static cJSON *event_json(const struct sim *s, const struct sim_fault *f)
   cJSON *comps = cJSON_AddArrayToObject(o, "components");
   cJSON *co = cJSON_CreateObject();
   cJSON_AddStringToObject(co, "id", comp_ids[c]);
-  cJSON_AddStringToObject(co, "name", comp_names[c]);
+  cJSON_AddStringToObject(co, "name", comp_name(s, (int)c));
   cJSON_AddStringToObject(co, "status", comp_status_for(f));
   cJSON_AddItemToArray(comps, co);
   if (maint) {

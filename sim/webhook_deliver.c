@@ -327,15 +327,23 @@ size_t sim_webhooks_pending(const struct sim *s)
 
 /* ---- sending ---------------------------------------------------------------------- */
 
-/* "<prefix><64 hex>" = HMAC-SHA256(key, body). */
+/* "<prefix><64 hex>" = HMAC-SHA256(key, body); "<prefix><base64>" when
+ * the personality's webhook_signature_base64 flag is on (Workable's
+ * encoding is UNVERIFIED). */
 static void sign(const char *prefix, const char *key, const char *body,
-                 size_t len, char *out, size_t outlen)
+                 size_t len, char *out, size_t outlen, bool base64)
 {
   unsigned char mac[EVP_MAX_MD_SIZE];
   unsigned int maclen = 0;
   HMAC(EVP_sha256(), key, (int)strlen(key), (const unsigned char *)body, len,
        mac, &maclen);
   size_t o = (size_t)snprintf(out, outlen, "%s", prefix);
+  if (base64) {
+    unsigned char b64[4 * ((EVP_MAX_MD_SIZE + 2) / 3) + 1];
+    EVP_EncodeBlock(b64, mac, (int)maclen);
+    snprintf(out + o, outlen - o, "%s", (const char *)b64);
+    return;
+  }
   for (unsigned i = 0; i < maclen && o + 3 <= outlen; i++)
     o += (size_t)snprintf(out + o, outlen - o, "%02x", mac[i]);
 }
@@ -389,7 +397,8 @@ static int send_attempt(struct wh_delivery *d, const struct sim_webhook *h)
       return -1;
     body = d->signed_body;
   } else {
-    sign(wire->sig_prefix, key, d->body, d->len, sig, sizeof sig);
+    sign(wire->sig_prefix, key, d->body, d->len, sig, sizeof sig,
+         wh_flag(s, "webhook_signature_base64"));
   }
   CURL *e = curl_easy_init();
   if (e == NULL)

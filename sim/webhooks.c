@@ -43,6 +43,10 @@ static void ping(struct sim *s, struct sim_webhook *h)
   snprintf(h->ping, sizeof h->ping, "pending");
   if (p->webhook_payload == NULL || p->webhook_events == NULL)
     return;
+  if (p->webhook_events[SIM_EV_PING].action == NULL) { /* never pings */
+    snprintf(h->ping, sizeof h->ping, "none");
+    return;
+  }
   cJSON *body = p->webhook_payload(s, SIM_EV_PING, NULL, NULL, h->id, 0);
   struct wh_new n = {.hook = h->id,
                      .action = p->webhook_events[SIM_EV_PING].action,
@@ -269,6 +273,9 @@ void sim_webhook_fire(struct sim *s, enum sim_event ev,
     int e = event_for(p, h, ev);
     if (e < 0)
       continue;
+    if (p->webhook_filter && !p->webhook_filter(s, h->id, (enum sim_event)e,
+                                                c, a))
+      continue; /* the subscription's own filter (Workable's args) */
     if (!h->enabled) { /* a disabled hook does not trigger */
       wh_log_drop(s, h->id, p->webhook_events[e].action,
                   "dropped: subscription disabled", NULL);

@@ -10,8 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Greenhouse v3: refresh tokens live 24 h (docs/fidelity/greenhouse.md). */
-#define REFRESH_TTL (24 * 3600 * 1000LL)
 #define ACCESS_DEFAULT (3600 * 1000LL)
 /* The longest wait between tries of an authorization-code exchange. */
 #define CODE_RETRY_CAP (5 * 1000LL)
@@ -40,7 +38,13 @@ int64_t auth_next_refresh(const struct conn *c)
     return INT64_MAX;
   if (c->token_retry_at > eng_now(c->e))
     return c->token_retry_at;
-  return c->refreshed_at + c->e->cfg.idle_refresh_ms;
+  int64_t ttl = c->ops ? c->ops->refresh_ttl_ms : 0;
+  if (ttl <= 0)
+    return INT64_MAX; /* refresh tokens that do not lapse */
+  int64_t idle = c->e->cfg.idle_refresh_ms;
+  if (idle > ttl / 6 * 5) /* well before the lapse, whatever the TTL */
+    idle = ttl / 6 * 5;
+  return c->refreshed_at + idle;
 }
 
 static void resume_all(struct conn *c, bool ok)
@@ -103,7 +107,10 @@ static void on_token(void *ud, struct op_result *r)
     }
     if (c->auth == ATSYNC_AUTH_OAUTH_CODE) {
       c->refreshed_at = now;
-      c->refresh_exp = now + REFRESH_TTL;
+      /* the connector says how long its refresh tokens live (0: no
+       * lapse known, no idle refresh needed) */
+      c->refresh_exp = c->ops->refresh_ttl_ms ? now + c->ops->refresh_ttl_ms
+                                              : 0;
     }
     free(c->auth_code);
     c->auth_code = NULL;

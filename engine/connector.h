@@ -227,6 +227,25 @@ struct connector {
    * ("phone_numbers" -> "phone", "custom_fields.X" -> "X"), for messages;
    * NULL when there is none (then the ATS's name is shown). */
   const char *(*field_label)(const char *what);
+  /* ---- what the core asks the connector instead of knowing the ATS ---- */
+  /* Check credentials for this ATS beyond the common rules (e.g. the
+   * acting-user id a key needs); 0, or -1 with a message. */
+  int (*check_credentials)(const struct atsync_credentials *cr, char *err,
+                           size_t errlen);
+  /* How an auth mode is called for this ATS ("Harvest v1 API key"). */
+  const char *(*auth_name)(enum atsync_auth auth);
+  /* The sentence for credentials the ATS no longer accepts (the
+   * connection is then disconnected), with the fix; 'now' for dated
+   * rules (a retired key type). 'words' is what the ATS said. */
+  void (*auth_failed)(enum atsync_auth auth, const char *words, int64_t now,
+                      char *msg, size_t len);
+  /* Where an admin grants a missing key permission, the end of the
+   * permission sentence ("Configure > Dev Center > ..., tick it for the
+   * integration's key"). */
+  const char *key_permission_fix;
+  /* A refresh token lapses this long after it is issued (0 = never): an
+   * idle grant is refreshed before that (Greenhouse v3: 24 h). */
+  int64_t refresh_ttl_ms;
 };
 
 /* Free what a result owns (recs); the struct itself stays the caller's. */
@@ -237,6 +256,8 @@ void outcome_merge_page(enum op op, struct op_result *acc,
                         const struct op_result *page);
 
 const struct connector *connector_find(const char *name);
+/* The i-th connector's name, NULL past the end (for messages). */
+const char *connector_name(size_t i);
 extern const struct connector connector_greenhouse;
 
 #endif

@@ -432,14 +432,31 @@ int atsync_org(struct atsync *e, const char *name, int64_t *org, char *err,
 
 /* ---- connect / disconnect -------------------------------------------------------- */
 
+const char *atsync_auth_name(const char *kind, enum atsync_auth auth)
+{
+  const struct connector *ops = connector_find(kind);
+  if (ops && ops->auth_name)
+    return ops->auth_name(auth);
+  return auth == ATSYNC_AUTH_API_KEY       ? "API key"
+         : auth == ATSYNC_AUTH_OAUTH_CODE ? "OAuth authorization code"
+                                          : "OAuth client credentials";
+}
+
 static bool blank(const char *s) { return s == NULL || *s == '\0'; }
 
 static int check_creds(const struct atsync_credentials *cr, char *err,
                        size_t errlen)
 {
-  if (cr == NULL || connector_find(cr->kind) == NULL) {
-    snprintf(err, errlen, "unknown ATS '%s' (available: greenhouse)",
-             cr && cr->kind ? cr->kind : "");
+  const struct connector *ops = cr ? connector_find(cr->kind) : NULL;
+  if (ops == NULL) {
+    char list[128] = "";
+    for (size_t i = 0; connector_name(i); i++) {
+      size_t o = strlen(list);
+      snprintf(list + o, sizeof list - o, "%s%s", i ? ", " : "",
+               connector_name(i));
+    }
+    snprintf(err, errlen, "unknown ATS '%s' (available: %s)",
+             cr && cr->kind ? cr->kind : "", list);
     return -1;
   }
   if (blank(cr->base_url) || (strncmp(cr->base_url, "http://", 7) &&
@@ -449,18 +466,12 @@ static int check_creds(const struct atsync_credentials *cr, char *err,
   }
   switch (cr->auth) {
   case ATSYNC_AUTH_API_KEY:
-    if (blank(cr->api_key) || blank(cr->on_behalf_of)) {
-      snprintf(err, errlen, "a Harvest v1 key needs the key and an "
-               "On-Behalf-Of user id");
+    if (blank(cr->api_key)) {
+      snprintf(err, errlen, "an API key connection needs the key");
       return -1;
     }
-    for (const char *p = cr->on_behalf_of; *p; p++)
-      if (!isdigit((unsigned char)*p)) {
-        snprintf(err, errlen, "On-Behalf-Of must be a Greenhouse user id "
-                 "(digits), not '%s'", cr->on_behalf_of);
-        return -1;
-      }
-    return 0;
+    return ops->check_credentials ? ops->check_credentials(cr, err, errlen)
+                                  : 0;
   case ATSYNC_AUTH_OAUTH_CODE:
     if (blank(cr->auth_code)) {
       snprintf(err, errlen, "OAuth needs an authorization code (or choose "
@@ -473,7 +484,8 @@ static int check_creds(const struct atsync_credentials *cr, char *err,
       snprintf(err, errlen, "OAuth needs a client id and a client secret");
       return -1;
     }
-    return 0;
+    return ops->check_credentials ? ops->check_credentials(cr, err, errlen)
+                                  : 0;
   }
   snprintf(err, errlen, "unknown authentication mode");
   return -1;
@@ -553,10 +565,7 @@ int atsync_connect(struct atsync *e, int64_t org,
           c->last_webhook);
   eng_log(e, org, NULL, "connect", "%s %s (%s) at %s",
           again ? "Reconnected" : "Connected", c->ops->display,
-          cr->auth == ATSYNC_AUTH_API_KEY ? "Harvest v1 API key"
-          : cr->auth == ATSYNC_AUTH_OAUTH_CODE ? "OAuth authorization code"
-                                               : "OAuth client credentials",
-          c->base_url);
+          atsync_auth_name(c->kind, cr->auth), c->base_url);
   store_commit(e->st);
   /* log the change from the state the customer saw ("disconnected ->
    * connecting"); a reconnect into the same state is logged as new */

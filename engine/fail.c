@@ -45,19 +45,8 @@ int64_t conn_outage(struct conn *c, const struct op_result *r, char *msg,
 void conn_auth_failed(struct conn *c, const struct op_result *r, char *msg,
                       size_t len)
 {
-  /* Harvest v1 keys stop working on 2026-08-31 (ats-apis.md [GH-SUNSET]) */
-  static const int64_t v1_retired = INT64_C(1788134400000);
-  if (c->auth == ATSYNC_AUTH_API_KEY && eng_now(c->e) >= v1_retired)
-    snprintf(msg, len, "Sync failed: %s rejected the API key (%s). The "
-             "integration is disconnected: Greenhouse retired Harvest v1 keys "
-             "on 2026-08-31; reconnect with OAuth in Settings > "
-             "Integrations.", ats(c), r->words);
-  else if (c->auth == ATSYNC_AUTH_API_KEY)
-    snprintf(msg, len, "Sync failed: %s rejected the API key (%s). The "
-             "integration is disconnected: the key was revoked or deleted in "
-             "%s. Reconnect in Settings > Integrations, with OAuth (Harvest "
-             "v1 keys are retired on 2026-08-31) or a new API key.", ats(c),
-             r->words, ats(c));
+  if (c->ops->auth_failed) /* the ATS's own words for it (retired keys) */
+    c->ops->auth_failed(c->auth, r->words, eng_now(c->e), msg, len);
   else
     snprintf(msg, len, "Sync failed: %s no longer accepts these credentials "
              "(%s). The integration is disconnected: reconnect it in Settings "
@@ -79,10 +68,11 @@ int64_t conn_permission(struct conn *c, enum op op, const struct op_result *r,
              "it to the integration's OAuth credentials; then reconnect in "
              "Settings > Integrations.", ats(c), r->what, r->words, ats(c));
   else
-    snprintf(msg, len, "Sync paused: %s denied %s (%s). In %s, Configure > "
-             "Dev Center > API Credential Management > Manage Permissions, "
-             "tick it for the integration's key.", ats(c), r->what, r->words,
-             ats(c));
+    snprintf(msg, len, "Sync paused: %s denied %s (%s). In %s, %s.", ats(c),
+             r->what, r->words, ats(c),
+             c->ops->key_permission_fix
+                 ? c->ops->key_permission_fix
+                 : "give the integration's key this permission");
   conn_set_state(c, ATSYNC_PERMISSION_MISSING, msg);
   c->denied_op = op;
   /* probe again later: 1 min, doubling, at most the backoff cap */

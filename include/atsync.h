@@ -128,6 +128,9 @@ struct atsync_connection {
 };
 int atsync_connection(struct atsync *e, int64_t org,
                       struct atsync_connection *out);
+/* How an auth mode is called for an ATS ("Harvest v1 API key" for
+ * greenhouse), for messages and status pages. */
+const char *atsync_auth_name(const char *kind, enum atsync_auth auth);
 
 /* ---- mappings -------------------------------------------------------------- */
 

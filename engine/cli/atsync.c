@@ -371,12 +371,6 @@ static void count(void *ud, const struct atsync_candidate_info *i)
   ((struct counts *)ud)->n[i->sync]++;
 }
 
-static const char *auth_name(enum atsync_auth a)
-{
-  return a == ATSYNC_AUTH_API_KEY       ? "Harvest v1 API key"
-         : a == ATSYNC_AUTH_OAUTH_CODE ? "OAuth authorization code"
-                                       : "OAuth client credentials";
-}
 
 static int cmd_status(struct cli *c)
 {
@@ -387,7 +381,7 @@ static int cmd_status(struct cli *c)
   char since[AT_TIME_BUF];
   printf("Organization: %s\n", c->org_name);
   if (st.kind[0])
-    printf("Connection:   %s (%s)\n", st.kind, auth_name(st.auth));
+    printf("Connection:   %s (%s)\n", st.kind, atsync_auth_name(st.kind, st.auth));
   printf("State:        %s since %s\n", atsync_state_name(st.state),
          at_time_iso8601(st.since, false, since));
   if (st.reason[0])

@@ -1222,6 +1222,57 @@ static const char *gh_field_label(const char *what)
   return NULL;
 }
 
+/* ---- what the core asks ----------------------------------------------------------- */
+
+/* A Harvest v1 key acts as a user: every write carries On-Behalf-Of. */
+static int gh_check_credentials(const struct atsync_credentials *cr,
+                                char *err, size_t errlen)
+{
+  if (cr->auth != ATSYNC_AUTH_API_KEY)
+    return 0;
+  if (cr->on_behalf_of == NULL || *cr->on_behalf_of == '\0') {
+    snprintf(err, errlen, "a Harvest v1 key needs the key and an "
+             "On-Behalf-Of user id");
+    return -1;
+  }
+  for (const char *p = cr->on_behalf_of; *p; p++)
+    if (*p < '0' || *p > '9') {
+      snprintf(err, errlen, "On-Behalf-Of must be a Greenhouse user id "
+               "(digits), not '%s'", cr->on_behalf_of);
+      return -1;
+    }
+  return 0;
+}
+
+static const char *gh_auth_name(enum atsync_auth a)
+{
+  return a == ATSYNC_AUTH_API_KEY       ? "Harvest v1 API key"
+         : a == ATSYNC_AUTH_OAUTH_CODE ? "OAuth authorization code"
+                                       : "OAuth client credentials";
+}
+
+static void gh_auth_failed(enum atsync_auth a, const char *words, int64_t now,
+                           char *msg, size_t len)
+{
+  /* Harvest v1 keys stop working on 2026-08-31 (ats-apis.md [GH-SUNSET]) */
+  static const int64_t v1_retired = INT64_C(1788134400000);
+  if (a == ATSYNC_AUTH_API_KEY && now >= v1_retired)
+    snprintf(msg, len, "Sync failed: Greenhouse rejected the API key (%s). "
+             "The integration is disconnected: Greenhouse retired Harvest v1 "
+             "keys on 2026-08-31; reconnect with OAuth in Settings > "
+             "Integrations.", words);
+  else if (a == ATSYNC_AUTH_API_KEY)
+    snprintf(msg, len, "Sync failed: Greenhouse rejected the API key (%s). "
+             "The integration is disconnected: the key was revoked or deleted "
+             "in Greenhouse. Reconnect in Settings > Integrations, with OAuth "
+             "(Harvest v1 keys are retired on 2026-08-31) or a new API key.",
+             words);
+  else
+    snprintf(msg, len, "Sync failed: Greenhouse no longer accepts these "
+             "credentials (%s). The integration is disconnected: reconnect it "
+             "in Settings > Integrations.", words);
+}
+
 const struct connector connector_greenhouse = {
     .name = "greenhouse",
     .display = "Greenhouse",
@@ -1232,11 +1283,29 @@ const struct connector connector_greenhouse = {
     .event_verify = gh_event_verify,
     .event_parse = gh_event_parse,
     .field_label = gh_field_label,
+    .check_credentials = gh_check_credentials,
+    .auth_name = gh_auth_name,
+    .auth_failed = gh_auth_failed,
+    .key_permission_fix = "Configure > Dev Center > API Credential "
+                          "Management > Manage Permissions, tick it for the "
+                          "integration's key",
+    /* v3 partner refresh tokens live 24 h (ats-apis.md 1.2) */
+    .refresh_ttl_ms = 24 * 3600 * 1000LL,
 };
+
+/* Every connector, for connector_find and messages. */
+static const struct connector *const connectors[] = {&connector_greenhouse};
 
 const struct connector *connector_find(const char *name)
 {
-  if (name && strcmp(name, "greenhouse") == 0)
-    return &connector_greenhouse;
+  for (size_t i = 0; name && i < sizeof connectors / sizeof *connectors; i++)
+    if (strcmp(connectors[i]->name, name) == 0)
+      return connectors[i];
   return NULL;
+}
+
+const char *connector_name(size_t i)
+{
+  return i < sizeof connectors / sizeof *connectors ? connectors[i]->name
+                                                    : NULL;
 }

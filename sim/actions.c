@@ -178,7 +178,7 @@ static int act_revoke_refresh(struct act *a)
   if (opt_id(a, "grant", &gid))
     return -1;
   struct sim_creds *cr = &a->s->creds;
-  bool cascade = a->s->p->flag && a->s->p->flag(a->s, "revoke_cascade");
+  bool cascade = sim_flag(a->s, "revoke_cascade");
   long n = 0;
   for (size_t i = 0; i < cr->grants.n; i++) {
     struct sim_grant *g = cr->grants.v[i];
@@ -254,7 +254,7 @@ static int act_scope(struct act *a, bool grant)
       strv_add(&c->scopes, scope);
   } else if (!strv_remove(&c->scopes, scope)) {
     return fail(a, "client '%s' does not have scope '%s'", id, scope);
-  } else if (a->s->p->flag && a->s->p->flag(a->s, "regrant_requires_reauth")) {
+  } else if (sim_flag(a->s, "regrant_requires_reauth")) {
     /* the authorizations shrink for good: granting the scope back to the
      * client does not restore it on refresh */
     for (size_t i = 0; i < a->s->creds.grants.n; i++) {

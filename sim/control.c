@@ -422,8 +422,7 @@ static void clock_ctl(struct sim *s, struct at_req *r)
 static void settings(struct sim *s, struct at_req *r)
 {
   if (method_is(r, "GET")) {
-    send_json(r, 200, s->p->settings_json ? s->p->settings_json(s)
-                                          : cJSON_CreateObject());
+    send_json(r, 200, sim_settings_json(s));
     return;
   }
   if (!method_is(r, "POST")) {
@@ -440,14 +439,14 @@ static void settings(struct sim *s, struct at_req *r)
     return;
   char err[256];
   for (int i = 0; i < n; i++) {
-    if (s->p->setting == NULL ||
-        s->p->setting(s, kv[i].key, kv[i].value, err, sizeof err) != 0) {
+    if (s->p->settings == NULL ||
+        sim_settings_set(s, kv[i].key, kv[i].value, err, sizeof err) != 0) {
       send_error(r, 422, err);
       return;
     }
   }
   sim_changed(s);
-  send_json(r, 200, s->p->settings_json(s));
+  send_json(r, 200, sim_settings_json(s));
 }
 
 static void latency(struct sim *s, struct at_req *r)

@@ -200,8 +200,7 @@ static int add_code(struct sim *s, const struct sim_kv *kv, size_t n,
     strv_clear(&scopes);
     return -1;
   }
-  int64_t ttl = s->p->duration ? s->p->duration(s, "authorization_code_ttl")
-                               : 0;
+  int64_t ttl = sim_duration(s, "authorization_code_ttl");
   if (ttl <= 0)
     ttl = 60000;
   struct sim_code *k = creds_code_add(&s->creds, &s->prng, c, uid, &scopes,

@@ -702,7 +702,7 @@ static int state_init(struct sim *s, char *err, size_t errlen)
                 s->cfg.latency_p99_ms > s->cfg.latency_p50_ms
                     ? s->cfg.latency_p99_ms
                     : s->cfg.latency_p50_ms);
-  s->pdata = s->p->settings_new ? s->p->settings_new() : NULL;
+  s->pdata = sim_settings_new(s->p);
   if (s->data_file)
     return seed_load_file(s, s->data_file, err, errlen);
   return s->cfg.empty ? seed_empty(s) : seed_default(s);
@@ -723,8 +723,7 @@ static void state_free(struct sim *s)
   for (size_t i = 0; i < SIM_MAX_LIMITERS; i++)
     limiter_free(&s->limiters[i]);
   latency_free(&s->latency);
-  if (s->p->settings_free)
-    s->p->settings_free(s->pdata);
+  sim_settings_free(s->p, s->pdata);
   s->pdata = NULL;
 }
 
@@ -805,11 +804,11 @@ int sim_reset(struct sim *s, char *err, size_t errlen)
 int sim_setting(struct sim *s, const char *key, const char *value, char *err,
                 size_t errlen)
 {
-  if (s->p->setting == NULL) {
+  if (s->p->settings == NULL) {
     snprintf(err, errlen, "%s has no settings", s->p->name);
     return -1;
   }
-  if (s->p->setting(s, key, value, err, errlen) != 0)
+  if (sim_settings_set(s, key, value, err, errlen) != 0)
     return -1;
   sim_changed(s);
   return 0;

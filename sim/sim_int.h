@@ -14,6 +14,10 @@
  *                when an event fires
  *   webhook_deliver.c  the delivery queue: signing, sending, retries, the
  *                delivery log
+ *   settings.c   a personality's settings from its declarative table
+ *   oauth.c      the OAuth authorization-code and refresh machinery
+ *   util.c       containers and wire helpers (percent-coding, Basic
+ *                credentials, query strings)
  *   sim.c        the instance, the request pipeline
  *   ats/NAME.c   one personality per ATS
  */
@@ -535,6 +539,121 @@ struct sim_webhook_wire {
   const int *no_retry;
 };
 
+/* ---- wire helpers for the personalities (util.c) ----------------------------- */
+
+struct sim_call;
+
+/* A JSON answer ("application/json; charset=utf-8"); takes 'body'. */
+struct at_resp *sim_json_resp(unsigned status, cJSON *body);
+/* A hex digit's value, or -1. */
+int sim_hexval(int ch);
+/* Decode %XX and '+' (a space) in place, as in a query string or a form
+ * body; a '%' without two hex digits stays as it is. */
+void sim_pct_decode(char *p);
+/* Append 's' percent-encoded (everything but A-Z a-z 0-9 - . _ ~) at
+ * out[*o], never past cap (the result is cut, always terminated). */
+void sim_url_put(char *out, size_t *o, size_t cap, const char *s);
+/* Split "Authorization: Basic base64(user:pass)". False when it is not
+ * Basic, does not decode, holds a NUL or a part does not fit. */
+bool sim_basic_pair(const char *auth, char *user, size_t ul, char *pass,
+                    size_t pl);
+/* The token of "Authorization: Bearer TOKEN" (may be ""), or NULL. */
+const char *sim_bearer(struct sim_call *c);
+
+/* Query or form parameters in arrival order; the strings belong to the
+ * request (arena) and live as long as it. At most SIM_MAXQ: the rest are
+ * dropped and 'overflow' is set. */
+#define SIM_MAXQ 32
+struct sim_query {
+  struct sim_kv kv[SIM_MAXQ];
+  size_t n;
+  bool overflow;
+};
+/* An at_req_query_each() callback collecting into a struct sim_query. */
+bool sim_query_collect(void *ud, const char *k, const char *v);
+/* The first value of 'k', or NULL. */
+const char *sim_query_get(const struct sim_query *q, const char *k);
+/* Parse "a=1&b=x%20y" (a query string or a form body), appending. */
+void sim_form_parse(struct sim_call *c, const char *qs, struct sim_query *q);
+
+/* ---- personality settings (settings.c) -------------------------------------
+ *
+ * What no source settles about an ATS is a setting (docs/fidelity/<ats>.md).
+ * A personality keeps its settings in a plain struct that its handlers read
+ * directly (s->pdata) and describes every field in a table; the core does
+ * the rest from the table: the block with its defaults, `key=value` parsing,
+ * the JSON listing (in table order) and the flag()/duration() answers. */
+
+enum sim_setting_type {
+  SIM_SET_BOOL,     /* bool: on/off, true/false, 1/0; listed true/false */
+  SIM_SET_INT,      /* int: whole decimal number in [min, max] */
+  SIM_SET_STATUS,   /* unsigned: an HTTP status in [min, max] */
+  SIM_SET_DURATION, /* int64_t ms: a duration >= min; listed "1h30m" */
+  SIM_SET_ENUM,     /* int: the index of the value in names[] */
+  SIM_SET_STRING,   /* char[size]: non-empty, shorter than size */
+};
+
+struct sim_setting {
+  const char *name;          /* "refresh_token_ttl"; NULL ends the table */
+  enum sim_setting_type type;
+  size_t offset;             /* offsetof(the settings struct, field) */
+  int64_t def;               /* default (bool, numbers, enum index) */
+  int64_t min, max;          /* int/status range; duration minimum */
+  const char *const *names;  /* enum: its values, NULL-terminated */
+  const char *str_def;       /* string: default */
+  size_t size;               /* string: size of the char array */
+  bool (*valid)(const char *v); /* string: extra check (NULL: any) */
+  const char *zero;          /* duration: how 0 is listed (NULL: "0ms") */
+  /* The name the neutral modules ask flag()/duration() by when it is not
+   * the setting's ("email_ci" for email_match). A two-valued enum answers
+   * flag() by its alias with "is it the second value". */
+  const char *alias;
+  /* int/status: ignore text after the number ("200x" = 200). Kept for
+   * the settings that always accepted it (Greenhouse, Workable). */
+  bool lax;
+};
+
+/* Helpers for tables: SIM_BOOL(struct, field, "name", default), ... */
+#define SIM_BOOL(T, f, n, d) {.name = n, .type = SIM_SET_BOOL, \
+    .offset = offsetof(T, f), .def = (d)}
+#define SIM_STATUS(T, f, n, d, lo, hi) {.name = n, .type = SIM_SET_STATUS, \
+    .offset = offsetof(T, f), .def = (d), .min = (lo), .max = (hi)}
+#define SIM_DURATION(T, f, n, d, lo) {.name = n, .type = SIM_SET_DURATION, \
+    .offset = offsetof(T, f), .def = (d), .min = (lo)}
+#define SIM_STATUS_LAX(T, f, n, d, lo, hi) {.name = n, \
+    .type = SIM_SET_STATUS, .offset = offsetof(T, f), .def = (d), \
+    .min = (lo), .max = (hi), .lax = true}
+#define SIM_ENUM(T, f, n, d, v) {.name = n, .type = SIM_SET_ENUM, \
+    .offset = offsetof(T, f), .def = (d), .names = (v)}
+/* email_match = exact | case_insensitive (an int field; flag "email_ci"),
+ * which every personality has. */
+extern const char *const sim_email_match_names[];
+#define SIM_EMAIL_MATCH(T, f, d) {.name = "email_match", \
+    .type = SIM_SET_ENUM, .offset = offsetof(T, f), .def = (d), \
+    .names = sim_email_match_names, .alias = "email_ci"}
+
+/* "on", "true", "1" / "off", "false", "0". Returns 0, or -1. */
+int sim_parse_bool(const char *v, bool *out);
+/* The personality's settings block with every default (NULL when it has
+ * no table); freed with sim_settings_free(). */
+struct sim_personality;
+void *sim_settings_new(const struct sim_personality *p);
+void sim_settings_free(const struct sim_personality *p, void *pdata);
+/* Set one setting from text. Returns 0, or -1 with the message. */
+int sim_settings_set(struct sim *s, const char *key, const char *value,
+                     char *err, size_t errlen);
+/* Every setting, in table order (caller frees). */
+cJSON *sim_settings_json(const struct sim *s);
+/* A boolean (or two-valued enum) setting by name or alias; false when the
+ * personality has none. */
+bool sim_settings_flag(const struct sim *s, const char *name);
+/* A duration setting by name or alias, in ms; 0 when it has none. */
+int64_t sim_settings_duration(const struct sim *s, const char *name);
+/* What the neutral modules call: the personality's flag()/duration()
+ * override when it has one, else the table. */
+bool sim_flag(const struct sim *s, const char *name);
+int64_t sim_duration(const struct sim *s, const char *name);
+
 /* ---- the instance ------------------------------------------------------------ */
 
 struct sim_call;
@@ -554,9 +673,13 @@ struct sim_route {
 struct sim_personality {
   const char *name;    /* "greenhouse" */
   const char *display; /* "Greenhouse" */
-  /* Create/free the personality's settings (s->pdata). */
-  void *(*settings_new)(void);
-  void (*settings_free)(void *pdata);
+  /* Settings for UNVERIFIED behaviour (docs/fidelity/<ats>.md): the table
+   * (NULL-name terminated) and the size of the struct it describes; the
+   * core keeps the block in s->pdata (settings.c). settings_release
+   * (optional) frees what the block owns besides itself. */
+  const struct sim_setting *settings;
+  size_t settings_size;
+  void (*settings_release)(void *pdata);
   /* Identify the route (fills *route; false for an unknown one). */
   bool (*route)(struct sim_call *c, struct sim_route *route);
   /* Identify the credential without judging it ("" when none). */
@@ -586,13 +709,9 @@ struct sim_personality {
   const char *serve_paths;
   const char *serve_key_use;
   bool serve_no_oauth;
-  /* Settings for UNVERIFIED behaviour (docs/fidelity/<ats>.md). */
-  int (*setting)(struct sim *s, const char *key, const char *value,
-                 char *err, size_t errlen);
-  cJSON *(*settings_json)(const struct sim *s);
-  /* A boolean setting by name (false when unknown). */
+  /* Optional overrides of the table's flag()/duration() answers, for a
+   * value that is a vendor fact rather than a setting (NULL: the table). */
   bool (*flag)(const struct sim *s, const char *name);
-  /* A duration setting by name, in ms (0 when unknown). */
   int64_t (*duration)(const struct sim *s, const char *name);
   /* The field a friendly name ("phone", "source") stands for. */
   const char *(*field_alias)(const char *name);
@@ -727,6 +846,77 @@ struct sim_fault *sim_rules_check(struct sim_call *c, int64_t job_id,
                                                         size_t i),
                                   void *ud, char *msg, size_t msglen,
                                   const char **field);
+
+/* ---- OAuth (oauth.c) -----------------------------------------------------------
+ *
+ * The authorization-code flow's shared pieces. The personality keeps its
+ * token endpoint's shape (client authentication, grant types, error
+ * words, refresh lifetimes) and calls these; the vendor's data and
+ * renderings are in a struct sim_oauth. */
+
+/* A token request's parameters: a JSON body or a form body, then the
+ * query string. */
+struct sim_tokreq {
+  struct sim_query form;
+  cJSON *json; /* owned; sim_tokreq_free() */
+};
+void sim_tokreq_parse(struct sim_call *c, struct sim_tokreq *t);
+void sim_tokreq_free(struct sim_tokreq *t);
+/* Parameter 'k' (form, then JSON string member, then query), NULL when
+ * absent or empty; 'numbers': a JSON number counts too ({"sub": 123}).
+ * The string belongs to the request. */
+const char *sim_tokreq_get(struct sim_call *c, const struct sim_tokreq *t,
+                           const char *k, bool numbers);
+
+struct sim_oauth {
+  /* The personality's JSON answer (its own headers); NULL: sim_json_resp. */
+  struct at_resp *(*json)(unsigned status, cJSON *body);
+  /* The token answer's body for access token 'jwt' of grant 'g' carrying
+   * 'scope' (space separated), valid 'ttl' ms from c->now. */
+  cJSON *(*token_body)(struct sim_call *c, const struct sim_grant *g,
+                       const char *jwt, const char *scope, int64_t ttl);
+  /* /authorize: the error_description for an unknown ?user_id=. */
+  const char *unknown_user;
+  /* /authorize: who consents without ?user_id= (NULL: the first active
+   * site admin, else nobody: 0). */
+  int64_t (*consenting_user)(const struct sim *s);
+  /* /authorize: a vendor check after response_type (Lever's audience);
+   * the error query sent back ("error=access_denied&..."), or NULL. */
+  const char *(*authorize_refuse)(struct sim_call *c);
+};
+
+/* {"error": E, "error_description": D} (D omitted when NULL), no-store. */
+void sim_oauth_error(struct sim_call *c, const struct sim_oauth *o,
+                     unsigned status, const char *error, const char *desc);
+/* GET /authorize: the user consents at once and the browser goes back to
+ * redirect_uri with a code (authorization_code_ttl) or an error, and the
+ * state. */
+void sim_oauth_authorize(struct sim_call *c, const struct sim_oauth *o);
+/* The authorization_code grant: a live, unused code of this client, for
+ * this redirect_uri when it was issued with one. Uses the code and
+ * returns a new grant (the caller sets its refresh_expires), or NULL. */
+struct sim_grant *sim_oauth_code_grant(struct sim_call *c,
+                                       const struct sim_client *cl,
+                                       const char *code,
+                                       const char *redirect_uri);
+/* The refresh_token grant: the live, unrevoked grant of this client that
+ * holds this refresh token, or NULL. Rotation is the caller's. */
+struct sim_grant *sim_oauth_refresh_grant(struct sim_call *c,
+                                          const struct sim_client *cl,
+                                          const char *refresh);
+/* The scopes a new token of grant g carries: the grant's that its client
+ * still holds; with regrant_requires_reauth the grant keeps only those. */
+void sim_oauth_scopes(const struct sim *s, struct sim_grant *g,
+                      const struct sim_client *cl, struct strv *out);
+/* Issue an access token (access_token_ttl) carrying 'scopes' and answer
+ * 200 with the personality's token body. */
+void sim_oauth_token_reply(struct sim_call *c, const struct sim_oauth *o,
+                           struct sim_grant *g, const struct strv *scopes);
+/* The same for a user grant of client cl: its current scopes
+ * (sim_oauth_scopes), after a journal note ("token:refresh"). */
+void sim_oauth_grant_reply(struct sim_call *c, const struct sim_oauth *o,
+                           struct sim_grant *g, const struct sim_client *cl,
+                           const char *note);
 
 /* Settings shared by every personality. */
 const struct sim_personality *sim_personality_find(const char *name);

@@ -1,6 +1,10 @@
-/* util.c — small containers used across the sim. */
+/* util.c — small containers used across the sim, and the wire helpers
+ * every personality needs (JSON answers, percent-coding, Basic and Bearer
+ * credentials, query strings and form bodies). */
 #include "sim_int.h"
 
+#include <ctype.h>
+#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -201,4 +205,142 @@ void idmap_free(struct idmap *m)
   free(m->keys);
   free(m->vals);
   memset(m, 0, sizeof *m);
+}
+
+/* ---- wire helpers shared by the personalities ------------------------------ */
+
+struct at_resp *sim_json_resp(unsigned status, cJSON *body)
+{
+  struct at_resp *r = at_resp_new(status);
+  size_t len;
+  char *t = jprint(body, &len);
+  cJSON_Delete(body);
+  at_resp_body_take(r, "application/json; charset=utf-8", t, len);
+  return r;
+}
+
+int sim_hexval(int ch)
+{
+  if (ch >= '0' && ch <= '9')
+    return ch - '0';
+  ch = tolower(ch);
+  return ch >= 'a' && ch <= 'f' ? ch - 'a' + 10 : -1;
+}
+
+void sim_pct_decode(char *p)
+{
+  char *w = p;
+  for (char *r = p; *r; r++) {
+    if (*r == '%' && sim_hexval(r[1]) >= 0 && sim_hexval(r[2]) >= 0) {
+      *w++ = (char)(sim_hexval(r[1]) * 16 + sim_hexval(r[2]));
+      r += 2;
+    } else {
+      *w++ = *r == '+' ? ' ' : *r;
+    }
+  }
+  *w = '\0';
+}
+
+void sim_url_put(char *out, size_t *o, size_t cap, const char *s)
+{
+  static const char hex[] = "0123456789ABCDEF";
+  for (; *s && *o + 4 < cap; s++) {
+    unsigned char ch = (unsigned char)*s;
+    if (isalnum(ch) || strchr("-._~", ch)) {
+      out[(*o)++] = (char)ch;
+    } else {
+      out[(*o)++] = '%';
+      out[(*o)++] = hex[ch >> 4];
+      out[(*o)++] = hex[ch & 15];
+    }
+  }
+  out[*o] = '\0';
+}
+
+static bool copy_fit(char *dst, size_t len, const char *src)
+{
+  size_t n = strlen(src);
+  if (n >= len)
+    return false;
+  memcpy(dst, src, n + 1);
+  return true;
+}
+
+bool sim_basic_pair(const char *auth, char *user, size_t ul, char *pass,
+                    size_t pl)
+{
+  if (auth == NULL || strncasecmp(auth, "Basic ", 6) != 0)
+    return false;
+  const char *b = auth + 6;
+  while (*b == ' ')
+    b++;
+  size_t n = strlen(b);
+  if (n == 0 || n > 512 || n % 4 != 0)
+    return false;
+  unsigned char dec[400];
+  int dl = EVP_DecodeBlock(dec, (const unsigned char *)b, (int)n);
+  if (dl < 0)
+    return false;
+  if (b[n - 1] == '=')
+    dl--;
+  if (n >= 2 && b[n - 2] == '=')
+    dl--;
+  dec[dl] = '\0';
+  if (memchr(dec, '\0', (size_t)dl) != NULL) /* no NUL inside credentials */
+    return false;
+  char *colon = strchr((char *)dec, ':');
+  if (colon == NULL)
+    return false;
+  *colon = '\0';
+  return copy_fit(user, ul, (char *)dec) && copy_fit(pass, pl, colon + 1);
+}
+
+const char *sim_bearer(struct sim_call *c)
+{
+  const char *a = at_req_header(c->req, "Authorization");
+  if (a == NULL || strncasecmp(a, "Bearer ", 7) != 0)
+    return NULL;
+  a += 7;
+  while (*a == ' ')
+    a++;
+  return a;
+}
+
+bool sim_query_collect(void *ud, const char *k, const char *v)
+{
+  struct sim_query *q = ud;
+  if (q->n == SIM_MAXQ) {
+    q->overflow = true;
+    return false;
+  }
+  q->kv[q->n].key = k;
+  q->kv[q->n].value = v;
+  q->n++;
+  return true;
+}
+
+const char *sim_query_get(const struct sim_query *q, const char *k)
+{
+  for (size_t i = 0; i < q->n; i++)
+    if (strcmp(q->kv[i].key, k) == 0)
+      return q->kv[i].value;
+  return NULL;
+}
+
+void sim_form_parse(struct sim_call *c, const char *qs, struct sim_query *q)
+{
+  char *copy = at_req_strdup(c->req, qs);
+  char *save = NULL;
+  for (char *tok = strtok_r(copy, "&", &save); tok && q->n < SIM_MAXQ;
+       tok = strtok_r(NULL, "&", &save)) {
+    char *eq = strchr(tok, '=');
+    char *v = eq ? eq + 1 : tok + strlen(tok);
+    if (eq)
+      *eq = '\0';
+    sim_pct_decode(tok);
+    sim_pct_decode(v);
+    q->kv[q->n].key = tok;
+    q->kv[q->n].value = v;
+    q->n++;
+  }
 }

@@ -66,13 +66,8 @@ static void attempt(struct wh_delivery *d);
 
 int64_t wh_duration(const struct sim *s, const char *name, int64_t def)
 {
-  int64_t v = s->p->duration ? s->p->duration(s, name) : 0;
+  int64_t v = sim_duration(s, name);
   return v > 0 ? v : def; /* 0 = unknown (or a zero delay: def is 0 then) */
-}
-
-static bool wh_flag(const struct sim *s, const char *name)
-{
-  return s->p->flag && s->p->flag(s, name);
 }
 
 /* ---- lifecycle ------------------------------------------------------------ */
@@ -398,7 +393,7 @@ static int send_attempt(struct wh_delivery *d, const struct sim_webhook *h)
     body = d->signed_body;
   } else {
     sign(wire->sig_prefix, key, d->body, d->len, sig, sizeof sig,
-         wh_flag(s, "webhook_signature_base64"));
+         sim_flag(s, "webhook_signature_base64"));
   }
   CURL *e = curl_easy_init();
   if (e == NULL)
@@ -476,7 +471,7 @@ static const char *no_answer(CURLcode rc)
  * HTTP 200 response" is retried). */
 static bool delivered(struct sim *s, int status)
 {
-  if (wh_flag(s, "webhook_require_200"))
+  if (sim_flag(s, "webhook_require_200"))
     return status == 200;
   return status >= 200 && status < 300;
 }
@@ -510,7 +505,7 @@ static int64_t retry_wait(struct sim *s, int n)
 {
   const struct sim_webhook_wire *wire = s->p->webhook_wire;
   int64_t wait = wire->retry_waits[n - 1];
-  if (wh_flag(s, "webhook_retry_jitter")) /* rand(30) * n seconds */
+  if (sim_flag(s, "webhook_retry_jitter")) /* rand(30) * n seconds */
     wait += (int64_t)at_prng_below(&s->prng, 30) * n * 1000;
   return wait;
 }
@@ -552,7 +547,7 @@ static void failed(struct wh_delivery *d, int status, const char *why)
     e = log_delivery(d, status, outcome, why);
     e->retry_at = at;
     e->body_hash = at_fnv1a64(AT_FNV64_INIT, d->body, d->len);
-    if (wh_flag(s, "webhook_retry_new_id"))
+    if (sim_flag(s, "webhook_retry_new_id"))
       wh_event_id(s, d->event_id, sizeof d->event_id);
     d->bad_sig = 0;
     schedule(d, at);

@@ -21,8 +21,8 @@
 enum ab_rl_headers { AB_RLH_FULL, AB_RLH_RETRY_AFTER, AB_RLH_NONE };
 
 struct ab_settings {
-  bool errors_legacy;          /* {"success":false,"errors":[code]} */
-  bool email_ci;               /* candidate.search email ignores case */
+  int errors_legacy;           /* {"success":false,"errors":[code]} */
+  int email_ci;                /* candidate.search email ignores case */
   bool closed_job_accepts;     /* application.create on closed/draft jobs */
   bool duplicate_warning;      /* candidate.create warns on a known e-mail */
   int rl_headers;              /* enum ab_rl_headers */
@@ -32,146 +32,31 @@ struct ab_settings {
   int64_t webhook_delay, webhook_timeout;
 };
 
-static void *ab_settings_new(void)
-{
-  struct ab_settings *g = xcalloc(1, sizeof *g);
-  g->email_ci = true;
-  g->rl_headers = AB_RLH_FULL;
-  g->page_max = 100;
-  g->sync_token_ttl = 7LL * 24 * 3600 * 1000;
-  snprintf(g->sync_expired_code, sizeof g->sync_expired_code,
-           "sync_token_expired");
-  g->webhook_delay = 1000;
-  g->webhook_timeout = 10000;
-  return g;
-}
-
-static void ab_settings_free(void *p) { free(p); }
+#define T struct ab_settings
+static const char *const error_format_names[] = {"error_info", "errors",
+                                                 NULL};
+static const char *const rlh_names[] = {"full", "retry_after", "none", NULL};
+/* In the order GET /_sim/settings lists them. */
+static const struct sim_setting ab_settings[] = {
+    SIM_ENUM(T, errors_legacy, "error_format", 0, error_format_names),
+    SIM_EMAIL_MATCH(T, email_ci, 1),
+    SIM_BOOL(T, closed_job_accepts, "closed_job_accepts_applications", false),
+    SIM_BOOL(T, duplicate_warning, "duplicate_email_warning", false),
+    SIM_ENUM(T, rl_headers, "rate_limit_headers", AB_RLH_FULL, rlh_names),
+    {.name = "page_size_max", .type = SIM_SET_INT,
+     .offset = offsetof(T, page_max), .def = 100, .min = 1, .max = 10000},
+    SIM_DURATION(T, sync_token_ttl, "sync_token_ttl",
+                 7LL * 24 * 3600 * 1000, 1),
+    {.name = "sync_token_expired_code", .type = SIM_SET_STRING,
+     .offset = offsetof(T, sync_expired_code),
+     .str_def = "sync_token_expired",
+     .size = sizeof ((T *)0)->sync_expired_code},
+    SIM_DURATION(T, webhook_delay, "webhook_delay", 1000, 0),
+    SIM_DURATION(T, webhook_timeout, "webhook_timeout", 10000, 1),
+    {0}};
+#undef T
 
 static struct ab_settings *S(const struct sim *s) { return s->pdata; }
-
-static int parse_bool(const char *v, bool *out)
-{
-  if (!strcmp(v, "on") || !strcmp(v, "true") || !strcmp(v, "1"))
-    *out = true;
-  else if (!strcmp(v, "off") || !strcmp(v, "false") || !strcmp(v, "0"))
-    *out = false;
-  else
-    return -1;
-  return 0;
-}
-
-static int ab_setting(struct sim *s, const char *k, const char *v, char *err,
-                      size_t errlen)
-{
-  struct ab_settings *g = S(s);
-  struct { const char *name; bool *b; } bools[] = {
-      {"closed_job_accepts_applications", &g->closed_job_accepts},
-      {"duplicate_email_warning", &g->duplicate_warning},
-  };
-  for (size_t i = 0; i < sizeof bools / sizeof *bools; i++) {
-    if (strcmp(k, bools[i].name) == 0) {
-      if (parse_bool(v, bools[i].b) != 0)
-        goto bad;
-      return 0;
-    }
-  }
-  if (strcmp(k, "error_format") == 0) {
-    if (strcmp(v, "error_info") && strcmp(v, "errors"))
-      goto bad;
-    g->errors_legacy = v[1] == 'r';
-    return 0;
-  }
-  if (strcmp(k, "email_match") == 0) {
-    if (strcmp(v, "case_insensitive") && strcmp(v, "exact"))
-      goto bad;
-    g->email_ci = v[0] == 'c';
-    return 0;
-  }
-  if (strcmp(k, "rate_limit_headers") == 0) {
-    if (!strcmp(v, "full"))
-      g->rl_headers = AB_RLH_FULL;
-    else if (!strcmp(v, "retry_after"))
-      g->rl_headers = AB_RLH_RETRY_AFTER;
-    else if (!strcmp(v, "none"))
-      g->rl_headers = AB_RLH_NONE;
-    else
-      goto bad;
-    return 0;
-  }
-  if (strcmp(k, "page_size_max") == 0) {
-    char *e;
-    long n = strtol(v, &e, 10);
-    if (*v == '\0' || *e || n < 1 || n > 10000)
-      goto bad;
-    g->page_max = (int)n;
-    return 0;
-  }
-  if (strcmp(k, "sync_token_expired_code") == 0) {
-    if (*v == '\0' || strlen(v) >= sizeof g->sync_expired_code)
-      goto bad;
-    snprintf(g->sync_expired_code, sizeof g->sync_expired_code, "%s", v);
-    return 0;
-  }
-  struct { const char *name; int64_t *d; int64_t min; } durs[] = {
-      {"sync_token_ttl", &g->sync_token_ttl, 1},
-      {"webhook_delay", &g->webhook_delay, 0},
-      {"webhook_timeout", &g->webhook_timeout, 1},
-  };
-  for (size_t i = 0; i < sizeof durs / sizeof *durs; i++) {
-    if (strcmp(k, durs[i].name) == 0) {
-      int64_t d;
-      if (at_duration_parse(v, &d) != 0 || d < durs[i].min)
-        goto bad;
-      *durs[i].d = d;
-      return 0;
-    }
-  }
-  snprintf(err, errlen, "ashby has no setting '%s' (see "
-           "docs/fidelity/ashby.md)", k);
-  return -1;
-bad:
-  snprintf(err, errlen, "ashby setting %s: '%s' is not a valid value", k, v);
-  return -1;
-}
-
-static cJSON *ab_settings_json(const struct sim *s)
-{
-  const struct ab_settings *g = S(s);
-  char buf[32];
-  static const char *const rlh[] = {"full", "retry_after", "none"};
-  cJSON *o = cJSON_CreateObject();
-  jput_str(o, "error_format", g->errors_legacy ? "errors" : "error_info");
-  jput_str(o, "email_match", g->email_ci ? "case_insensitive" : "exact");
-  jput_bool(o, "closed_job_accepts_applications", g->closed_job_accepts);
-  jput_bool(o, "duplicate_email_warning", g->duplicate_warning);
-  jput_str(o, "rate_limit_headers", rlh[g->rl_headers]);
-  jput_int(o, "page_size_max", g->page_max);
-  jput_str(o, "sync_token_ttl",
-           at_duration_format(g->sync_token_ttl, buf, sizeof buf));
-  jput_str(o, "sync_token_expired_code", g->sync_expired_code);
-  jput_str(o, "webhook_delay",
-           at_duration_format(g->webhook_delay, buf, sizeof buf));
-  jput_str(o, "webhook_timeout",
-           at_duration_format(g->webhook_timeout, buf, sizeof buf));
-  return o;
-}
-
-static bool ab_flag(const struct sim *s, const char *name)
-{
-  if (strcmp(name, "email_ci") == 0)
-    return S(s)->email_ci;
-  return false; /* no retry jitter, no new id per retry, any 2xx delivers */
-}
-
-static int64_t ab_duration(const struct sim *s, const char *name)
-{
-  if (strcmp(name, "webhook_delay") == 0)
-    return S(s)->webhook_delay;
-  if (strcmp(name, "webhook_timeout") == 0)
-    return S(s)->webhook_timeout;
-  return 0;
-}
 
 /* One limiter: per API key, 50 requests in a rolling 10 s (UNVERIFIED: no
  * number is published [AB-SPEC]; a conservative default). */
@@ -319,16 +204,6 @@ static bool ab_route(struct sim_call *c, struct sim_route *out)
 
 /* ==== wire helpers =========================================================== */
 
-static struct at_resp *json_resp(unsigned status, cJSON *body)
-{
-  struct at_resp *r = at_resp_new(status);
-  size_t len;
-  char *t = jprint(body, &len);
-  cJSON_Delete(body);
-  at_resp_body_take(r, "application/json; charset=utf-8", t, len);
-  return r;
-}
-
 /* {"success":false,"errorInfo":{"code","message","requestId"}} [AB-RESP],
  * or the older {"success":false,"errors":[code]} [AB-SPEC]. */
 static cJSON *error_body(const struct sim *s, uint64_t jn, const char *code,
@@ -403,7 +278,7 @@ static struct at_resp *ab_rate_limited(struct sim_call *c,
   snprintf(msg, sizeof msg, "Rate limit exceeded; retry after %lld seconds",
            (long long)secs);
   struct at_resp *r =
-      json_resp(429, error_body(c->s, c->jn, "rate_limit_exceeded", msg));
+      sim_json_resp(429, error_body(c->s, c->jn, "rate_limit_exceeded", msg));
   int mode = c->s->pdata ? S(c->s)->rl_headers : AB_RLH_FULL;
   if (mode != AB_RLH_NONE) {
     char buf[32];
@@ -430,12 +305,12 @@ static struct at_resp *ab_outage(struct sim_call *c, unsigned status,
                                  const char *message)
 {
   if (status == 503)
-    return json_resp(503, error_body(c->s, c->jn, "service_unavailable",
+    return sim_json_resp(503, error_body(c->s, c->jn, "service_unavailable",
                                      message ? message
                                              : "Ashby is temporarily "
                                                "unavailable. Check "
                                                "status.ashbyhq.com."));
-  return json_resp(status, error_body(c->s, c->jn, "internal_server_error",
+  return sim_json_resp(status, error_body(c->s, c->jn, "internal_server_error",
                                       "An internal error occurred"));
 }
 
@@ -491,7 +366,7 @@ static struct sim_apikey *ab_auth(struct sim_call *c)
   char key[128];
   if (!basic_key(at_req_header(c->req, "Authorization"), key, sizeof key) ||
       key[0] == '\0') {
-    struct at_resp *r = json_resp(
+    struct at_resp *r = sim_json_resp(
         401, error_body(c->s, c->jn, "unauthenticated",
                         "Missing API key: use HTTP Basic authentication with "
                         "the API key as the username and a blank password"));
@@ -1689,8 +1564,8 @@ static const char *const ab_permissions[] = {
 const struct sim_personality sim_ashby = {
     .name = "ashby",
     .display = "Ashby",
-    .settings_new = ab_settings_new,
-    .settings_free = ab_settings_free,
+    .settings = ab_settings,
+    .settings_size = sizeof(struct ab_settings),
     .route = ab_route,
     .identify = ab_identify,
     .handle = ab_handle,
@@ -1704,10 +1579,6 @@ const struct sim_personality sim_ashby = {
     .serve_key_use = "Basic",
     .serve_no_oauth = true,
     .status_api_component = "Ashby API",
-    .setting = ab_setting,
-    .settings_json = ab_settings_json,
-    .flag = ab_flag,
-    .duration = ab_duration,
     .field_alias = ab_field_alias,
     .permissions = ab_permissions,
     .scopes = NULL, /* Ashby's API has no OAuth: API keys only */

@@ -18,10 +18,10 @@
 /* ==== settings (UNVERIFIED behaviour, configurable) ========================= */
 
 struct gh_settings {
-  bool email_ci;                 /* ?email= matches ignoring case */
+  int email_ci;                  /* ?email= matches ignoring case */
   unsigned obo_missing_status;   /* On-Behalf-Of absent on a write */
   unsigned obo_invalid_status;   /* unknown or deactivated user */
-  bool retry_after_epoch;        /* 429 Retry-After as epoch, not seconds */
+  int retry_after_epoch;         /* 429 Retry-After as epoch, not seconds */
   int token_expiry;              /* 0 both, 1 expires_in, 2 expires_at */
   bool refresh_rotation;         /* each refresh issues a new refresh token */
   bool refresh_extends;          /* a rotated refresh token lives 24 h anew */
@@ -42,163 +42,42 @@ struct gh_settings {
   int64_t webhook_timeout;       /* a delivery without an answer fails */
 };
 
-static void *gh_settings_new(void)
-{
-  struct gh_settings *g = xcalloc(1, sizeof *g);
-  g->email_ci = true;
-  g->obo_missing_status = 422;
-  g->obo_invalid_status = 403;
-  g->token_expiry = 0;
-  g->refresh_rotation = true;
-  g->refresh_extends = true;
-  g->revoke_cascade = true;
-  g->regrant_requires_reauth = true;
-  g->candidate_create_status = 201;
-  g->application_create_status = 200;
-  g->access_ttl = 3600 * 1000;
-  g->refresh_ttl = 24 * 3600 * 1000;
-  g->code_ttl = 60 * 1000;
-  g->webhook_delay = 1000;
-  g->webhook_timeout = 10000;
-  return g;
-}
-
-static void gh_settings_free(void *p) { free(p); }
+#define T struct gh_settings
+static const char *const retry_after_names[] = {"seconds", "epoch", NULL};
+static const char *const token_expiry_names[] = {"both", "expires_in",
+                                                 "expires_at", NULL};
+/* In the order GET /_sim/settings lists them. */
+static const struct sim_setting gh_settings[] = {
+    SIM_EMAIL_MATCH(T, email_ci, 1),
+    SIM_STATUS_LAX(T, obo_missing_status, "obo_missing_status", 422, 100,
+                   599),
+    SIM_STATUS_LAX(T, obo_invalid_status, "obo_invalid_status", 403, 100,
+                   599),
+    SIM_ENUM(T, retry_after_epoch, "retry_after", 0, retry_after_names),
+    SIM_ENUM(T, token_expiry, "token_expiry_field", 0, token_expiry_names),
+    SIM_BOOL(T, refresh_rotation, "refresh_rotation", true),
+    SIM_BOOL(T, refresh_extends, "refresh_extends", true),
+    SIM_BOOL(T, revoke_cascade, "revoke_cascade", true),
+    SIM_BOOL(T, regrant_requires_reauth, "regrant_requires_reauth", true),
+    SIM_BOOL(T, v3_create_returns_app, "v3_create_returns_application",
+             false),
+    SIM_BOOL(T, closed_job_accepts, "closed_job_accepts_applications", false),
+    SIM_STATUS_LAX(T, candidate_create_status, "candidate_create_status",
+                   201, 100, 599),
+    SIM_STATUS_LAX(T, application_create_status, "application_create_status",
+                   200, 100, 599),
+    SIM_DURATION(T, access_ttl, "access_token_ttl", 3600 * 1000, 1),
+    SIM_DURATION(T, refresh_ttl, "refresh_token_ttl", 24 * 3600 * 1000, 1),
+    SIM_DURATION(T, code_ttl, "authorization_code_ttl", 60 * 1000, 1),
+    SIM_DURATION(T, webhook_delay, "webhook_delay", 1000, 0),
+    SIM_DURATION(T, webhook_timeout, "webhook_timeout", 10000, 1),
+    SIM_BOOL(T, webhook_retry_new_id, "webhook_retry_new_id", false),
+    SIM_BOOL(T, webhook_retry_jitter, "webhook_retry_jitter", false),
+    SIM_BOOL(T, webhook_require_200, "webhook_require_200", false),
+    {0}};
+#undef T
 
 static struct gh_settings *S(const struct sim *s) { return s->pdata; }
-
-static int parse_bool(const char *v, bool *out)
-{
-  if (!strcmp(v, "on") || !strcmp(v, "true") || !strcmp(v, "1"))
-    *out = true;
-  else if (!strcmp(v, "off") || !strcmp(v, "false") || !strcmp(v, "0"))
-    *out = false;
-  else
-    return -1;
-  return 0;
-}
-
-static int gh_setting(struct sim *s, const char *k, const char *v, char *err,
-                      size_t errlen)
-{
-  struct gh_settings *g = S(s);
-  struct { const char *name; bool *b; } bools[] = {
-      {"refresh_rotation", &g->refresh_rotation},
-      {"refresh_extends", &g->refresh_extends},
-      {"revoke_cascade", &g->revoke_cascade},
-      {"regrant_requires_reauth", &g->regrant_requires_reauth},
-      {"v3_create_returns_application", &g->v3_create_returns_app},
-      {"closed_job_accepts_applications", &g->closed_job_accepts},
-      {"webhook_retry_new_id", &g->webhook_retry_new_id},
-      {"webhook_retry_jitter", &g->webhook_retry_jitter},
-      {"webhook_require_200", &g->webhook_require_200},
-  };
-  for (size_t i = 0; i < sizeof bools / sizeof *bools; i++) {
-    if (strcmp(k, bools[i].name) == 0) {
-      if (parse_bool(v, bools[i].b) != 0)
-        goto bad;
-      return 0;
-    }
-  }
-  struct { const char *name; unsigned *u; } codes[] = {
-      {"obo_missing_status", &g->obo_missing_status},
-      {"obo_invalid_status", &g->obo_invalid_status},
-      {"candidate_create_status", &g->candidate_create_status},
-      {"application_create_status", &g->application_create_status},
-  };
-  for (size_t i = 0; i < sizeof codes / sizeof *codes; i++) {
-    if (strcmp(k, codes[i].name) == 0) {
-      long n = strtol(v, NULL, 10);
-      if (n < 100 || n > 599)
-        goto bad;
-      *codes[i].u = (unsigned)n;
-      return 0;
-    }
-  }
-  if (strcmp(k, "email_match") == 0) {
-    if (strcmp(v, "case_insensitive") && strcmp(v, "exact"))
-      goto bad;
-    g->email_ci = v[0] == 'c';
-    return 0;
-  }
-  if (strcmp(k, "retry_after") == 0) {
-    if (strcmp(v, "seconds") && strcmp(v, "epoch"))
-      goto bad;
-    g->retry_after_epoch = v[0] == 'e';
-    return 0;
-  }
-  if (strcmp(k, "token_expiry_field") == 0) {
-    if (!strcmp(v, "both"))
-      g->token_expiry = 0;
-    else if (!strcmp(v, "expires_in"))
-      g->token_expiry = 1;
-    else if (!strcmp(v, "expires_at"))
-      g->token_expiry = 2;
-    else
-      goto bad;
-    return 0;
-  }
-  struct { const char *name; int64_t *d; int64_t min; } durs[] = {
-      {"access_token_ttl", &g->access_ttl, 1},
-      {"refresh_token_ttl", &g->refresh_ttl, 1},
-      {"authorization_code_ttl", &g->code_ttl, 1},
-      {"webhook_delay", &g->webhook_delay, 0},
-      {"webhook_timeout", &g->webhook_timeout, 1},
-  };
-  for (size_t i = 0; i < sizeof durs / sizeof *durs; i++) {
-    if (strcmp(k, durs[i].name) == 0) {
-      int64_t d;
-      if (at_duration_parse(v, &d) != 0 || d < durs[i].min)
-        goto bad;
-      *durs[i].d = d;
-      return 0;
-    }
-  }
-  snprintf(err, errlen, "greenhouse has no setting '%s' (see "
-           "docs/fidelity/greenhouse.md)", k);
-  return -1;
-bad:
-  snprintf(err, errlen, "greenhouse setting %s: '%s' is not a valid value", k,
-           v);
-  return -1;
-}
-
-static cJSON *gh_settings_json(const struct sim *s)
-{
-  const struct gh_settings *g = S(s);
-  char buf[32];
-  cJSON *o = cJSON_CreateObject();
-  jput_str(o, "email_match",
-                          g->email_ci ? "case_insensitive" : "exact");
-  jput_int(o, "obo_missing_status", g->obo_missing_status);
-  jput_int(o, "obo_invalid_status", g->obo_invalid_status);
-  jput_str(o, "retry_after",
-                          g->retry_after_epoch ? "epoch" : "seconds");
-  static const char *const te[] = {"both", "expires_in", "expires_at"};
-  jput_str(o, "token_expiry_field", te[g->token_expiry]);
-  jput_bool(o, "refresh_rotation", g->refresh_rotation);
-  jput_bool(o, "refresh_extends", g->refresh_extends);
-  jput_bool(o, "revoke_cascade", g->revoke_cascade);
-  jput_bool(o, "regrant_requires_reauth", g->regrant_requires_reauth);
-  jput_bool(o, "v3_create_returns_application", g->v3_create_returns_app);
-  jput_bool(o, "closed_job_accepts_applications", g->closed_job_accepts);
-  jput_int(o, "candidate_create_status", g->candidate_create_status);
-  jput_int(o, "application_create_status", g->application_create_status);
-  jput_str(o, "access_token_ttl",
-                          at_duration_format(g->access_ttl, buf, sizeof buf));
-  jput_str(o, "refresh_token_ttl",
-                          at_duration_format(g->refresh_ttl, buf, sizeof buf));
-  jput_str(o, "authorization_code_ttl",
-                          at_duration_format(g->code_ttl, buf, sizeof buf));
-  jput_str(o, "webhook_delay",
-           at_duration_format(g->webhook_delay, buf, sizeof buf));
-  jput_str(o, "webhook_timeout",
-           at_duration_format(g->webhook_timeout, buf, sizeof buf));
-  jput_bool(o, "webhook_retry_new_id", g->webhook_retry_new_id);
-  jput_bool(o, "webhook_retry_jitter", g->webhook_retry_jitter);
-  jput_bool(o, "webhook_require_200", g->webhook_require_200);
-  return o;
-}
 
 /* ==== routes ================================================================== */
 
@@ -492,16 +371,6 @@ static void reply_bad_json(struct sim_call *c, const char *why)
   }
 }
 
-static struct at_resp *json_resp(unsigned status, cJSON *body)
-{
-  struct at_resp *r = at_resp_new(status);
-  size_t len;
-  char *t = jprint(body, &len);
-  cJSON_Delete(body);
-  at_resp_body_take(r, "application/json; charset=utf-8", t, len);
-  return r;
-}
-
 static struct at_resp *gh_rate_limited(struct sim_call *c,
                                        const struct sim_rl_result *rl)
 {
@@ -523,7 +392,7 @@ static struct at_resp *gh_rate_limited(struct sim_call *c,
   } else {
     body = msg_obj("Too Many Requests");
   }
-  struct at_resp *r = json_resp(429, body);
+  struct at_resp *r = sim_json_resp(429, body);
   bool epoch = c->s->pdata && S(c->s)->retry_after_epoch && x &&
                x->api == GH_V1;
   snprintf(buf, sizeof buf, "%lld",
@@ -572,69 +441,20 @@ static struct at_resp *gh_outage(struct sim_call *c, unsigned status,
     return r;
   }
   if (ctx(c) && ctx(c)->api == GH_V3)
-    return json_resp(status, msg_obj("Internal Server Error"));
-  return json_resp(status, errors_obj("We had a problem with our server. "
+    return sim_json_resp(status, msg_obj("Internal Server Error"));
+  return sim_json_resp(status, errors_obj("We had a problem with our server. "
                                       "Try again later."));
 }
 
 /* ==== authentication ============================================================ */
 
 /* Copy 'src' into 'dst' (len bytes); false when it does not fit. */
-static bool copy_fit(char *dst, size_t len, const char *src)
-{
-  size_t n = strlen(src);
-  if (n >= len)
-    return false;
-  memcpy(dst, src, n + 1);
-  return true;
-}
-
 /* "Basic base64(user:pass)" into both parts (an API key is the user with
  * an empty password). */
-static bool basic_pair(const char *auth, char *user, size_t ul, char *pass,
-                       size_t pl)
-{
-  if (auth == NULL || strncasecmp(auth, "Basic ", 6) != 0)
-    return false;
-  const char *b = auth + 6;
-  while (*b == ' ')
-    b++;
-  size_t n = strlen(b);
-  if (n == 0 || n > 512 || n % 4 != 0)
-    return false;
-  unsigned char dec[400];
-  int dl = EVP_DecodeBlock(dec, (const unsigned char *)b, (int)n);
-  if (dl < 0)
-    return false;
-  if (b[n - 1] == '=')
-    dl--;
-  if (n >= 2 && b[n - 2] == '=')
-    dl--;
-  dec[dl] = '\0';
-  if (memchr(dec, '\0', (size_t)dl) != NULL) /* no NUL inside credentials */
-    return false;
-  char *colon = strchr((char *)dec, ':');
-  if (colon == NULL)
-    return false;
-  *colon = '\0';
-  return copy_fit(user, ul, (char *)dec) && copy_fit(pass, pl, colon + 1);
-}
-
 static bool basic_user(const char *auth, char *out, size_t len)
 {
   char pass[128];
-  return basic_pair(auth, out, len, pass, sizeof pass);
-}
-
-static const char *bearer(struct sim_call *c)
-{
-  const char *a = at_req_header(c->req, "Authorization");
-  if (a == NULL || strncasecmp(a, "Bearer ", 7) != 0)
-    return NULL;
-  a += 7;
-  while (*a == ' ')
-    a++;
-  return a;
+  return sim_basic_pair(auth, out, len, pass, sizeof pass);
 }
 
 static const char *body_client_id(struct sim_call *c);
@@ -652,13 +472,13 @@ static void gh_identify(struct sim_call *c, char *cred, size_t len)
         snprintf(cred, len, "%s", k->id);
     }
   } else if (x->api == GH_V3) {
-    const char *t = bearer(c);
+    const char *t = sim_bearer(c);
     struct sim_token *tok = t ? creds_token_by_jwt(&c->s->creds, t) : NULL;
     if (tok)
       snprintf(cred, len, "%s", tok->client);
   } else {
     char u[128], p[128];
-    const char *cid = basic_pair(auth, u, sizeof u, p, sizeof p)
+    const char *cid = sim_basic_pair(auth, u, sizeof u, p, sizeof p)
                           ? u
                           : body_client_id(c);
     struct sim_client *cl =
@@ -678,7 +498,7 @@ static struct sim_apikey *v1_auth(struct sim_call *c)
   if (basic_user(auth, key, sizeof key))
     k = creds_key_by_secret(&c->s->creds, key);
   if (k == NULL || k->revoked) {
-    struct at_resp *r = json_resp(401, msg_obj("Invalid Basic Auth credentials"));
+    struct at_resp *r = sim_json_resp(401, msg_obj("Invalid Basic Auth credentials"));
     at_resp_header(r, "WWW-Authenticate", "Basic realm=\"Greenhouse Harvest\"");
     sim_reply(c, r);
     return NULL;
@@ -727,7 +547,7 @@ static struct sim_user *v1_obo(struct sim_call *c)
 /* v3: the bearer token; NULL after answering 401/403. */
 static struct sim_token *v3_auth(struct sim_call *c)
 {
-  const char *t = bearer(c);
+  const char *t = sim_bearer(c);
   struct sim_token *tok = t ? creds_token_by_jwt(&c->s->creds, t) : NULL;
   const char *why = NULL;
   if (tok == NULL)
@@ -746,7 +566,7 @@ static struct sim_token *v3_auth(struct sim_call *c)
     cJSON *o = msg_obj("Unauthorized");
     cJSON *a = jadd_arr(o, "errors");
     cJSON_AddItemToArray(a, cJSON_CreateString(why));
-    struct at_resp *r = json_resp(401, o);
+    struct at_resp *r = sim_json_resp(401, o);
     at_resp_header(r, "WWW-Authenticate", "Bearer error=\"invalid_token\"");
     sim_reply(c, r);
     return NULL;
@@ -1506,53 +1326,9 @@ static bool app_visible(const struct sim *s, const struct sim_app *a,
 
 /* ==== query arguments (v1 from the request, v3 also from a cursor) ============== */
 
-#define MAXQ 32
-
-struct qargs {
-  struct sim_kv kv[MAXQ];
-  size_t n;
-  bool overflow;
-};
-
-static bool q_collect(void *ud, const char *k, const char *v)
-{
-  struct qargs *q = ud;
-  if (q->n == MAXQ) {
-    q->overflow = true;
-    return false;
-  }
-  q->kv[q->n].key = k;
-  q->kv[q->n].value = v;
-  q->n++;
-  return true;
-}
-
-static const char *q_get(const struct qargs *q, const char *k)
-{
-  for (size_t i = 0; i < q->n; i++)
-    if (strcmp(q->kv[i].key, k) == 0)
-      return q->kv[i].value;
-  return NULL;
-}
-
-static void url_put(char *out, size_t *o, size_t cap, const char *s)
-{
-  static const char hex[] = "0123456789ABCDEF";
-  for (; *s && *o + 4 < cap; s++) {
-    unsigned char ch = (unsigned char)*s;
-    if (isalnum(ch) || strchr("-._~", ch)) {
-      out[(*o)++] = (char)ch;
-    } else {
-      out[(*o)++] = '%';
-      out[(*o)++] = hex[ch >> 4];
-      out[(*o)++] = hex[ch & 15];
-    }
-  }
-  out[*o] = '\0';
-}
 
 /* Rebuild a query string from args, leaving out 'skip' keys. */
-static void q_string(const struct qargs *q, const char *const *skip,
+static void q_string(const struct sim_query *q, const char *const *skip,
                      char *out, size_t cap)
 {
   size_t o = 0;
@@ -1565,54 +1341,14 @@ static void q_string(const struct qargs *q, const char *const *skip,
       continue;
     if (o && o + 1 < cap)
       out[o++] = '&';
-    url_put(out, &o, cap, q->kv[i].key);
+    sim_url_put(out, &o, cap, q->kv[i].key);
     if (o + 1 < cap)
       out[o++] = '=';
-    url_put(out, &o, cap, q->kv[i].value);
+    sim_url_put(out, &o, cap, q->kv[i].value);
   }
-}
-
-static int hexval(int ch)
-{
-  if (ch >= '0' && ch <= '9')
-    return ch - '0';
-  ch = tolower(ch);
-  return ch >= 'a' && ch <= 'f' ? ch - 'a' + 10 : -1;
-}
-
-static void pct_decode(char *p)
-{
-  char *w = p;
-  for (char *r = p; *r; r++) {
-    if (*r == '%' && hexval(r[1]) >= 0 && hexval(r[2]) >= 0) {
-      *w++ = (char)(hexval(r[1]) * 16 + hexval(r[2]));
-      r += 2;
-    } else {
-      *w++ = *r == '+' ? ' ' : *r;
-    }
-  }
-  *w = '\0';
 }
 
 /* Parse "a=1&b=2" (percent-decoded) into q; strings live in the request. */
-static void q_parse(struct sim_call *c, const char *qs, struct qargs *q)
-{
-  char *copy = at_req_strdup(c->req, qs);
-  char *save = NULL;
-  for (char *tok = strtok_r(copy, "&", &save); tok && q->n < MAXQ;
-       tok = strtok_r(NULL, "&", &save)) {
-    char *eq = strchr(tok, '=');
-    char *v = eq ? eq + 1 : tok + strlen(tok);
-    if (eq)
-      *eq = '\0';
-    pct_decode(tok);
-    pct_decode(v);
-    q->kv[q->n].key = tok;
-    q->kv[q->n].value = v;
-    q->n++;
-  }
-}
-
 /* client_id sent as a parameter (form, JSON or query) instead of Basic. */
 static const char *body_client_id(struct sim_call *c)
 {
@@ -1628,10 +1364,10 @@ static const char *body_client_id(struct sim_call *c)
     return copy;
   }
   if (len) {
-    struct qargs form = {0};
-    q_parse(c, b, &form);
-    if (q_get(&form, "client_id"))
-      return q_get(&form, "client_id");
+    struct sim_query form = {0};
+    sim_form_parse(c, b, &form);
+    if (sim_query_get(&form, "client_id"))
+      return sim_query_get(&form, "client_id");
   }
   return at_req_query(c->req, "client_id");
 }
@@ -1652,10 +1388,10 @@ static int cmp_id_desc(const void *a, const void *b)
 }
 
 /* Items are structs whose first member is their int64 id. */
-static bool page_params(struct sim_call *c, const struct qargs *q, long *per,
+static bool page_params(struct sim_call *c, const struct sim_query *q, long *per,
                         long *page)
 {
-  const char *pp = q_get(q, "per_page"), *pg = q_get(q, "page");
+  const char *pp = sim_query_get(q, "per_page"), *pg = sim_query_get(q, "page");
   *per = 100;
   *page = 1;
   char *end;
@@ -1685,7 +1421,7 @@ static bool page_params(struct sim_call *c, const struct qargs *q, long *per,
   return true;
 }
 
-static void v1_reply_list(struct sim_call *c, struct qargs *q, struct vec *items,
+static void v1_reply_list(struct sim_call *c, struct sim_query *q, struct vec *items,
                           render_fn render)
 {
   long per, page;
@@ -1701,15 +1437,15 @@ static void v1_reply_list(struct sim_call *c, struct qargs *q, struct vec *items
   for (size_t i = from; i < items->n && i < from + (size_t)per; i++)
     cJSON_AddItemToArray(arr, render(c->s, items->v[i]));
   vec_free(items);
-  struct at_resp *r = json_resp(200, arr);
+  struct at_resp *r = sim_json_resp(200, arr);
   if (last > 1) {
     static const char *const skip[] = {"page", "per_page", NULL};
     char rest[1024], link[4096];
     q_string(q, skip, rest, sizeof rest);
     const char *base = sim_call_base(c);
     size_t o = 0;
-    bool skip_count = q_get(q, "skip_count") &&
-                      strcmp(q_get(q, "skip_count"), "true") == 0;
+    bool skip_count = sim_query_get(q, "skip_count") &&
+                      strcmp(sim_query_get(q, "skip_count"), "true") == 0;
     struct { long p; const char *rel; } rels[3] = {
         {page + 1, "next"}, {page - 1, "prev"}, {last, "last"}};
     for (int i = 0; i < 3; i++) {
@@ -1776,12 +1512,12 @@ static char *b64url_dec(const char *in)
 
 /* v3: the arguments of a list request, from the query or from its cursor.
  * Returns false after answering 422. */
-static bool v3_args(struct sim_call *c, struct qargs *q, long *offset)
+static bool v3_args(struct sim_call *c, struct sim_query *q, long *offset)
 {
-  struct qargs raw = {0};
-  at_req_query_each(c->req, q_collect, &raw);
+  struct sim_query raw = {0};
+  at_req_query_each(c->req, sim_query_collect, &raw);
   *offset = 0;
-  const char *cursor = q_get(&raw, "cursor");
+  const char *cursor = sim_query_get(&raw, "cursor");
   if (cursor == NULL) {
     *q = raw;
     return true;
@@ -1809,14 +1545,14 @@ static bool v3_args(struct sim_call *c, struct qargs *q, long *offset)
   *offset = (long)before;
   q->n = 0;
   if (amp)
-    q_parse(c, amp + 1, q);
+    sim_form_parse(c, amp + 1, q);
   free(dec);
   return true;
 }
 
 /* v3 lists run by id, descending; a cursor carries the last id served
  * ('before'), so records created during a walk never shift a page. */
-static void v3_reply_list(struct sim_call *c, struct qargs *q, long before,
+static void v3_reply_list(struct sim_call *c, struct sim_query *q, long before,
                           struct vec *items, render_fn render)
 {
   long per, page;
@@ -1839,7 +1575,7 @@ static void v3_reply_list(struct sim_call *c, struct qargs *q, long before,
                      ? **(const int64_t *const *)&items->v[end - 1]
                      : 0;
   vec_free(items);
-  struct at_resp *r = json_resp(200, arr);
+  struct at_resp *r = sim_json_resp(200, arr);
   if (more) {
     static const char *const skip[] = {"cursor", NULL};
     char rest[1024], plain[1200], link[2048];
@@ -1858,10 +1594,10 @@ static void v3_reply_list(struct sim_call *c, struct qargs *q, long before,
 /* ==== filters =================================================================== */
 
 /* v1 time filter "updated_after" etc.: returns false after a 422. */
-static bool v1_time(struct sim_call *c, const struct qargs *q, const char *k,
+static bool v1_time(struct sim_call *c, const struct sim_query *q, const char *k,
                     int64_t *out)
 {
-  const char *v = q_get(q, k);
+  const char *v = sim_query_get(q, k);
   *out = 0;
   if (v == NULL)
     return true;
@@ -1878,11 +1614,11 @@ struct trange {
   bool set;
 };
 
-static bool v3_range(struct sim_call *c, const struct qargs *q, const char *k,
+static bool v3_range(struct sim_call *c, const struct sim_query *q, const char *k,
                      struct trange *r)
 {
   memset(r, 0, sizeof *r);
-  const char *v = q_get(q, k);
+  const char *v = sim_query_get(q, k);
   if (v == NULL)
     return true;
   char buf[256];
@@ -1925,11 +1661,11 @@ static bool in_range(const struct trange *r, int64_t t)
 }
 
 /* A comma list of ids (at most 50). Returns false after a 422. */
-static bool id_list(struct sim_call *c, const struct qargs *q, const char *k,
+static bool id_list(struct sim_call *c, const struct sim_query *q, const char *k,
                     int64_t *ids, size_t *n)
 {
   *n = 0;
-  const char *v = q_get(q, k);
+  const char *v = sim_query_get(q, k);
   if (v == NULL)
     return true;
   char buf[1200];
@@ -1964,7 +1700,7 @@ static bool body_object(struct sim_call *c, cJSON **out)
 {
   *out = NULL;
   if (at_req_body_too_big(c->req)) {
-    struct at_resp *r = json_resp(413, errors_obj("Request entity too large"));
+    struct at_resp *r = sim_json_resp(413, errors_obj("Request entity too large"));
     sim_reply(c, r);
     return false;
   }
@@ -2261,13 +1997,13 @@ static cJSON *r_v3_reason(const struct sim *s, const void *p)
 
 /* ==== v1 reads =================================================================== */
 
-static void v1_jobs(struct sim_call *c, struct qargs *q)
+static void v1_jobs(struct sim_call *c, struct sim_query *q)
 {
   int64_t ua, ca, cb, ub;
   if (!v1_time(c, q, "updated_after", &ua) || !v1_time(c, q, "created_after", &ca) ||
       !v1_time(c, q, "created_before", &cb) || !v1_time(c, q, "updated_before", &ub))
     return;
-  const char *status = q_get(q, "status");
+  const char *status = sim_query_get(q, "status");
   struct vec items = {0};
   for (size_t i = 0; i < c->s->model.jobs.n; i++) {
     struct sim_job *j = c->s->model.jobs.v[i];
@@ -2307,9 +2043,9 @@ static void v1_job_stages(struct sim_call *c)
   sim_reply_json(c, 200, a);
 }
 
-static void v1_users(struct sim_call *c, struct qargs *q)
+static void v1_users(struct sim_call *c, struct sim_query *q)
 {
-  const char *email = q_get(q, "email");
+  const char *email = sim_query_get(q, "email");
   struct vec items = {0};
   for (size_t i = 0; i < c->s->model.users.n; i++) {
     struct sim_user *u = c->s->model.users.v[i];
@@ -2341,18 +2077,18 @@ static bool has_app_on_job(const struct sim *s, const struct sim_candidate *cd,
   return false;
 }
 
-static void v1_cands(struct sim_call *c, struct qargs *q)
+static void v1_cands(struct sim_call *c, struct sim_query *q)
 {
   int64_t ua, ca, cb, ub, job = 0;
   if (!v1_time(c, q, "updated_after", &ua) || !v1_time(c, q, "created_after", &ca) ||
       !v1_time(c, q, "created_before", &cb) || !v1_time(c, q, "updated_before", &ub))
     return;
-  const char *jv = q_get(q, "job_id");
+  const char *jv = sim_query_get(q, "job_id");
   if (jv && parse_id(jv, &job) != 0) {
     reply_invalid(c, "job_id", "Must be an integer");
     return;
   }
-  const char *email = q_get(q, "email");
+  const char *email = sim_query_get(q, "email");
   int64_t ids[50];
   size_t nids = 0;
   if (email == NULL && !id_list(c, q, "candidate_ids", ids, &nids))
@@ -2398,18 +2134,18 @@ static void v1_cand(struct sim_call *c)
   sim_reply_json(c, 200, v1_cand_json(c->s, cd));
 }
 
-static void v1_apps(struct sim_call *c, struct qargs *q)
+static void v1_apps(struct sim_call *c, struct sim_query *q)
 {
   int64_t la, ca, cb, job = 0;
   if (!v1_time(c, q, "last_activity_after", &la) ||
       !v1_time(c, q, "created_after", &ca) || !v1_time(c, q, "created_before", &cb))
     return;
-  const char *jv = q_get(q, "job_id");
+  const char *jv = sim_query_get(q, "job_id");
   if (jv && parse_id(jv, &job) != 0) {
     reply_invalid(c, "job_id", "Must be an integer");
     return;
   }
-  const char *status = q_get(q, "status");
+  const char *status = sim_query_get(q, "status");
   struct vec items = {0};
   const struct sim_model *m = &c->s->model;
   for (size_t i = 0; i < m->apps.n; i++) {
@@ -2437,7 +2173,7 @@ static void v1_app(struct sim_call *c)
   sim_reply_json(c, 200, v1_app_json(c->s, a));
 }
 
-static void list_all(struct sim_call *c, struct qargs *q, const struct vec *src,
+static void list_all(struct sim_call *c, struct sim_query *q, const struct vec *src,
                      render_fn render, bool v3, long offset)
 {
   struct vec items = {0};
@@ -2807,7 +2543,7 @@ static void do_hire(struct sim_call *c)
 
 /* ==== v3 reads =================================================================== */
 
-static void v3_jobs(struct sim_call *c, struct qargs *q, long off)
+static void v3_jobs(struct sim_call *c, struct sim_query *q, long off)
 {
   struct trange cr, ur;
   int64_t ids[50];
@@ -2815,7 +2551,7 @@ static void v3_jobs(struct sim_call *c, struct qargs *q, long off)
   if (!v3_range(c, q, "created_at", &cr) || !v3_range(c, q, "updated_at", &ur) ||
       !id_list(c, q, "ids", ids, &nids))
     return;
-  const char *status = q_get(q, "status");
+  const char *status = sim_query_get(q, "status");
   enum sim_job_status want;
   if (status && sim_job_status_parse(status, &want) != 0) {
     reply_invalid(c, "status", "must be one of open, closed, draft");
@@ -2833,13 +2569,13 @@ static void v3_jobs(struct sim_call *c, struct qargs *q, long off)
   v3_reply_list(c, q, off, &items, r_v3_job);
 }
 
-static void v3_stages(struct sim_call *c, struct qargs *q, long off)
+static void v3_stages(struct sim_call *c, struct sim_query *q, long off)
 {
   int64_t ids[50], jobs[50];
   size_t nids, njobs;
   if (!id_list(c, q, "ids", ids, &nids) || !id_list(c, q, "job_ids", jobs, &njobs))
     return;
-  const char *active = q_get(q, "active");
+  const char *active = sim_query_get(q, "active");
   if (active && strcmp(active, "true") && strcmp(active, "false")) {
     reply_invalid(c, "active", "must be true or false");
     return;
@@ -2857,13 +2593,13 @@ static void v3_stages(struct sim_call *c, struct qargs *q, long off)
   v3_reply_list(c, q, off, &items, r_v3_stage);
 }
 
-static void v3_users(struct sim_call *c, struct qargs *q, long off)
+static void v3_users(struct sim_call *c, struct sim_query *q, long off)
 {
   int64_t ids[50];
   size_t nids;
   if (!id_list(c, q, "ids", ids, &nids))
     return;
-  const char *email = q_get(q, "primary_email");
+  const char *email = sim_query_get(q, "primary_email");
   struct vec items = {0};
   for (size_t i = 0; i < c->s->model.users.n; i++) {
     struct sim_user *u = c->s->model.users.v[i];
@@ -2875,7 +2611,7 @@ static void v3_users(struct sim_call *c, struct qargs *q, long off)
   v3_reply_list(c, q, off, &items, r_v3_user);
 }
 
-static void v3_cands(struct sim_call *c, struct qargs *q, long off)
+static void v3_cands(struct sim_call *c, struct sim_query *q, long off)
 {
   struct trange cr, ur, la;
   int64_t ids[50];
@@ -2883,7 +2619,7 @@ static void v3_cands(struct sim_call *c, struct qargs *q, long off)
   if (!v3_range(c, q, "created_at", &cr) || !v3_range(c, q, "updated_at", &ur) ||
       !v3_range(c, q, "last_activity_at", &la) || !id_list(c, q, "ids", ids, &nids))
     return;
-  const char *email = q_get(q, "email");
+  const char *email = sim_query_get(q, "email");
   bool ci = S(c->s)->email_ci;
   struct vec items = {0};
   for (size_t i = 0; i < c->s->model.candidates.n; i++) {
@@ -2898,7 +2634,7 @@ static void v3_cands(struct sim_call *c, struct qargs *q, long off)
   v3_reply_list(c, q, off, &items, r_v3_cand);
 }
 
-static void v3_apps(struct sim_call *c, struct qargs *q, long off)
+static void v3_apps(struct sim_call *c, struct sim_query *q, long off)
 {
   struct trange cr, ur, la;
   int64_t ids[50], cands[50], jobs[50];
@@ -2909,7 +2645,7 @@ static void v3_apps(struct sim_call *c, struct qargs *q, long off)
       !id_list(c, q, "candidate_ids", cands, &ncands) ||
       !id_list(c, q, "job_ids", jobs, &njobs))
     return;
-  const char *status = q_get(q, "status");
+  const char *status = sim_query_get(q, "status");
   if (status && strcmp(status, "active") && strcmp(status, "rejected") &&
       strcmp(status, "hired") && strcmp(status, "converted")) {
     reply_invalid(c, "status", "must be one of active, rejected, hired, "
@@ -3071,18 +2807,6 @@ static void v3_merge(struct sim_call *c)
 
 /* ==== OAuth: /token and /authorize ================================================== */
 
-static void oauth_error(struct sim_call *c, unsigned status, const char *error,
-                        const char *desc)
-{
-  cJSON *o = cJSON_CreateObject();
-  jput_str(o, "error", error);
-  if (desc)
-    jput_str(o, "error_description", desc);
-  struct at_resp *r = json_resp(status, o);
-  at_resp_header(r, "Cache-Control", "no-store");
-  sim_reply(c, r);
-}
-
 /* {"message": ...}, with an "errorId" where the observed body has one. */
 static void message_error(struct sim_call *c, unsigned status, const char *msg,
                           bool error_id)
@@ -3096,85 +2820,49 @@ static void message_error(struct sim_call *c, unsigned status, const char *msg,
   sim_reply_json(c, status, o);
 }
 
-/* Token request parameters: form body, JSON body or query string. */
-static const char *tok_param(struct sim_call *c, const struct qargs *form,
-                             const cJSON *json, const char *k)
+static cJSON *token_body(struct sim_call *c, const struct sim_grant *g,
+                         const char *jwt, const char *scope, int64_t ttl)
 {
-  const char *v = q_get(form, k);
-  if (v == NULL && json) {
-    v = jget_str(json, k);
-    int64_t id;
-    if (v == NULL && jget_id(json, k, &id) == 0) { /* {"sub": 123} */
-      char *num = at_req_alloc(c->req, 24);
-      snprintf(num, 24, "%lld", (long long)id);
-      v = num;
-    }
-  }
-  if (v == NULL)
-    v = at_req_query(c->req, k);
-  return v && *v ? v : NULL;
-}
-
-static void token_reply(struct sim_call *c, struct sim_grant *g,
-                        const struct strv *scopes)
-{
-  struct gh_settings *st = S(c->s);
-  char *jwt;
-  creds_token_issue(&c->s->creds, g, scopes, c->now, st->access_ttl, &jwt);
+  int te = S(c->s)->token_expiry;
   cJSON *o = cJSON_CreateObject();
   jput_str(o, "token_type", "Bearer");
   jput_str(o, "access_token", jwt);
-  free(jwt);
-  if (st->token_expiry != 2)
-    jput_int(o, "expires_in", (long)(st->access_ttl / 1000));
-  if (st->token_expiry != 1)
-    jput_time(o, "expires_at", c->now + st->access_ttl);
+  if (te != 2)
+    jput_int(o, "expires_in", (long)(ttl / 1000));
+  if (te != 1)
+    jput_time(o, "expires_at", c->now + ttl);
   if (!g->client_credentials)
     jput_str(o, "refresh_token", g->refresh);
-  char *sc = strv_join(scopes, " ");
-  jput_str(o, "scope", sc);
-  free(sc);
-  struct at_resp *r = json_resp(200, o);
-  at_resp_header(r, "Cache-Control", "no-store");
-  sim_reply(c, r);
+  jput_str(o, "scope", scope);
+  return o;
 }
 
-/* The scopes a token of this grant carries now. */
-static void effective_scopes(struct sim_call *c, struct sim_grant *g,
-                             const struct sim_client *cl, struct strv *out)
-{
-  for (size_t i = 0; i < g->scopes.n; i++)
-    if (strv_has(&cl->scopes, g->scopes.v[i]))
-      strv_add(out, g->scopes.v[i]);
-  if (S(c->s)->regrant_requires_reauth) /* the grant shrinks for good */
-    strv_copy(&g->scopes, out);
-}
+static const struct sim_oauth gh_oauth = {
+    .token_body = token_body,
+    .unknown_user = "user_id is not a user of this organization",
+};
 
 static void do_token(struct sim_call *c)
 {
-  struct qargs form = {0};
-  cJSON *json = NULL;
-  size_t len;
-  const char *b = at_req_body(c->req, &len);
-  const char *ct = at_req_header(c->req, "Content-Type");
-  if (len && ct && strstr(ct, "json")) {
-    char why[64];
-    json = jparse(b, len, why, sizeof why);
-  } else if (len) {
-    q_parse(c, b, &form);
-  }
+  struct sim_tokreq t;
+  sim_tokreq_parse(c, &t);
   char user[128] = "", pass[128] = "";
-  if (!basic_pair(at_req_header(c->req, "Authorization"), user, sizeof user,
-                  pass, sizeof pass)) {
-    const char *u = tok_param(c, &form, json, "client_id");
-    const char *p = tok_param(c, &form, json, "client_secret");
+  if (!sim_basic_pair(at_req_header(c->req, "Authorization"), user,
+                      sizeof user, pass, sizeof pass)) {
+    const char *u = sim_tokreq_get(c, &t, "client_id", true);
+    const char *p = sim_tokreq_get(c, &t, "client_secret", true);
     if (u && p) {
       snprintf(user, sizeof user, "%s", u);
       snprintf(pass, sizeof pass, "%s", p);
     }
   }
+  const char *gt = sim_tokreq_get(c, &t, "grant_type", true);
+  const char *sub = sim_tokreq_get(c, &t, "sub", true);
+  const char *code = sim_tokreq_get(c, &t, "code", true);
+  const char *ru = sim_tokreq_get(c, &t, "redirect_uri", true);
+  const char *rt = sim_tokreq_get(c, &t, "refresh_token", true);
+  sim_tokreq_free(&t); /* the values belong to the request */
   if (user[0] == '\0') {
-    cJSON_Delete(json);
     message_error(c, 401, "Unauthorized", true);
     return;
   }
@@ -3183,67 +2871,45 @@ static void do_token(struct sim_call *c)
     char msg[200];
     snprintf(msg, sizeof msg, "client_id=%.64s does not contain a valid "
              "client ID suffix", user);
-    cJSON_Delete(json);
     message_error(c, 400, msg, true);
     return;
   }
   struct sim_client *cl = creds_client_by_client_id(&c->s->creds, user);
   if (cl == NULL || cl->revoked || strcmp(cl->secret, pass) != 0) {
-    cJSON_Delete(json);
-    oauth_error(c, 401, "invalid_client", NULL);
+    sim_oauth_error(c, &gh_oauth, 401, "invalid_client", NULL);
     return;
   }
-  const char *gt = tok_param(c, &form, json, "grant_type");
   if (gt == NULL) {
-    cJSON_Delete(json);
     message_error(c, 400, "Must include `grant_type` parameter in /token "
                   "request", false);
     return;
   }
-  struct sim_creds *cr = &c->s->creds;
   struct gh_settings *st = S(c->s);
   if (strcmp(gt, "client_credentials") == 0) {
-    const char *sub = tok_param(c, &form, json, "sub");
     int64_t uid = cl->user_id;
     if (sub && (parse_id(sub, &uid) != 0 || !model_user(&c->s->model, uid))) {
-      cJSON_Delete(json);
-      oauth_error(c, 400, "invalid_request", "sub is not a user of this "
-                  "organization");
+      sim_oauth_error(c, &gh_oauth, 400, "invalid_request", "sub is not a "
+                      "user of this organization");
       return;
     }
-    struct sim_grant *g = creds_grant_add(cr, &c->s->prng, cl, uid,
+    struct sim_grant *g = creds_grant_add(&c->s->creds, &c->s->prng, cl, uid,
                                           &cl->scopes, true);
     sim_note(c, "token:client_credentials");
-    token_reply(c, g, &cl->scopes);
+    sim_oauth_token_reply(c, &gh_oauth, g, &cl->scopes);
   } else if (strcmp(gt, "authorization_code") == 0) {
-    const char *code = tok_param(c, &form, json, "code");
-    const char *ru = tok_param(c, &form, json, "redirect_uri");
-    struct sim_code *k = code ? creds_code(cr, code) : NULL;
-    if (k == NULL || k->used || c->now >= k->expires ||
-        strcmp(k->client, cl->id) != 0 ||
-        (k->redirect_uri && (!ru || strcmp(ru, k->redirect_uri)))) {
-      cJSON_Delete(json);
-      oauth_error(c, 400, "invalid_grant", "The authorization code is "
-                  "invalid, expired or already used");
+    struct sim_grant *g = sim_oauth_code_grant(c, cl, code, ru);
+    if (g == NULL) {
+      sim_oauth_error(c, &gh_oauth, 400, "invalid_grant", "The authorization "
+                      "code is invalid, expired or already used");
       return;
     }
-    k->used = true;
-    struct sim_grant *g = creds_grant_add(cr, &c->s->prng, cl, k->user_id,
-                                          &k->scopes, false);
     g->refresh_expires = c->now + st->refresh_ttl;
-    struct strv eff = {0};
-    effective_scopes(c, g, cl, &eff);
-    sim_note(c, "token:authorization_code");
-    token_reply(c, g, &eff);
-    strv_clear(&eff);
+    sim_oauth_grant_reply(c, &gh_oauth, g, cl, "token:authorization_code");
   } else if (strcmp(gt, "refresh_token") == 0) {
-    const char *rt = tok_param(c, &form, json, "refresh_token");
-    struct sim_grant *g = rt ? creds_grant_by_refresh(cr, rt) : NULL;
-    if (g == NULL || g->revoked || strcmp(g->client, cl->id) != 0 ||
-        c->now >= g->refresh_expires) {
-      cJSON_Delete(json);
-      oauth_error(c, 400, "invalid_grant", "The refresh token is invalid, "
-                  "expired or revoked");
+    struct sim_grant *g = sim_oauth_refresh_grant(c, cl, rt);
+    if (g == NULL) {
+      sim_oauth_error(c, &gh_oauth, 400, "invalid_grant", "The refresh token "
+                      "is invalid, expired or revoked");
       sim_note(c, "refresh:invalid_grant");
       return;
     }
@@ -3252,11 +2918,7 @@ static void do_token(struct sim_call *c)
       if (st->refresh_extends)
         g->refresh_expires = c->now + st->refresh_ttl;
     }
-    struct strv eff = {0};
-    effective_scopes(c, g, cl, &eff);
-    sim_note(c, "token:refresh");
-    token_reply(c, g, &eff);
-    strv_clear(&eff);
+    sim_oauth_grant_reply(c, &gh_oauth, g, cl, "token:refresh");
   } else {
     char msg[200];
     snprintf(msg, sizeof msg, "grant_type=%.40s is invalid, please use one "
@@ -3264,78 +2926,21 @@ static void do_token(struct sim_call *c)
              "urn:ietf:params:oauth:grant-type:token-exchange", gt);
     message_error(c, 400, msg, false);
   }
-  cJSON_Delete(json);
 }
 
 /* GET /authorize: the user consents at once (the org's first site admin,
  * or ?user_id=), and the browser is sent back with a code. */
 static void do_authorize(struct sim_call *c)
 {
-  const char *cid = at_req_query(c->req, "client_id");
-  const char *ru = at_req_query(c->req, "redirect_uri");
-  const char *rt = at_req_query(c->req, "response_type");
-  const char *state = at_req_query(c->req, "state");
-  const char *scope = at_req_query(c->req, "scope");
-  struct sim_client *cl = cid ? creds_client_by_client_id(&c->s->creds, cid)
-                              : NULL;
-  if (cl == NULL || cl->revoked || ru == NULL || *ru == '\0') {
-    oauth_error(c, 400, "invalid_request", "unknown client_id or missing "
-                "redirect_uri");
-    return;
-  }
-  char loc[2048];
-  const char *sep = strchr(ru, '?') ? "&" : "?";
-  if (rt == NULL || strcmp(rt, "code") != 0) {
-    snprintf(loc, sizeof loc, "%s%serror=unsupported_response_type", ru, sep);
-  } else {
-    struct strv want = {0};
-    strv_split(&want, scope);
-    if (want.n == 0)
-      strv_copy(&want, &cl->scopes);
-    bool ok = true;
-    for (size_t i = 0; i < want.n; i++)
-      ok &= strv_has(&cl->scopes, want.v[i]);
-    int64_t uid = 0;
-    const char *u = at_req_query(c->req, "user_id");
-    if (u == NULL) {
-      for (size_t i = 0; i < c->s->model.users.n && !uid; i++) {
-        struct sim_user *usr = c->s->model.users.v[i];
-        if (usr->site_admin && !usr->disabled)
-          uid = usr->id;
-      }
-    } else if (parse_id(u, &uid) != 0 || !model_user(&c->s->model, uid)) {
-      strv_clear(&want);
-      oauth_error(c, 400, "invalid_request", "user_id is not a user of this "
-                  "organization");
-      return;
-    }
-    if (!ok) {
-      snprintf(loc, sizeof loc, "%s%serror=invalid_scope", ru, sep);
-    } else {
-      struct sim_code *k =
-          creds_code_add(&c->s->creds, &c->s->prng, cl, uid, &want, ru,
-                         c->now + S(c->s)->code_ttl);
-      snprintf(loc, sizeof loc, "%s%scode=%s", ru, sep, k->code);
-    }
-    strv_clear(&want);
-  }
-  if (state) {
-    size_t o = strlen(loc);
-    snprintf(loc + o, sizeof loc - o, "&state=");
-    o = strlen(loc);
-    url_put(loc, &o, sizeof loc, state);
-  }
-  struct at_resp *r = at_resp_new(302);
-  at_resp_header(r, "Location", loc);
-  sim_reply(c, r);
+  sim_oauth_authorize(c, &gh_oauth);
 }
 
 /* ==== dispatch ====================================================================== */
 
 static void v1_dispatch(struct sim_call *c)
 {
-  struct qargs q = {0};
-  at_req_query_each(c->req, q_collect, &q);
+  struct sim_query q = {0};
+  at_req_query_each(c->req, sim_query_collect, &q);
   switch (ctx(c)->r->op) {
   case OP_V1_JOBS: v1_jobs(c, &q); break;
   case OP_V1_JOB: v1_job(c); break;
@@ -3362,7 +2967,7 @@ static void v1_dispatch(struct sim_call *c)
 static void v3_dispatch(struct sim_call *c)
 {
   enum gh_op op = ctx(c)->r->op;
-  struct qargs q = {0};
+  struct sim_query q = {0};
   long off = 0;
   if (strcmp(c->method, "GET") == 0) {
     if (!v3_args(c, &q, &off))
@@ -3435,40 +3040,6 @@ static void gh_handle(struct sim_call *c)
   v1_dispatch(c);
 }
 
-static bool gh_flag(const struct sim *s, const char *name)
-{
-  const struct gh_settings *g = S(s);
-  if (strcmp(name, "revoke_cascade") == 0)
-    return g->revoke_cascade;
-  if (strcmp(name, "email_ci") == 0)
-    return g->email_ci;
-  if (strcmp(name, "regrant_requires_reauth") == 0)
-    return g->regrant_requires_reauth;
-  if (strcmp(name, "webhook_retry_new_id") == 0)
-    return g->webhook_retry_new_id;
-  if (strcmp(name, "webhook_retry_jitter") == 0)
-    return g->webhook_retry_jitter;
-  if (strcmp(name, "webhook_require_200") == 0)
-    return g->webhook_require_200;
-  return false;
-}
-
-static int64_t gh_duration(const struct sim *s, const char *name)
-{
-  const struct gh_settings *g = S(s);
-  if (strcmp(name, "authorization_code_ttl") == 0)
-    return g->code_ttl;
-  if (strcmp(name, "access_token_ttl") == 0)
-    return g->access_ttl;
-  if (strcmp(name, "refresh_token_ttl") == 0)
-    return g->refresh_ttl;
-  if (strcmp(name, "webhook_delay") == 0)
-    return g->webhook_delay;
-  if (strcmp(name, "webhook_timeout") == 0)
-    return g->webhook_timeout;
-  return 0;
-}
-
 static const char *const gh_permissions[] = {
     "GET /v1/jobs", "GET /v1/jobs/{id}", "GET /v1/jobs/{id}/stages",
     "GET /v1/users", "GET /v1/users/{id}", "GET /v1/candidates",
@@ -3493,8 +3064,8 @@ const struct sim_personality sim_greenhouse = {
     .display = "Greenhouse",
     .serve_paths = "v1: /v1/..., v3: /v3/..., OAuth: /token",
     .serve_key_use = "v1",
-    .settings_new = gh_settings_new,
-    .settings_free = gh_settings_free,
+    .settings = gh_settings,
+    .settings_size = sizeof(struct gh_settings),
     .route = gh_route,
     .identify = gh_identify,
     .handle = gh_handle,
@@ -3503,10 +3074,6 @@ const struct sim_personality sim_greenhouse = {
     .rate_headers = gh_rate_headers,
     .nlimiters = 3,
     .limiter_defaults = gh_limiter_defaults,
-    .setting = gh_setting,
-    .settings_json = gh_settings_json,
-    .flag = gh_flag,
-    .duration = gh_duration,
     .field_alias = gh_field_alias,
     .permissions = gh_permissions,
     .scopes = gh_scopes,

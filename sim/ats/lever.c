@@ -26,10 +26,10 @@ enum lv_rate_headers { RH_NONE, RH_RETRY_AFTER, RH_XRATELIMIT };
 enum lv_error_shape { ES_CODE_MESSAGE, ES_MESSAGE };
 
 struct lv_settings {
-  bool email_ci;                  /* dedupe and ?email= ignore case */
+  int email_ci;                   /* dedupe and ?email= ignore case */
   bool dedupe;                    /* a create with a known e-mail attaches */
-  enum lv_rate_headers rate_headers;
-  enum lv_error_shape error_shape;
+  int rate_headers;               /* enum lv_rate_headers */
+  int error_shape;                /* enum lv_error_shape */
   unsigned perform_as_missing_status;     /* absent or unknown user */
   unsigned perform_as_deactivated_status; /* a deactivated user */
   unsigned invalid_grant_status;  /* /oauth/token invalid_grant (Auth0) */
@@ -45,187 +45,38 @@ struct lv_settings {
 
 #define LV_AUDIENCE "https://api.lever.co/v1/"
 
-static void *lv_settings_new(void)
-{
-  struct lv_settings *g = xcalloc(1, sizeof *g);
-  g->email_ci = true;
-  g->dedupe = true;
-  g->rate_headers = RH_NONE;
-  g->error_shape = ES_CODE_MESSAGE;
-  g->perform_as_missing_status = 400;
-  g->perform_as_deactivated_status = 403;
-  g->invalid_grant_status = 403;
-  g->refresh_rotation = true;
-  g->revoke_cascade = true;
-  g->regrant_requires_reauth = true;
-  g->require_audience = true;
-  g->create_rate_limit = true;
-  g->access_ttl = 3600 * 1000;
-  g->refresh_ttl = INT64_C(365) * 24 * 3600 * 1000;
-  g->code_ttl = 10 * 60 * 1000;
-  g->webhook_delay = 1000;
-  g->webhook_timeout = 10000;
-  return g;
-}
-
-static void lv_settings_free(void *p) { free(p); }
+#define T struct lv_settings
+static const char *const rh_names[] = {"none", "retry_after", "x-ratelimit",
+                                       NULL};
+static const char *const es_names[] = {"code_message", "message", NULL};
+/* In the order GET /_sim/settings lists them. */
+static const struct sim_setting lv_settings[] = {
+    SIM_EMAIL_MATCH(T, email_ci, 1),
+    SIM_BOOL(T, dedupe, "dedupe_by_email", true),
+    SIM_ENUM(T, rate_headers, "rate_headers", RH_NONE, rh_names),
+    SIM_ENUM(T, error_shape, "error_shape", ES_CODE_MESSAGE, es_names),
+    SIM_STATUS(T, perform_as_missing_status, "perform_as_missing_status", 400,
+               100, 599),
+    SIM_STATUS(T, perform_as_deactivated_status,
+               "perform_as_deactivated_status", 403, 100, 599),
+    SIM_STATUS(T, invalid_grant_status, "invalid_grant_status", 403, 100,
+               599),
+    SIM_BOOL(T, refresh_rotation, "refresh_rotation", true),
+    SIM_BOOL(T, revoke_cascade, "revoke_cascade", true),
+    SIM_BOOL(T, regrant_requires_reauth, "regrant_requires_reauth", true),
+    SIM_BOOL(T, require_audience, "require_audience", true),
+    SIM_BOOL(T, create_rate_limit, "create_rate_limit", true),
+    SIM_BOOL(T, closed_posting_accepts, "closed_posting_accepts", false),
+    SIM_DURATION(T, access_ttl, "access_token_ttl", 3600 * 1000, 1),
+    SIM_DURATION(T, refresh_ttl, "refresh_token_ttl",
+                 INT64_C(365) * 24 * 3600 * 1000, 1),
+    SIM_DURATION(T, code_ttl, "authorization_code_ttl", 10 * 60 * 1000, 1),
+    SIM_DURATION(T, webhook_delay, "webhook_delay", 1000, 0),
+    SIM_DURATION(T, webhook_timeout, "webhook_timeout", 10000, 1),
+    {0}};
+#undef T
 
 static struct lv_settings *S(const struct sim *s) { return s->pdata; }
-
-static int parse_bool(const char *v, bool *out)
-{
-  if (!strcmp(v, "on") || !strcmp(v, "true") || !strcmp(v, "1"))
-    *out = true;
-  else if (!strcmp(v, "off") || !strcmp(v, "false") || !strcmp(v, "0"))
-    *out = false;
-  else
-    return -1;
-  return 0;
-}
-
-static const char *const rh_names[] = {"none", "retry_after", "x-ratelimit"};
-static const char *const es_names[] = {"code_message", "message"};
-
-static int lv_setting(struct sim *s, const char *k, const char *v, char *err,
-                      size_t errlen)
-{
-  struct lv_settings *g = S(s);
-  struct { const char *name; bool *b; } bools[] = {
-      {"dedupe_by_email", &g->dedupe},
-      {"refresh_rotation", &g->refresh_rotation},
-      {"revoke_cascade", &g->revoke_cascade},
-      {"regrant_requires_reauth", &g->regrant_requires_reauth},
-      {"require_audience", &g->require_audience},
-      {"create_rate_limit", &g->create_rate_limit},
-      {"closed_posting_accepts", &g->closed_posting_accepts},
-  };
-  for (size_t i = 0; i < sizeof bools / sizeof *bools; i++) {
-    if (strcmp(k, bools[i].name) == 0) {
-      if (parse_bool(v, bools[i].b) != 0)
-        goto bad;
-      return 0;
-    }
-  }
-  struct { const char *name; unsigned *u; } codes[] = {
-      {"perform_as_missing_status", &g->perform_as_missing_status},
-      {"perform_as_deactivated_status", &g->perform_as_deactivated_status},
-      {"invalid_grant_status", &g->invalid_grant_status},
-  };
-  for (size_t i = 0; i < sizeof codes / sizeof *codes; i++) {
-    if (strcmp(k, codes[i].name) == 0) {
-      char *end;
-      long n = strtol(v, &end, 10);
-      if (*end != '\0' || n < 100 || n > 599)
-        goto bad;
-      *codes[i].u = (unsigned)n;
-      return 0;
-    }
-  }
-  if (strcmp(k, "email_match") == 0) {
-    if (strcmp(v, "case_insensitive") && strcmp(v, "exact"))
-      goto bad;
-    g->email_ci = v[0] == 'c';
-    return 0;
-  }
-  if (strcmp(k, "rate_headers") == 0) {
-    for (int i = 0; i < 3; i++)
-      if (strcmp(v, rh_names[i]) == 0) {
-        g->rate_headers = (enum lv_rate_headers)i;
-        return 0;
-      }
-    goto bad;
-  }
-  if (strcmp(k, "error_shape") == 0) {
-    for (int i = 0; i < 2; i++)
-      if (strcmp(v, es_names[i]) == 0) {
-        g->error_shape = (enum lv_error_shape)i;
-        return 0;
-      }
-    goto bad;
-  }
-  struct { const char *name; int64_t *d; int64_t min; } durs[] = {
-      {"access_token_ttl", &g->access_ttl, 1},
-      {"refresh_token_ttl", &g->refresh_ttl, 1},
-      {"authorization_code_ttl", &g->code_ttl, 1},
-      {"webhook_delay", &g->webhook_delay, 0},
-      {"webhook_timeout", &g->webhook_timeout, 1},
-  };
-  for (size_t i = 0; i < sizeof durs / sizeof *durs; i++) {
-    if (strcmp(k, durs[i].name) == 0) {
-      int64_t d;
-      if (at_duration_parse(v, &d) != 0 || d < durs[i].min)
-        goto bad;
-      *durs[i].d = d;
-      return 0;
-    }
-  }
-  snprintf(err, errlen, "lever has no setting '%s' (see "
-           "docs/fidelity/lever.md)", k);
-  return -1;
-bad:
-  snprintf(err, errlen, "lever setting %s: '%s' is not a valid value", k, v);
-  return -1;
-}
-
-static cJSON *lv_settings_json(const struct sim *s)
-{
-  const struct lv_settings *g = S(s);
-  char buf[32];
-  cJSON *o = cJSON_CreateObject();
-  jput_str(o, "email_match", g->email_ci ? "case_insensitive" : "exact");
-  jput_bool(o, "dedupe_by_email", g->dedupe);
-  jput_str(o, "rate_headers", rh_names[g->rate_headers]);
-  jput_str(o, "error_shape", es_names[g->error_shape]);
-  jput_int(o, "perform_as_missing_status", g->perform_as_missing_status);
-  jput_int(o, "perform_as_deactivated_status",
-           g->perform_as_deactivated_status);
-  jput_int(o, "invalid_grant_status", g->invalid_grant_status);
-  jput_bool(o, "refresh_rotation", g->refresh_rotation);
-  jput_bool(o, "revoke_cascade", g->revoke_cascade);
-  jput_bool(o, "regrant_requires_reauth", g->regrant_requires_reauth);
-  jput_bool(o, "require_audience", g->require_audience);
-  jput_bool(o, "create_rate_limit", g->create_rate_limit);
-  jput_bool(o, "closed_posting_accepts", g->closed_posting_accepts);
-  jput_str(o, "access_token_ttl",
-           at_duration_format(g->access_ttl, buf, sizeof buf));
-  jput_str(o, "refresh_token_ttl",
-           at_duration_format(g->refresh_ttl, buf, sizeof buf));
-  jput_str(o, "authorization_code_ttl",
-           at_duration_format(g->code_ttl, buf, sizeof buf));
-  jput_str(o, "webhook_delay",
-           at_duration_format(g->webhook_delay, buf, sizeof buf));
-  jput_str(o, "webhook_timeout",
-           at_duration_format(g->webhook_timeout, buf, sizeof buf));
-  return o;
-}
-
-static bool lv_flag(const struct sim *s, const char *name)
-{
-  const struct lv_settings *g = S(s);
-  if (strcmp(name, "revoke_cascade") == 0)
-    return g->revoke_cascade;
-  if (strcmp(name, "email_ci") == 0)
-    return g->email_ci;
-  if (strcmp(name, "regrant_requires_reauth") == 0)
-    return g->regrant_requires_reauth;
-  return false;
-}
-
-static int64_t lv_duration(const struct sim *s, const char *name)
-{
-  const struct lv_settings *g = S(s);
-  if (strcmp(name, "authorization_code_ttl") == 0)
-    return g->code_ttl;
-  if (strcmp(name, "access_token_ttl") == 0)
-    return g->access_ttl;
-  if (strcmp(name, "refresh_token_ttl") == 0)
-    return g->refresh_ttl;
-  if (strcmp(name, "webhook_delay") == 0)
-    return g->webhook_delay;
-  if (strcmp(name, "webhook_timeout") == 0)
-    return g->webhook_timeout;
-  return 0;
-}
 
 /* ==== ids: the model's integers as Lever's UUIDs ============================== */
 
@@ -562,11 +413,7 @@ static bool lv_route(struct sim_call *c, struct sim_route *out)
 
 static struct at_resp *json_resp(unsigned status, cJSON *body)
 {
-  struct at_resp *r = at_resp_new(status);
-  size_t len;
-  char *t = jprint(body, &len);
-  cJSON_Delete(body);
-  at_resp_body_take(r, "application/json; charset=utf-8", t, len);
+  struct at_resp *r = sim_json_resp(status, body);
   at_resp_header(r, "x-lever-region", "global"); /* (obs) [NT-LV] */
   return r;
 }
@@ -666,55 +513,6 @@ static struct at_resp *lv_outage(struct sim_call *c, unsigned status,
 
 /* ==== authentication ============================================================ */
 
-static bool copy_fit(char *dst, size_t len, const char *src)
-{
-  size_t n = strlen(src);
-  if (n >= len)
-    return false;
-  memcpy(dst, src, n + 1);
-  return true;
-}
-
-static bool basic_pair(const char *auth, char *user, size_t ul, char *pass,
-                       size_t pl)
-{
-  if (auth == NULL || strncasecmp(auth, "Basic ", 6) != 0)
-    return false;
-  const char *b = auth + 6;
-  while (*b == ' ')
-    b++;
-  size_t n = strlen(b);
-  if (n == 0 || n > 512 || n % 4 != 0)
-    return false;
-  unsigned char dec[400];
-  int dl = EVP_DecodeBlock(dec, (const unsigned char *)b, (int)n);
-  if (dl < 0)
-    return false;
-  if (b[n - 1] == '=')
-    dl--;
-  if (n >= 2 && b[n - 2] == '=')
-    dl--;
-  dec[dl] = '\0';
-  if (memchr(dec, '\0', (size_t)dl) != NULL)
-    return false;
-  char *colon = strchr((char *)dec, ':');
-  if (colon == NULL)
-    return false;
-  *colon = '\0';
-  return copy_fit(user, ul, (char *)dec) && copy_fit(pass, pl, colon + 1);
-}
-
-static const char *bearer(struct sim_call *c)
-{
-  const char *a = at_req_header(c->req, "Authorization");
-  if (a == NULL || strncasecmp(a, "Bearer ", 7) != 0)
-    return NULL;
-  a += 7;
-  while (*a == ' ')
-    a++;
-  return a;
-}
-
 static const char *param(struct sim_call *c, const char *k);
 
 static void lv_identify(struct sim_call *c, char *cred, size_t len)
@@ -723,7 +521,7 @@ static void lv_identify(struct sim_call *c, char *cred, size_t len)
   const char *auth = at_req_header(c->req, "Authorization");
   char u[128], p[128];
   if (ctx(c)->api == LV_AUTH) {
-    const char *cid = basic_pair(auth, u, sizeof u, p, sizeof p)
+    const char *cid = sim_basic_pair(auth, u, sizeof u, p, sizeof p)
                           ? u
                           : param(c, "client_id");
     struct sim_client *cl =
@@ -732,13 +530,13 @@ static void lv_identify(struct sim_call *c, char *cred, size_t len)
       snprintf(cred, len, "%s", cl->id);
     return;
   }
-  if (basic_pair(auth, u, sizeof u, p, sizeof p)) {
+  if (sim_basic_pair(auth, u, sizeof u, p, sizeof p)) {
     struct sim_apikey *k = creds_key_by_secret(&c->s->creds, u);
     if (k)
       snprintf(cred, len, "%s", k->id);
     return;
   }
-  const char *t = bearer(c);
+  const char *t = sim_bearer(c);
   struct sim_token *tok = t ? creds_token_by_jwt(&c->s->creds, t) : NULL;
   if (tok)
     snprintf(cred, len, "%s", tok->client);
@@ -762,7 +560,7 @@ static bool authenticate(struct sim_call *c, struct sim_apikey **key,
   *tok = NULL;
   const char *auth = at_req_header(c->req, "Authorization");
   char u[128], p[128];
-  if (basic_pair(auth, u, sizeof u, p, sizeof p)) {
+  if (sim_basic_pair(auth, u, sizeof u, p, sizeof p)) {
     struct sim_apikey *k = creds_key_by_secret(&c->s->creds, u);
     if (k == NULL || k->revoked) {
       reply_401(c, "Invalid API key", false);
@@ -771,7 +569,7 @@ static bool authenticate(struct sim_call *c, struct sim_apikey **key,
     *key = k;
     return true;
   }
-  const char *t = bearer(c);
+  const char *t = sim_bearer(c);
   if (t == NULL) {
     reply_401(c, "Missing credentials: send an API key (Basic auth) or an "
               "OAuth access token (Bearer)", false);
@@ -869,100 +667,22 @@ static bool perform_as(struct sim_call *c)
 
 /* ==== query parameters ======================================================== */
 
-#define MAXQ 32
-
-struct qargs {
-  struct sim_kv kv[MAXQ];
-  size_t n;
-};
-
-static bool q_collect(void *ud, const char *k, const char *v)
-{
-  struct qargs *q = ud;
-  if (q->n == MAXQ)
-    return false;
-  q->kv[q->n].key = k;
-  q->kv[q->n].value = v;
-  q->n++;
-  return true;
-}
-
-static const char *q_get(const struct qargs *q, const char *k)
-{
-  for (size_t i = 0; i < q->n; i++)
-    if (strcmp(q->kv[i].key, k) == 0)
-      return q->kv[i].value;
-  return NULL;
-}
-
-static int hexval(int ch)
-{
-  if (ch >= '0' && ch <= '9')
-    return ch - '0';
-  ch = tolower(ch);
-  return ch >= 'a' && ch <= 'f' ? ch - 'a' + 10 : -1;
-}
-
-static void pct_decode(char *p)
-{
-  char *w = p;
-  for (char *r = p; *r; r++) {
-    if (*r == '%' && hexval(r[1]) >= 0 && hexval(r[2]) >= 0) {
-      *w++ = (char)(hexval(r[1]) * 16 + hexval(r[2]));
-      r += 2;
-    } else {
-      *w++ = *r == '+' ? ' ' : *r;
-    }
-  }
-  *w = '\0';
-}
-
-static void q_parse(struct sim_call *c, const char *qs, struct qargs *q)
-{
-  char *copy = at_req_strdup(c->req, qs);
-  char *save = NULL;
-  for (char *tok = strtok_r(copy, "&", &save); tok && q->n < MAXQ;
-       tok = strtok_r(NULL, "&", &save)) {
-    char *eq = strchr(tok, '=');
-    char *v = eq ? eq + 1 : tok + strlen(tok);
-    if (eq)
-      *eq = '\0';
-    pct_decode(tok);
-    pct_decode(v);
-    q->kv[q->n].key = tok;
-    q->kv[q->n].value = v;
-    q->n++;
-  }
-}
 
 /* A token-endpoint parameter: form body, JSON body or query string. */
 static const char *param(struct sim_call *c, const char *k)
 {
-  size_t len;
-  const char *b = at_req_body(c->req, &len);
-  const char *ct = at_req_header(c->req, "Content-Type");
-  const char *v = NULL;
-  if (len && ct && strstr(ct, "json")) {
-    char why[64];
-    cJSON *j = jparse(b, len, why, sizeof why);
-    const char *s = jget_str(j, k);
-    v = s ? at_req_strdup(c->req, s) : NULL;
-    cJSON_Delete(j);
-  } else if (len) {
-    struct qargs form = {0};
-    q_parse(c, b, &form);
-    v = q_get(&form, k);
-  }
-  if (v == NULL)
-    v = at_req_query(c->req, k);
-  return v && *v ? v : NULL;
+  struct sim_tokreq t;
+  sim_tokreq_parse(c, &t);
+  const char *v = sim_tokreq_get(c, &t, k, false);
+  sim_tokreq_free(&t);
+  return v;
 }
 
 /* A millisecond timestamp parameter; false after a 400. */
-static bool q_ms(struct sim_call *c, const struct qargs *q, const char *k,
+static bool q_ms(struct sim_call *c, const struct sim_query *q, const char *k,
                  int64_t *out)
 {
-  const char *v = q_get(q, k);
+  const char *v = sim_query_get(q, k);
   *out = 0;
   if (v == NULL)
     return true;
@@ -1024,11 +744,11 @@ static int litem_cmp(const void *a, const void *b)
 }
 
 /* Answer a page of 'items' (sorted here by key). Takes 'items'. */
-static void reply_page(struct sim_call *c, const struct qargs *q,
+static void reply_page(struct sim_call *c, const struct sim_query *q,
                        struct litem *items, size_t n, render_fn render)
 {
   long limit = 100;
-  const char *lv = q_get(q, "limit");
+  const char *lv = sim_query_get(q, "limit");
   if (lv) {
     char *end;
     limit = strtol(lv, &end, 10);
@@ -1040,7 +760,7 @@ static void reply_page(struct sim_call *c, const struct qargs *q,
     }
   }
   int64_t after = INT64_MIN;
-  const char *off = q_get(q, "offset");
+  const char *off = sim_query_get(q, "offset");
   if (off && !offset_parse(c, off, &after)) {
     free(items);
     reply_err(c, 400, "Invalid offset token: only pass an offset returned "
@@ -1671,15 +1391,15 @@ static struct litem *items_new(size_t n)
   return xcalloc(n ? n : 1, sizeof(struct litem));
 }
 
-static void h_postings(struct sim_call *c, const struct qargs *q)
+static void h_postings(struct sim_call *c, const struct sim_query *q)
 {
   const struct sim_model *m = &c->s->model;
   int64_t since, until;
   if (!q_ms(c, q, "updated_at_start", &since) ||
       !q_ms(c, q, "updated_at_end", &until))
     return;
-  const char *state = q_get(q, "state");
-  const char *conf = q_get(q, "confidentiality");
+  const char *state = sim_query_get(q, "state");
+  const char *conf = sim_query_get(q, "confidentiality");
   if (state && strcmp(state, "published") && strcmp(state, "internal") &&
       strcmp(state, "closed") && strcmp(state, "draft") &&
       strcmp(state, "pending") && strcmp(state, "rejected")) {
@@ -1744,7 +1464,7 @@ static cJSON *stage_json(const struct sim *s, const void *p)
   return o;
 }
 
-static void h_stages(struct sim_call *c, const struct qargs *q)
+static void h_stages(struct sim_call *c, const struct sim_query *q)
 {
   const char *names[MAXPIPE];
   size_t n = pipeline(&c->s->model, names, MAXPIPE);
@@ -1778,10 +1498,10 @@ static cJSON *r_reason(const struct sim *s, const void *p)
   return reason_json(p);
 }
 
-static void h_reasons(struct sim_call *c, const struct qargs *q)
+static void h_reasons(struct sim_call *c, const struct sim_query *q)
 {
   const struct sim_model *m = &c->s->model;
-  const char *type = q_get(q, "type");
+  const char *type = sim_query_get(q, "type");
   if (type && strcmp(type, "hired") && strcmp(type, "non-hired")) {
     reply_err(c, 400, "Invalid value for type: one of hired, non-hired");
     return;
@@ -1802,12 +1522,12 @@ static void h_reasons(struct sim_call *c, const struct qargs *q)
   reply_page(c, q, it, n, r_reason);
 }
 
-static void h_users(struct sim_call *c, const struct qargs *q)
+static void h_users(struct sim_call *c, const struct sim_query *q)
 {
   const struct sim_model *m = &c->s->model;
-  const char *inc = q_get(q, "includeDeactivated");
+  const char *inc = sim_query_get(q, "includeDeactivated");
   bool all = inc && strcmp(inc, "true") == 0;
-  const char *email = q_get(q, "email");
+  const char *email = sim_query_get(q, "email");
   struct litem *it = items_new(m->users.n);
   size_t n = 0;
   for (size_t i = 0; i < m->users.n; i++) {
@@ -1836,18 +1556,18 @@ static void h_user(struct sim_call *c)
   reply(c, 200, o);
 }
 
-static void h_opps(struct sim_call *c, const struct qargs *q)
+static void h_opps(struct sim_call *c, const struct sim_query *q)
 {
   const struct sim_model *m = &c->s->model;
   int64_t since, until;
   if (!q_ms(c, q, "updated_at_start", &since) ||
       !q_ms(c, q, "updated_at_end", &until))
     return;
-  const char *email = q_get(q, "email");
-  const char *contact = q_get(q, "contact_id");
-  const char *stage = q_get(q, "stage_id");
-  const char *posting = q_get(q, "posting_id");
-  const char *arch = q_get(q, "archived");
+  const char *email = sim_query_get(q, "email");
+  const char *contact = sim_query_get(q, "contact_id");
+  const char *stage = sim_query_get(q, "stage_id");
+  const char *posting = sim_query_get(q, "posting_id");
+  const char *arch = sim_query_get(q, "archived");
   if (arch && strcmp(arch, "true") && strcmp(arch, "false")) {
     reply_err(c, 400, "Invalid value for archived: true or false");
     return;
@@ -1900,7 +1620,7 @@ static cJSON *deleted_json(const struct sim *s, const void *p)
 
 /* Opportunities of deleted contacts (the model deletes none today: merged
  * contacts keep their opportunities on the survivor). */
-static void h_opps_deleted(struct sim_call *c, const struct qargs *q)
+static void h_opps_deleted(struct sim_call *c, const struct sim_query *q)
 {
   const struct sim_model *m = &c->s->model;
   int64_t since, until;
@@ -2183,54 +1903,57 @@ static void h_opp_archived(struct sim_call *c)
 
 /* ==== OAuth (auth.lever.co, Auth0) =================================================== */
 
+static cJSON *token_body(struct sim_call *c, const struct sim_grant *g,
+                         const char *jwt, const char *scope, int64_t ttl)
+{
+  (void)c;
+  cJSON *o = cJSON_CreateObject();
+  jput_str(o, "access_token", jwt);
+  if (strv_has(&g->scopes, "offline_access"))
+    jput_str(o, "refresh_token", g->refresh);
+  jput_str(o, "scope", scope);
+  jput_int(o, "expires_in", (long)(ttl / 1000));
+  jput_str(o, "token_type", "Bearer");
+  return o;
+}
+
+/* A Super Admin consents: the first active one, else the first user. */
+static int64_t consenting_user(const struct sim *s)
+{
+  const struct sim_user *who = first_admin(&s->model);
+  return who ? who->id : 0;
+}
+
+/* Auth0 wants the API's audience (always, with require_audience). */
+static const char *authorize_refuse(struct sim_call *c)
+{
+  const char *aud = at_req_query(c->req, "audience");
+  if ((S(c->s)->require_audience || aud) &&
+      (aud == NULL || strcmp(aud, LV_AUDIENCE) != 0))
+    return "error=access_denied&error_description=Service%20not%20found";
+  return NULL;
+}
+
+static const struct sim_oauth lv_oauth = {
+    .json = json_resp,
+    .token_body = token_body,
+    .unknown_user = "user_id is not a user of this account",
+    .consenting_user = consenting_user,
+    .authorize_refuse = authorize_refuse,
+};
+
 static void oauth_error(struct sim_call *c, unsigned status, const char *error,
                         const char *desc)
 {
-  cJSON *o = cJSON_CreateObject();
-  jput_str(o, "error", error);
-  jput_str(o, "error_description", desc);
-  struct at_resp *r = json_resp(status, o);
-  at_resp_header(r, "Cache-Control", "no-store");
-  sim_reply(c, r);
-}
-
-static void token_reply(struct sim_call *c, struct sim_grant *g,
-                        const struct strv *scopes)
-{
-  const struct lv_settings *st = S(c->s);
-  char *jwt;
-  creds_token_issue(&c->s->creds, g, scopes, c->now, st->access_ttl, &jwt);
-  cJSON *o = cJSON_CreateObject();
-  jput_str(o, "access_token", jwt);
-  free(jwt);
-  if (strv_has(&g->scopes, "offline_access"))
-    jput_str(o, "refresh_token", g->refresh);
-  char *sc = strv_join(scopes, " ");
-  jput_str(o, "scope", sc);
-  free(sc);
-  jput_int(o, "expires_in", (long)(st->access_ttl / 1000));
-  jput_str(o, "token_type", "Bearer");
-  struct at_resp *r = json_resp(200, o);
-  at_resp_header(r, "Cache-Control", "no-store");
-  sim_reply(c, r);
-}
-
-static void effective_scopes(struct sim_call *c, struct sim_grant *g,
-                             const struct sim_client *cl, struct strv *out)
-{
-  for (size_t i = 0; i < g->scopes.n; i++)
-    if (strv_has(&cl->scopes, g->scopes.v[i]))
-      strv_add(out, g->scopes.v[i]);
-  if (S(c->s)->regrant_requires_reauth)
-    strv_copy(&g->scopes, out);
+  sim_oauth_error(c, &lv_oauth, status, error, desc);
 }
 
 static void do_token(struct sim_call *c)
 {
   const struct lv_settings *st = S(c->s);
   char user[128] = "", pass[128] = "";
-  if (!basic_pair(at_req_header(c->req, "Authorization"), user, sizeof user,
-                  pass, sizeof pass)) {
+  if (!sim_basic_pair(at_req_header(c->req, "Authorization"), user,
+                      sizeof user, pass, sizeof pass)) {
     const char *u = param(c, "client_id"), *p = param(c, "client_secret");
     snprintf(user, sizeof user, "%s", u ? u : "");
     snprintf(pass, sizeof pass, "%s", p ? p : "");
@@ -2248,34 +1971,23 @@ static void do_token(struct sim_call *c)
     return;
   }
   const char *gt = param(c, "grant_type");
-  struct sim_creds *cr = &c->s->creds;
   if (gt && strcmp(gt, "authorization_code") == 0) {
-    const char *code = param(c, "code"), *ru = param(c, "redirect_uri");
-    struct sim_code *k = code ? creds_code(cr, code) : NULL;
-    if (k == NULL || k->used || c->now >= k->expires ||
-        strcmp(k->client, cl->id) != 0 ||
-        (k->redirect_uri && (!ru || strcmp(ru, k->redirect_uri)))) {
+    struct sim_grant *g = sim_oauth_code_grant(c, cl, param(c, "code"),
+                                               param(c, "redirect_uri"));
+    if (g == NULL) {
       oauth_error(c, st->invalid_grant_status, "invalid_grant",
                   "Invalid authorization code");
       return;
     }
-    k->used = true;
-    struct sim_grant *g = creds_grant_add(cr, &c->s->prng, cl, k->user_id,
-                                          &k->scopes, false);
+    /* only offline_access brings a refresh token */
     g->refresh_expires = strv_has(&g->scopes, "offline_access")
                              ? c->now + st->refresh_ttl
                              : 0;
-    struct strv eff = {0};
-    effective_scopes(c, g, cl, &eff);
-    sim_note(c, "token:authorization_code");
-    token_reply(c, g, &eff);
-    strv_clear(&eff);
+    sim_oauth_grant_reply(c, &lv_oauth, g, cl, "token:authorization_code");
   } else if (gt && strcmp(gt, "refresh_token") == 0) {
-    const char *rt = param(c, "refresh_token");
-    struct sim_grant *g = rt ? creds_grant_by_refresh(cr, rt) : NULL;
-    if (g == NULL || g->revoked || strcmp(g->client, cl->id) != 0 ||
-        c->now >= g->refresh_expires ||
-        !strv_has(&g->scopes, "offline_access")) {
+    struct sim_grant *g =
+        sim_oauth_refresh_grant(c, cl, param(c, "refresh_token"));
+    if (g == NULL || !strv_has(&g->scopes, "offline_access")) {
       oauth_error(c, st->invalid_grant_status, "invalid_grant",
                   "Unknown or invalid refresh token.");
       sim_note(c, "refresh:invalid_grant");
@@ -2285,11 +1997,7 @@ static void do_token(struct sim_call *c)
       creds_grant_rotate(g, &c->s->prng);
       g->refresh_expires = c->now + st->refresh_ttl;
     }
-    struct strv eff = {0};
-    effective_scopes(c, g, cl, &eff);
-    sim_note(c, "token:refresh");
-    token_reply(c, g, &eff);
-    strv_clear(&eff);
+    sim_oauth_grant_reply(c, &lv_oauth, g, cl, "token:refresh");
   } else if (gt && strcmp(gt, "client_credentials") == 0) {
     oauth_error(c, 403, "unauthorized_client", "Grant type "
                 "'client_credentials' not allowed for the client.");
@@ -2300,83 +2008,11 @@ static void do_token(struct sim_call *c)
   }
 }
 
-static void url_put(char *out, size_t *o, size_t cap, const char *s)
-{
-  static const char hex[] = "0123456789ABCDEF";
-  for (; *s && *o + 4 < cap; s++) {
-    unsigned char ch = (unsigned char)*s;
-    if (isalnum(ch) || strchr("-._~", ch)) {
-      out[(*o)++] = (char)ch;
-    } else {
-      out[(*o)++] = '%';
-      out[(*o)++] = hex[ch >> 4];
-      out[(*o)++] = hex[ch & 15];
-    }
-  }
-  out[*o] = '\0';
-}
-
 /* GET /authorize: a Super Admin consents at once (the first active one, or
  * ?user_id=<model id>) and the browser goes back with a code. */
 static void do_authorize(struct sim_call *c)
 {
-  const char *cid = at_req_query(c->req, "client_id");
-  const char *ru = at_req_query(c->req, "redirect_uri");
-  const char *rt = at_req_query(c->req, "response_type");
-  const char *state = at_req_query(c->req, "state");
-  const char *scope = at_req_query(c->req, "scope");
-  const char *aud = at_req_query(c->req, "audience");
-  struct sim_client *cl = cid ? creds_client_by_client_id(&c->s->creds, cid)
-                              : NULL;
-  if (cl == NULL || cl->revoked || ru == NULL || *ru == '\0') {
-    oauth_error(c, 400, "invalid_request", "unknown client_id or missing "
-                "redirect_uri");
-    return;
-  }
-  char loc[2048];
-  const char *sep = strchr(ru, '?') ? "&" : "?";
-  if (rt == NULL || strcmp(rt, "code") != 0) {
-    snprintf(loc, sizeof loc, "%s%serror=unsupported_response_type", ru, sep);
-  } else if ((S(c->s)->require_audience || aud) &&
-             (aud == NULL || strcmp(aud, LV_AUDIENCE) != 0)) {
-    snprintf(loc, sizeof loc, "%s%serror=access_denied&error_description="
-             "Service%%20not%%20found", ru, sep);
-  } else {
-    struct strv want = {0};
-    strv_split(&want, scope);
-    if (want.n == 0)
-      strv_copy(&want, &cl->scopes);
-    bool ok = true;
-    for (size_t i = 0; i < want.n; i++)
-      ok &= strv_has(&cl->scopes, want.v[i]);
-    const char *u = at_req_query(c->req, "user_id");
-    const struct sim_user *who = first_admin(&c->s->model);
-    int64_t uid = who ? who->id : 0;
-    if (u && (parse_id(u, &uid) != 0 || !model_user(&c->s->model, uid))) {
-      strv_clear(&want);
-      oauth_error(c, 400, "invalid_request", "user_id is not a user of this "
-                  "account");
-      return;
-    }
-    if (!ok) {
-      snprintf(loc, sizeof loc, "%s%serror=invalid_scope", ru, sep);
-    } else {
-      struct sim_code *k =
-          creds_code_add(&c->s->creds, &c->s->prng, cl, uid, &want, ru,
-                         c->now + S(c->s)->code_ttl);
-      snprintf(loc, sizeof loc, "%s%scode=%s", ru, sep, k->code);
-    }
-    strv_clear(&want);
-  }
-  if (state) {
-    size_t o = strlen(loc);
-    snprintf(loc + o, sizeof loc - o, "&state=");
-    o = strlen(loc);
-    url_put(loc, &o, sizeof loc, state);
-  }
-  struct at_resp *r = at_resp_new(302);
-  at_resp_header(r, "Location", loc);
-  sim_reply(c, r);
+  sim_oauth_authorize(c, &lv_oauth);
 }
 
 /* ==== dispatch ========================================================================= */
@@ -2416,8 +2052,8 @@ static void lv_handle(struct sim_call *c)
   } else if (sim_cache_reply(c)) {
     return;
   }
-  struct qargs q = {0};
-  at_req_query_each(c->req, q_collect, &q);
+  struct sim_query q = {0};
+  at_req_query_each(c->req, sim_query_collect, &q);
   switch (x->r->op) {
   case OP_POSTINGS: h_postings(c, &q); break;
   case OP_POSTING: h_posting(c); break;
@@ -2453,8 +2089,8 @@ static const char *const lv_scopes[] = {
 const struct sim_personality sim_lever = {
     .name = "lever",
     .display = "Lever",
-    .settings_new = lv_settings_new,
-    .settings_free = lv_settings_free,
+    .settings = lv_settings,
+    .settings_size = sizeof(struct lv_settings),
     .route = lv_route,
     .identify = lv_identify,
     .handle = lv_handle,
@@ -2468,10 +2104,6 @@ const struct sim_personality sim_lever = {
     .serve_paths = "API: /v1/..., OAuth: /authorize, /oauth/token",
     .serve_key_use = "Basic",
     .status_api_component = "Lever API",
-    .setting = lv_setting,
-    .settings_json = lv_settings_json,
-    .flag = lv_flag,
-    .duration = lv_duration,
     .field_alias = lv_field_alias,
     .permissions = lv_permissions,
     .scopes = lv_scopes,

@@ -15,7 +15,6 @@
 
 #include <ctype.h>
 #include <inttypes.h>
-#include <openssl/evp.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,195 +42,71 @@ struct wk_sub {
 
 struct wk_settings {
   char subdomain[64];
-  bool email_ci;
+  int email_ci;
   unsigned scope_status;          /* a token without the route's scope */
   unsigned member_status;         /* member_id unknown or deactivated */
   bool closed_job_accepts;        /* candidates may be added to closed jobs */
-  bool sig_base64;                /* X-Workable-Signature in base64 */
-  bool webhook_envelope;          /* {event_type, fired_at, data} body */
+  int sig_base64;                 /* X-Workable-Signature in base64 */
+  int webhook_envelope;           /* {event_type, fired_at, data} body */
   bool revoke_cascade;
   int64_t access_ttl, refresh_ttl, code_ttl;
   int64_t webhook_delay, webhook_timeout;
   struct vec subs;                /* struct wk_sub * */
 };
 
-static void *wk_settings_new(void)
-{
-  struct wk_settings *g = xcalloc(1, sizeof *g);
-  snprintf(g->subdomain, sizeof g->subdomain, "acme");
-  g->email_ci = true;
-  g->scope_status = 403;
-  g->member_status = 422;
-  g->revoke_cascade = true;
-  g->access_ttl = 2 * 3600 * 1000;
-  g->refresh_ttl = 0; /* never expires */
-  g->code_ttl = 10 * 60 * 1000;
-  g->webhook_delay = 1000;
-  g->webhook_timeout = 10000;
-  return g;
-}
-
-static void wk_settings_free(void *p)
+/* The settings own the subscriptions' args (see wk_sub). */
+static void wk_settings_release(void *p)
 {
   struct wk_settings *g = p;
-  if (g == NULL)
-    return;
   for (size_t i = 0; i < g->subs.n; i++)
     free(g->subs.v[i]);
   vec_free(&g->subs);
-  free(g);
 }
+
+/* An account subdomain: lower-case letters, digits and dashes. */
+static bool subdomain_ok(const char *v)
+{
+  for (const char *p = v; *p; p++)
+    if (!islower((unsigned char)*p) && !isdigit((unsigned char)*p) &&
+        *p != '-')
+      return false;
+  return true;
+}
+
+#define T struct wk_settings
+static const char *const sig_names[] = {"hex", "base64", NULL};
+static const char *const body_names[] = {"candidate", "envelope", NULL};
+/* In the order GET /_sim/settings lists them. */
+static const struct sim_setting wk_settings[] = {
+    {.name = "subdomain", .type = SIM_SET_STRING,
+     .offset = offsetof(T, subdomain), .str_def = "acme",
+     .size = sizeof ((T *)0)->subdomain, .valid = subdomain_ok},
+    SIM_EMAIL_MATCH(T, email_ci, 1),
+    SIM_STATUS_LAX(T, scope_status, "scope_missing_status", 403, 400, 499),
+    SIM_STATUS_LAX(T, member_status, "member_invalid_status", 422, 400, 499),
+    SIM_BOOL(T, closed_job_accepts, "closed_job_accepts_candidates", false),
+    SIM_BOOL(T, revoke_cascade, "revoke_cascade", true),
+    {.name = "webhook_signature", .type = SIM_SET_ENUM,
+     .offset = offsetof(T, sig_base64), .names = sig_names,
+     .alias = "webhook_signature_base64"},
+    SIM_ENUM(T, webhook_envelope, "webhook_body", 0, body_names),
+    SIM_DURATION(T, access_ttl, "access_token_ttl", 2 * 3600 * 1000, 1),
+    /* 0 = never expires */
+    {.name = "refresh_token_ttl", .type = SIM_SET_DURATION,
+     .offset = offsetof(T, refresh_ttl), .def = 0, .min = 0, .zero = "0s"},
+    SIM_DURATION(T, code_ttl, "authorization_code_ttl", 10 * 60 * 1000, 1),
+    SIM_DURATION(T, webhook_delay, "webhook_delay", 1000, 0),
+    SIM_DURATION(T, webhook_timeout, "webhook_timeout", 10000, 1),
+    {0}};
+#undef T
 
 static struct wk_settings *S(const struct sim *s) { return s->pdata; }
 
-static int parse_bool(const char *v, bool *out)
-{
-  if (!strcmp(v, "on") || !strcmp(v, "true") || !strcmp(v, "1"))
-    *out = true;
-  else if (!strcmp(v, "off") || !strcmp(v, "false") || !strcmp(v, "0"))
-    *out = false;
-  else
-    return -1;
-  return 0;
-}
-
-static int wk_setting(struct sim *s, const char *k, const char *v, char *err,
-                      size_t errlen)
-{
-  struct wk_settings *g = S(s);
-  struct { const char *name; bool *b; } bools[] = {
-      {"closed_job_accepts_candidates", &g->closed_job_accepts},
-      {"revoke_cascade", &g->revoke_cascade},
-  };
-  for (size_t i = 0; i < sizeof bools / sizeof *bools; i++) {
-    if (strcmp(k, bools[i].name) == 0) {
-      if (parse_bool(v, bools[i].b) != 0)
-        goto bad;
-      return 0;
-    }
-  }
-  struct { const char *name; unsigned *u; } codes[] = {
-      {"scope_missing_status", &g->scope_status},
-      {"member_invalid_status", &g->member_status},
-  };
-  for (size_t i = 0; i < sizeof codes / sizeof *codes; i++) {
-    if (strcmp(k, codes[i].name) == 0) {
-      long n = strtol(v, NULL, 10);
-      if (n < 400 || n > 499)
-        goto bad;
-      *codes[i].u = (unsigned)n;
-      return 0;
-    }
-  }
-  if (strcmp(k, "email_match") == 0) {
-    if (strcmp(v, "case_insensitive") && strcmp(v, "exact"))
-      goto bad;
-    g->email_ci = v[0] == 'c';
-    return 0;
-  }
-  if (strcmp(k, "webhook_signature") == 0) {
-    if (strcmp(v, "hex") && strcmp(v, "base64"))
-      goto bad;
-    g->sig_base64 = v[0] == 'b';
-    return 0;
-  }
-  if (strcmp(k, "webhook_body") == 0) {
-    if (strcmp(v, "candidate") && strcmp(v, "envelope"))
-      goto bad;
-    g->webhook_envelope = v[0] == 'e';
-    return 0;
-  }
-  if (strcmp(k, "subdomain") == 0) {
-    size_t n = strlen(v);
-    if (n == 0 || n >= sizeof g->subdomain)
-      goto bad;
-    for (const char *p = v; *p; p++)
-      if (!islower((unsigned char)*p) && !isdigit((unsigned char)*p) &&
-          *p != '-')
-        goto bad;
-    snprintf(g->subdomain, sizeof g->subdomain, "%s", v);
-    return 0;
-  }
-  struct { const char *name; int64_t *d; int64_t min; } durs[] = {
-      {"access_token_ttl", &g->access_ttl, 1},
-      {"refresh_token_ttl", &g->refresh_ttl, 0},
-      {"authorization_code_ttl", &g->code_ttl, 1},
-      {"webhook_delay", &g->webhook_delay, 0},
-      {"webhook_timeout", &g->webhook_timeout, 1},
-  };
-  for (size_t i = 0; i < sizeof durs / sizeof *durs; i++) {
-    if (strcmp(k, durs[i].name) == 0) {
-      int64_t d;
-      if (at_duration_parse(v, &d) != 0 || d < durs[i].min)
-        goto bad;
-      *durs[i].d = d;
-      return 0;
-    }
-  }
-  snprintf(err, errlen, "workable has no setting '%s' (see "
-           "docs/fidelity/workable.md)", k);
-  return -1;
-bad:
-  snprintf(err, errlen, "workable setting %s: '%s' is not a valid value", k,
-           v);
-  return -1;
-}
-
-static cJSON *wk_settings_json(const struct sim *s)
-{
-  const struct wk_settings *g = S(s);
-  char buf[32];
-  cJSON *o = cJSON_CreateObject();
-  jput_str(o, "subdomain", g->subdomain);
-  jput_str(o, "email_match", g->email_ci ? "case_insensitive" : "exact");
-  jput_int(o, "scope_missing_status", g->scope_status);
-  jput_int(o, "member_invalid_status", g->member_status);
-  jput_bool(o, "closed_job_accepts_candidates", g->closed_job_accepts);
-  jput_bool(o, "revoke_cascade", g->revoke_cascade);
-  jput_str(o, "webhook_signature", g->sig_base64 ? "base64" : "hex");
-  jput_str(o, "webhook_body", g->webhook_envelope ? "envelope" : "candidate");
-  jput_str(o, "access_token_ttl",
-           at_duration_format(g->access_ttl, buf, sizeof buf));
-  jput_str(o, "refresh_token_ttl",
-           g->refresh_ttl ? at_duration_format(g->refresh_ttl, buf, sizeof buf)
-                          : "0s");
-  jput_str(o, "authorization_code_ttl",
-           at_duration_format(g->code_ttl, buf, sizeof buf));
-  jput_str(o, "webhook_delay",
-           at_duration_format(g->webhook_delay, buf, sizeof buf));
-  jput_str(o, "webhook_timeout",
-           at_duration_format(g->webhook_timeout, buf, sizeof buf));
-  return o;
-}
-
 static bool wk_flag(const struct sim *s, const char *name)
 {
-  const struct wk_settings *g = S(s);
-  if (strcmp(name, "revoke_cascade") == 0)
-    return g->revoke_cascade;
-  if (strcmp(name, "email_ci") == 0)
-    return g->email_ci;
   if (strcmp(name, "webhook_require_200") == 0)
     return true; /* "respond 200 or Workable replays" [WK-WH] */
-  if (strcmp(name, "webhook_signature_base64") == 0)
-    return g->sig_base64;
-  return false;
-}
-
-static int64_t wk_duration(const struct sim *s, const char *name)
-{
-  const struct wk_settings *g = S(s);
-  if (strcmp(name, "authorization_code_ttl") == 0)
-    return g->code_ttl;
-  if (strcmp(name, "access_token_ttl") == 0)
-    return g->access_ttl;
-  if (strcmp(name, "refresh_token_ttl") == 0)
-    return g->refresh_ttl;
-  if (strcmp(name, "webhook_delay") == 0)
-    return g->webhook_delay;
-  if (strcmp(name, "webhook_timeout") == 0)
-    return g->webhook_timeout;
-  return 0;
+  return sim_settings_flag(s, name);
 }
 
 /* ==== ids ========================================================================== */
@@ -375,16 +250,6 @@ static bool wk_route(struct sim_call *c, struct sim_route *out)
 
 /* ==== wire helpers ================================================================ */
 
-static struct at_resp *json_resp(unsigned status, cJSON *body)
-{
-  struct at_resp *r = at_resp_new(status);
-  size_t len;
-  char *t = jprint(body, &len);
-  cJSON_Delete(body);
-  at_resp_body_take(r, "application/json; charset=utf-8", t, len);
-  return r;
-}
-
 static cJSON *err_obj(const char *msg)
 {
   cJSON *o = cJSON_CreateObject();
@@ -473,7 +338,7 @@ static struct at_resp *wk_rate_limited(struct sim_call *c,
                                        const struct sim_rl_result *rl)
 {
   (void)c;
-  struct at_resp *r = json_resp(429, err_obj("Too Many Requests"));
+  struct at_resp *r = sim_json_resp(429, err_obj("Too Many Requests"));
   char buf[32];
   snprintf(buf, sizeof buf, "%d", rl->limit);
   at_resp_header(r, "X-Rate-Limit-Limit", buf);
@@ -504,9 +369,9 @@ static struct at_resp *wk_outage(struct sim_call *c, unsigned status,
 {
   (void)c;
   if (status == 503)
-    return json_resp(503, err_obj(message ? message
+    return sim_json_resp(503, err_obj(message ? message
                                           : "Service Unavailable"));
-  return json_resp(status, err_obj("Internal Server Error"));
+  return sim_json_resp(status, err_obj("Internal Server Error"));
 }
 
 /* Limiters: 0 = account tokens (10 / 10 s), 1 = OAuth and partner tokens
@@ -521,87 +386,6 @@ static void wk_limiter_defaults(size_t i, int *limit, int64_t *window,
 
 /* ==== query strings =============================================================== */
 
-#define MAXQ 32
-
-struct qargs {
-  struct sim_kv kv[MAXQ];
-  size_t n;
-};
-
-static bool q_collect(void *ud, const char *k, const char *v)
-{
-  struct qargs *q = ud;
-  if (q->n == MAXQ)
-    return false;
-  q->kv[q->n].key = k;
-  q->kv[q->n].value = v;
-  q->n++;
-  return true;
-}
-
-static const char *q_get(const struct qargs *q, const char *k)
-{
-  for (size_t i = 0; i < q->n; i++)
-    if (strcmp(q->kv[i].key, k) == 0)
-      return q->kv[i].value;
-  return NULL;
-}
-
-static void url_put(char *out, size_t *o, size_t cap, const char *s)
-{
-  static const char hex[] = "0123456789ABCDEF";
-  for (; *s && *o + 4 < cap; s++) {
-    unsigned char ch = (unsigned char)*s;
-    if (isalnum(ch) || strchr("-._~", ch)) {
-      out[(*o)++] = (char)ch;
-    } else {
-      out[(*o)++] = '%';
-      out[(*o)++] = hex[ch >> 4];
-      out[(*o)++] = hex[ch & 15];
-    }
-  }
-  out[*o] = '\0';
-}
-
-static int hexval(int ch)
-{
-  if (ch >= '0' && ch <= '9')
-    return ch - '0';
-  ch = tolower(ch);
-  return ch >= 'a' && ch <= 'f' ? ch - 'a' + 10 : -1;
-}
-
-static void pct_decode(char *p)
-{
-  char *w = p;
-  for (char *r = p; *r; r++) {
-    if (*r == '%' && hexval(r[1]) >= 0 && hexval(r[2]) >= 0) {
-      *w++ = (char)(hexval(r[1]) * 16 + hexval(r[2]));
-      r += 2;
-    } else {
-      *w++ = *r == '+' ? ' ' : *r;
-    }
-  }
-  *w = '\0';
-}
-
-static void form_parse(struct sim_call *c, const char *qs, struct qargs *q)
-{
-  char *copy = at_req_strdup(c->req, qs);
-  char *save = NULL;
-  for (char *tok = strtok_r(copy, "&", &save); tok && q->n < MAXQ;
-       tok = strtok_r(NULL, "&", &save)) {
-    char *eq = strchr(tok, '=');
-    char *v = eq ? eq + 1 : tok + strlen(tok);
-    if (eq)
-      *eq = '\0';
-    pct_decode(tok);
-    pct_decode(v);
-    q->kv[q->n].key = tok;
-    q->kv[q->n].value = v;
-    q->n++;
-  }
-}
 
 /* created_after / updated_after: ISO-8601 compact ("20150708T115616Z"),
  * full ISO-8601, or Unix seconds [WK-JOBS]. */
@@ -629,79 +413,11 @@ static bool parse_when(const char *v, int64_t *ms)
 
 /* ==== authentication ============================================================== */
 
+/* An empty bearer token counts as none here. */
 static const char *bearer(struct sim_call *c)
 {
-  const char *a = at_req_header(c->req, "Authorization");
-  if (a == NULL || strncasecmp(a, "Bearer ", 7) != 0)
-    return NULL;
-  a += 7;
-  while (*a == ' ')
-    a++;
-  return *a ? a : NULL;
-}
-
-static bool basic_pair(const char *auth, char *user, size_t ul, char *pass,
-                       size_t pl)
-{
-  if (auth == NULL || strncasecmp(auth, "Basic ", 6) != 0)
-    return false;
-  const char *b = auth + 6;
-  while (*b == ' ')
-    b++;
-  size_t n = strlen(b);
-  if (n == 0 || n > 512 || n % 4 != 0)
-    return false;
-  unsigned char dec[400];
-  int dl = EVP_DecodeBlock(dec, (const unsigned char *)b, (int)n);
-  if (dl < 0)
-    return false;
-  if (b[n - 1] == '=')
-    dl--;
-  if (n >= 2 && b[n - 2] == '=')
-    dl--;
-  dec[dl] = '\0';
-  if (memchr(dec, '\0', (size_t)dl) != NULL)
-    return false;
-  char *colon = strchr((char *)dec, ':');
-  if (colon == NULL)
-    return false;
-  *colon = '\0';
-  if (strlen((char *)dec) >= ul || strlen(colon + 1) >= pl)
-    return false;
-  snprintf(user, ul, "%s", (char *)dec);
-  snprintf(pass, pl, "%s", colon + 1);
-  return true;
-}
-
-/* Token endpoint parameters: form body, JSON body or query string. */
-struct tokreq {
-  struct qargs form;
-  cJSON *json;
-};
-
-static void tokreq_parse(struct sim_call *c, struct tokreq *t)
-{
-  memset(t, 0, sizeof *t);
-  size_t len;
-  const char *b = at_req_body(c->req, &len);
-  const char *ct = at_req_header(c->req, "Content-Type");
-  if (len && ct && strstr(ct, "json")) {
-    char why[64];
-    t->json = jparse(b, len, why, sizeof why);
-  } else if (len) {
-    form_parse(c, b, &t->form);
-  }
-}
-
-static const char *tok_param(struct sim_call *c, const struct tokreq *t,
-                             const char *k)
-{
-  const char *v = q_get(&t->form, k);
-  if (v == NULL && t->json)
-    v = jget_str(t->json, k);
-  if (v == NULL)
-    v = at_req_query(c->req, k);
-  return v && *v ? v : NULL;
+  const char *a = sim_bearer(c);
+  return a && *a ? a : NULL;
 }
 
 static void wk_identify(struct sim_call *c, char *cred, size_t len)
@@ -711,15 +427,14 @@ static void wk_identify(struct sim_call *c, char *cred, size_t len)
   if (x->r && (x->r->op == OP_TOKEN || x->r->op == OP_AUTHORIZE)) {
     char u[128], p[128];
     const char *cid = NULL;
-    if (basic_pair(at_req_header(c->req, "Authorization"), u, sizeof u, p,
+    if (sim_basic_pair(at_req_header(c->req, "Authorization"), u, sizeof u, p,
                    sizeof p))
       cid = u;
     else {
-      struct tokreq t;
-      tokreq_parse(c, &t);
-      cid = tok_param(c, &t, "client_id");
-      cid = cid ? at_req_strdup(c->req, cid) : NULL;
-      cJSON_Delete(t.json);
+      struct sim_tokreq t;
+      sim_tokreq_parse(c, &t);
+      cid = sim_tokreq_get(c, &t, "client_id", false);
+      sim_tokreq_free(&t);
     }
     struct sim_client *cl =
         cid ? creds_client_by_client_id(&c->s->creds, cid) : NULL;
@@ -1135,13 +850,13 @@ static int cmp_id(const void *a, const void *b)
 }
 
 /* Read limit, since_id and max_id; false after answering 422. */
-static bool page_args(struct sim_call *c, const struct qargs *q, long *limit,
+static bool page_args(struct sim_call *c, const struct sim_query *q, long *limit,
                       int64_t *since, int64_t *max, long def)
 {
   *limit = def;
   *since = 0;
   *max = INT64_MAX;
-  const char *l = q_get(q, "limit");
+  const char *l = sim_query_get(q, "limit");
   if (l) {
     char *end;
     long n = strtol(l, &end, 10);
@@ -1151,7 +866,7 @@ static bool page_args(struct sim_call *c, const struct qargs *q, long *limit,
     }
     *limit = n > 100 ? 100 : n; /* max 100 [WK-JOBS] */
   }
-  const char *si = q_get(q, "since_id"), *mi = q_get(q, "max_id");
+  const char *si = sim_query_get(q, "since_id"), *mi = sim_query_get(q, "max_id");
   if ((si && !parse_hex(si, false, since)) ||
       (mi && !parse_hex(mi, false, max))) {
     reply_invalid(c, si && !parse_hex(si, false, since) ? "since_id"
@@ -1162,11 +877,11 @@ static bool page_args(struct sim_call *c, const struct qargs *q, long *limit,
   return true;
 }
 
-static bool time_arg(struct sim_call *c, const struct qargs *q, const char *k,
+static bool time_arg(struct sim_call *c, const struct sim_query *q, const char *k,
                      int64_t *out)
 {
   *out = 0;
-  const char *v = q_get(q, k);
+  const char *v = sim_query_get(q, k);
   if (v == NULL)
     return true;
   if (!parse_when(v, out)) {
@@ -1179,7 +894,7 @@ static bool time_arg(struct sim_call *c, const struct qargs *q, const char *k,
 
 /* Answer {"<key>": [...], "paging": {"next": URL}} from 'items' (struct
  * pointers whose first member is the int64 id). */
-static void reply_list(struct sim_call *c, const struct qargs *q,
+static void reply_list(struct sim_call *c, const struct sim_query *q,
                        struct vec *items, const char *key, render_fn render,
                        long limit, int64_t since, int64_t max)
 {
@@ -1208,10 +923,10 @@ static void reply_list(struct sim_call *c, const struct qargs *q,
     for (size_t i = 0; i < q->n; i++) {
       if (!strcmp(q->kv[i].key, "since_id") || !strcmp(q->kv[i].key, "limit"))
         continue;
-      url_put(url, &o2, sizeof url, q->kv[i].key);
+      sim_url_put(url, &o2, sizeof url, q->kv[i].key);
       if (o2 + 1 < sizeof url)
         url[o2++] = '=';
-      url_put(url, &o2, sizeof url, q->kv[i].value);
+      sim_url_put(url, &o2, sizeof url, q->kv[i].value);
       if (o2 + 1 < sizeof url) {
         url[o2++] = '&';
         url[o2] = '\0';
@@ -1230,7 +945,7 @@ static cJSON *r_member(const struct sim *s, const void *p) { (void)s; return mem
 
 /* ==== reads ======================================================================== */
 
-static void do_jobs(struct sim_call *c, const struct qargs *q)
+static void do_jobs(struct sim_call *c, const struct sim_query *q)
 {
   long limit;
   int64_t since, max, ca, ua;
@@ -1238,7 +953,7 @@ static void do_jobs(struct sim_call *c, const struct qargs *q)
       !time_arg(c, q, "created_after", &ca) ||
       !time_arg(c, q, "updated_after", &ua))
     return;
-  const char *state = q_get(q, "state");
+  const char *state = sim_query_get(q, "state");
   struct vec items = {0};
   for (size_t i = 0; i < c->s->model.jobs.n; i++) {
     struct sim_job *j = c->s->model.jobs.v[i];
@@ -1282,7 +997,7 @@ static void do_job_stages(struct sim_call *c)
   sim_reply_json(c, 200, o);
 }
 
-static void do_members(struct sim_call *c, const struct qargs *q)
+static void do_members(struct sim_call *c, const struct sim_query *q)
 {
   long limit;
   int64_t since, max;
@@ -1299,7 +1014,7 @@ static bool email_eq(const struct sim *s, const char *a, const char *b)
   return S(s)->email_ci ? strcasecmp(a, b) == 0 : strcmp(a, b) == 0;
 }
 
-static void do_cands(struct sim_call *c, const struct qargs *q)
+static void do_cands(struct sim_call *c, const struct sim_query *q)
 {
   long limit;
   int64_t since, max, ca, ua, job = 0;
@@ -1307,8 +1022,8 @@ static void do_cands(struct sim_call *c, const struct qargs *q)
       !time_arg(c, q, "created_after", &ca) ||
       !time_arg(c, q, "updated_after", &ua))
     return;
-  const char *email = q_get(q, "email"), *sc = q_get(q, "shortcode"),
-             *stage = q_get(q, "stage");
+  const char *email = sim_query_get(q, "email"), *sc = sim_query_get(q, "shortcode"),
+             *stage = sim_query_get(q, "stage");
   if (sc) {
     struct sim_job *j = visible_job(c, sc);
     if (j == NULL) {
@@ -1917,56 +1632,41 @@ static cJSON *wk_webhook_payload(const struct sim *s, enum sim_event ev,
 
 /* ==== OAuth: /oauth/token and /oauth/authorize ==================================== */
 
-static void oauth_error(struct sim_call *c, unsigned status, const char *error,
-                        const char *desc)
+static cJSON *token_body(struct sim_call *c, const struct sim_grant *g,
+                         const char *jwt, const char *scope, int64_t ttl)
 {
-  cJSON *o = cJSON_CreateObject();
-  jput_str(o, "error", error);
-  if (desc)
-    jput_str(o, "error_description", desc);
-  struct at_resp *r = json_resp(status, o);
-  at_resp_header(r, "Cache-Control", "no-store");
-  sim_reply(c, r);
-}
-
-static void token_reply(struct sim_call *c, struct sim_grant *g,
-                        const struct strv *scopes)
-{
-  struct wk_settings *st = S(c->s);
-  char *jwt;
-  creds_token_issue(&c->s->creds, g, scopes, c->now, st->access_ttl, &jwt);
   cJSON *o = cJSON_CreateObject();
   jput_str(o, "access_token", jwt);
-  free(jwt);
   jput_str(o, "token_type", "Bearer");
-  jput_int(o, "expires_in", (long)(st->access_ttl / 1000));
+  jput_int(o, "expires_in", (long)(ttl / 1000));
   jput_str(o, "refresh_token", g->refresh);
-  char *sc = strv_join(scopes, " ");
-  jput_str(o, "scope", sc);
-  free(sc);
+  jput_str(o, "scope", scope);
   jput_int(o, "created_at", (long)(c->now / 1000));
-  struct at_resp *r = json_resp(200, o);
-  at_resp_header(r, "Cache-Control", "no-store");
-  sim_reply(c, r);
+  return o;
 }
 
-static void effective_scopes(struct sim_grant *g, const struct sim_client *cl,
-                             struct strv *out)
-{
-  for (size_t i = 0; i < g->scopes.n; i++)
-    if (strv_has(&cl->scopes, g->scopes.v[i]))
-      strv_add(out, g->scopes.v[i]);
-}
+static const struct sim_oauth wk_oauth = {
+    .token_body = token_body,
+    .unknown_user = "user_id is not a member of this account",
+};
+
+#define WK_INVALID_GRANT "The provided authorization grant is invalid, " \
+  "expired, revoked, or was issued to another client."
 
 static void do_token(struct sim_call *c)
 {
-  struct tokreq t;
-  tokreq_parse(c, &t);
+  struct sim_tokreq t;
+  sim_tokreq_parse(c, &t);
+  const char *u = sim_tokreq_get(c, &t, "client_id", false);
+  const char *p = sim_tokreq_get(c, &t, "client_secret", false);
+  const char *gt = sim_tokreq_get(c, &t, "grant_type", false);
+  const char *code = sim_tokreq_get(c, &t, "code", false);
+  const char *ru = sim_tokreq_get(c, &t, "redirect_uri", false);
+  const char *rt = sim_tokreq_get(c, &t, "refresh_token", false);
+  sim_tokreq_free(&t); /* the values belong to the request */
   char user[128] = "", pass[128] = "";
-  if (!basic_pair(at_req_header(c->req, "Authorization"), user, sizeof user,
-                  pass, sizeof pass)) {
-    const char *u = tok_param(c, &t, "client_id");
-    const char *p = tok_param(c, &t, "client_secret");
+  if (!sim_basic_pair(at_req_header(c->req, "Authorization"), user,
+                      sizeof user, pass, sizeof pass)) {
     if (u && p && strlen(u) < sizeof user && strlen(p) < sizeof pass) {
       snprintf(user, sizeof user, "%s", u);
       snprintf(pass, sizeof pass, "%s", p);
@@ -1975,46 +1675,25 @@ static void do_token(struct sim_call *c)
   struct sim_client *cl =
       user[0] ? creds_client_by_client_id(&c->s->creds, user) : NULL;
   if (cl == NULL || cl->revoked || strcmp(cl->secret, pass) != 0) {
-    cJSON_Delete(t.json);
-    oauth_error(c, 401, "invalid_client", "Client authentication failed.");
+    sim_oauth_error(c, &wk_oauth, 401, "invalid_client",
+                    "Client authentication failed.");
     return;
   }
-  const char *gt = tok_param(c, &t, "grant_type");
-  struct sim_creds *cr = &c->s->creds;
   struct wk_settings *st = S(c->s);
   if (gt && strcmp(gt, "authorization_code") == 0) {
-    const char *code = tok_param(c, &t, "code");
-    const char *ru = tok_param(c, &t, "redirect_uri");
-    struct sim_code *k = code ? creds_code(cr, code) : NULL;
-    if (k == NULL || k->used || c->now >= k->expires ||
-        strcmp(k->client, cl->id) != 0 ||
-        (k->redirect_uri && (!ru || strcmp(ru, k->redirect_uri)))) {
-      cJSON_Delete(t.json);
-      oauth_error(c, 400, "invalid_grant", "The provided authorization "
-                  "grant is invalid, expired, revoked, or was issued to "
-                  "another client.");
+    struct sim_grant *g = sim_oauth_code_grant(c, cl, code, ru);
+    if (g == NULL) {
+      sim_oauth_error(c, &wk_oauth, 400, "invalid_grant", WK_INVALID_GRANT);
       return;
     }
-    k->used = true;
-    struct sim_grant *g = creds_grant_add(cr, &c->s->prng, cl, k->user_id,
-                                          &k->scopes, false);
     g->refresh_expires = st->refresh_ttl ? c->now + st->refresh_ttl
                                          : INT64_MAX;
-    struct strv eff = {0};
-    effective_scopes(g, cl, &eff);
-    sim_note(c, "token:authorization_code");
-    token_reply(c, g, &eff);
-    strv_clear(&eff);
+    sim_oauth_grant_reply(c, &wk_oauth, g, cl, "token:authorization_code");
   } else if (gt && strcmp(gt, "refresh_token") == 0) {
-    const char *rt = tok_param(c, &t, "refresh_token");
-    struct sim_grant *g = rt ? creds_grant_by_refresh(cr, rt) : NULL;
-    if (g == NULL || g->revoked || strcmp(g->client, cl->id) != 0 ||
-        c->now >= g->refresh_expires) {
-      cJSON_Delete(t.json);
+    struct sim_grant *g = sim_oauth_refresh_grant(c, cl, rt);
+    if (g == NULL) {
       sim_note(c, "refresh:invalid_grant");
-      oauth_error(c, 400, "invalid_grant", "The provided authorization "
-                  "grant is invalid, expired, revoked, or was issued to "
-                  "another client.");
+      sim_oauth_error(c, &wk_oauth, 400, "invalid_grant", WK_INVALID_GRANT);
       return;
     }
     /* every refresh returns a new pair; the old refresh token dies
@@ -2022,81 +1701,21 @@ static void do_token(struct sim_call *c)
     creds_grant_rotate(g, &c->s->prng);
     if (st->refresh_ttl)
       g->refresh_expires = c->now + st->refresh_ttl;
-    struct strv eff = {0};
-    effective_scopes(g, cl, &eff);
-    sim_note(c, "token:refresh");
-    token_reply(c, g, &eff);
-    strv_clear(&eff);
+    sim_oauth_grant_reply(c, &wk_oauth, g, cl, "token:refresh");
   } else {
-    oauth_error(c, 400, gt ? "unsupported_grant_type" : "invalid_request",
-                gt ? "The authorization grant type is not supported by the "
-                     "authorization server."
-                   : "Missing required parameter: grant_type.");
+    sim_oauth_error(c, &wk_oauth, 400,
+                    gt ? "unsupported_grant_type" : "invalid_request",
+                    gt ? "The authorization grant type is not supported by "
+                         "the authorization server."
+                       : "Missing required parameter: grant_type.");
   }
-  cJSON_Delete(t.json);
 }
 
 /* GET /oauth/authorize: the account's first active admin consents at
  * once (or ?user_id=), and the browser goes back with a code. */
 static void do_authorize(struct sim_call *c)
 {
-  const char *cid = at_req_query(c->req, "client_id");
-  const char *ru = at_req_query(c->req, "redirect_uri");
-  const char *rt = at_req_query(c->req, "response_type");
-  const char *state = at_req_query(c->req, "state");
-  const char *scope = at_req_query(c->req, "scope");
-  struct sim_client *cl = cid ? creds_client_by_client_id(&c->s->creds, cid)
-                              : NULL;
-  if (cl == NULL || cl->revoked || ru == NULL || *ru == '\0') {
-    oauth_error(c, 400, "invalid_request", "unknown client_id or missing "
-                "redirect_uri");
-    return;
-  }
-  char loc[2048];
-  const char *sep = strchr(ru, '?') ? "&" : "?";
-  if (rt == NULL || strcmp(rt, "code") != 0) {
-    snprintf(loc, sizeof loc, "%s%serror=unsupported_response_type", ru, sep);
-  } else {
-    struct strv want = {0};
-    strv_split(&want, scope);
-    if (want.n == 0)
-      strv_copy(&want, &cl->scopes);
-    bool ok = true;
-    for (size_t i = 0; i < want.n; i++)
-      ok &= strv_has(&cl->scopes, want.v[i]);
-    int64_t uid = 0;
-    const char *u = at_req_query(c->req, "user_id");
-    if (u == NULL) {
-      for (size_t i = 0; i < c->s->model.users.n && !uid; i++) {
-        struct sim_user *usr = c->s->model.users.v[i];
-        if (usr->site_admin && !usr->disabled)
-          uid = usr->id;
-      }
-    } else if (parse_id(u, &uid) != 0 || !model_user(&c->s->model, uid)) {
-      strv_clear(&want);
-      oauth_error(c, 400, "invalid_request", "user_id is not a member of "
-                  "this account");
-      return;
-    }
-    if (!ok) {
-      snprintf(loc, sizeof loc, "%s%serror=invalid_scope", ru, sep);
-    } else {
-      struct sim_code *k =
-          creds_code_add(&c->s->creds, &c->s->prng, cl, uid, &want, ru,
-                         c->now + S(c->s)->code_ttl);
-      snprintf(loc, sizeof loc, "%s%scode=%s", ru, sep, k->code);
-    }
-    strv_clear(&want);
-  }
-  if (state) {
-    size_t o = strlen(loc);
-    snprintf(loc + o, sizeof loc - o, "&state=");
-    o = strlen(loc);
-    url_put(loc, &o, sizeof loc, state);
-  }
-  struct at_resp *r = at_resp_new(302);
-  at_resp_header(r, "Location", loc);
-  sim_reply(c, r);
+  sim_oauth_authorize(c, &wk_oauth);
 }
 
 /* ==== dispatch ====================================================================== */
@@ -2120,8 +1739,8 @@ static void wk_handle(struct sim_call *c)
   if (!authenticate(c, &who) || sim_rate_check(c, x->oauth ? 1 : 0) ||
       !authorized(c, &who) || sim_cache_reply(c))
     return;
-  struct qargs q = {0};
-  at_req_query_each(c->req, q_collect, &q);
+  struct sim_query q = {0};
+  at_req_query_each(c->req, sim_query_collect, &q);
   switch (x->r->op) {
   case OP_JOBS: do_jobs(c, &q); break;
   case OP_JOB: do_job(c); break;
@@ -2148,8 +1767,9 @@ static const char *const wk_scopes[] = {"r_jobs", "r_candidates",
 const struct sim_personality sim_workable = {
     .name = "workable",
     .display = "Workable",
-    .settings_new = wk_settings_new,
-    .settings_free = wk_settings_free,
+    .settings = wk_settings,
+    .settings_size = sizeof(struct wk_settings),
+    .settings_release = wk_settings_release,
     .route = wk_route,
     .identify = wk_identify,
     .handle = wk_handle,
@@ -2162,10 +1782,7 @@ const struct sim_personality sim_workable = {
     .serve_key_use = "Bearer",
     .status_api_component = "API",
     .limiter_defaults = wk_limiter_defaults,
-    .setting = wk_setting,
-    .settings_json = wk_settings_json,
     .flag = wk_flag,
-    .duration = wk_duration,
     .field_alias = wk_field_alias,
     .permissions = wk_scopes,
     .scopes = wk_scopes,

@@ -246,6 +246,11 @@ struct connector {
   /* A refresh token lapses this long after it is issued (0 = never): an
    * idle grant is refreshed before that (Greenhouse v3: 24 h). */
   int64_t refresh_ttl_ms;
+  /* OP_CREATE makes the person alone (Ashby's candidate.create): the
+   * application is added next with OP_ADD_APP, and a person of ours
+   * without one is simply missing it (never "still being built"). False:
+   * the create carries the application (Greenhouse, Lever, Workable). */
+  bool create_person_only;
 };
 
 /* Free what a result owns (recs); the struct itself stays the caller's. */

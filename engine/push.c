@@ -752,7 +752,7 @@ static void on_answer(void *ud, struct op_result *r)
     break;
   case OP_APPS:
     if (!r->application_id[0] && p->created_now &&
-        p->attempts < BUILD_WAITS) {
+        !p->c->ops->create_person_only && p->attempts < BUILD_WAITS) {
       /* we created the person with the application: an empty list means
        * Greenhouse is still building the record (async create), never
        * that the application is missing; adding one could double it */
@@ -776,8 +776,10 @@ static void on_answer(void *ud, struct op_result *r)
     snprintf(p->cand, sizeof p->cand, "%s", r->candidate_id);
     p->created_now = true;
     /* the application was created with the person; without its id in the
-     * answer (v3), read it before anything else */
-    p->apps_checked = r->application_id[0] != '\0';
+     * answer (v3), read it before anything else. A connector whose create
+     * makes the person alone adds the application next. */
+    p->apps_checked = r->application_id[0] != '\0' ||
+                      c->ops->create_person_only;
     if (r->application_id[0])
       take_app(p, r);
     progress(p, "created", "Created candidate %s in %s%s", p->cand, ats(p),

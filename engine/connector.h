@@ -264,5 +264,8 @@ const struct connector *connector_find(const char *name);
 /* The i-th connector's name, NULL past the end (for messages). */
 const char *connector_name(size_t i);
 extern const struct connector connector_greenhouse;
+/* extern: lever */
+/* extern: workable */
+/* extern: ashby */
 
 #endif

@@ -62,6 +62,11 @@ void sim_free(struct sim *s);
 uint16_t sim_port(const struct sim *s);
 uint16_t sim_control_port(const struct sim *s); /* 0 without a listener */
 const char *sim_ats(const struct sim *s);        /* "greenhouse" */
+/* The id a client of this personality sees for a model record: kind "job",
+ * "user", "candidate" or "application" (Greenhouse: the decimal id; Lever:
+ * a UUID; Workable: a job's shortcode ...). 0, or -1 for an unknown kind. */
+int sim_wire_id(const struct sim *s, const char *kind, int64_t id, char *out,
+                size_t len);
 /* The i-th personality the sim has ("greenhouse", ...), NULL past the end. */
 const char *sim_personality_name(size_t i);
 /* "http://127.0.0.1:PORT" (the address clients should use). */

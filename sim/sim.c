@@ -33,6 +33,18 @@ static const struct sim_personality *const personalities[] = {
     &sim_ashby,
 };
 
+int sim_wire_id(const struct sim *s, const char *kind, int64_t id, char *out,
+                size_t len)
+{
+  if (s->p->wire_id)
+    return s->p->wire_id(kind, id, out, len);
+  if (strcmp(kind, "job") && strcmp(kind, "user") && strcmp(kind, "candidate") &&
+      strcmp(kind, "application"))
+    return -1;
+  snprintf(out, len, "%lld", (long long)id);
+  return 0;
+}
+
 const char *sim_personality_name(size_t i)
 {
   return i < sizeof personalities / sizeof *personalities

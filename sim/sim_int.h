@@ -709,6 +709,11 @@ struct sim_personality {
   const char *serve_paths;
   const char *serve_key_use;
   bool serve_no_oauth;
+  /* The id a client sees for a model record of this kind ("job", "user",
+   * "candidate", "application"): Lever UUIDs, Workable shortcodes ... 0,
+   * or -1 for a kind the personality does not show. NULL: the decimal
+   * id (Greenhouse). */
+  int (*wire_id)(const char *kind, int64_t id, char *out, size_t len);
   /* Optional overrides of the table's flag()/duration() answers, for a
    * value that is a vendor fact rather than a setting (NULL: the table). */
   bool (*flag)(const struct sim *s, const char *name);

@@ -1293,19 +1293,3 @@ const struct connector connector_greenhouse = {
     .refresh_ttl_ms = 24 * 3600 * 1000LL,
 };
 
-/* Every connector, for connector_find and messages. */
-static const struct connector *const connectors[] = {&connector_greenhouse};
-
-const struct connector *connector_find(const char *name)
-{
-  for (size_t i = 0; name && i < sizeof connectors / sizeof *connectors; i++)
-    if (strcmp(connectors[i]->name, name) == 0)
-      return connectors[i];
-  return NULL;
-}
-
-const char *connector_name(size_t i)
-{
-  return i < sizeof connectors / sizeof *connectors ? connectors[i]->name
-                                                    : NULL;
-}

@@ -1561,7 +1561,22 @@ static const char *const ab_permissions[] = {
     "jobsRead",       "interviewsRead", "hiringProcessMetadataRead",
     "organizationRead", NULL};
 
+static int ab_wire_id(const char *kind, int64_t id, char *out, size_t len)
+{
+  static const struct { const char *name; enum ab_kind k; } kinds[] = {
+      {"job", K_JOB}, {"user", K_USER}, {"candidate", K_CAND},
+      {"application", K_APP}};
+  for (size_t i = 0; i < sizeof kinds / sizeof *kinds; i++)
+    if (strcmp(kinds[i].name, kind) == 0) {
+      char buf[40];
+      snprintf(out, len, "%s", uuid(buf, kinds[i].k, id));
+      return 0;
+    }
+  return -1;
+}
+
 const struct sim_personality sim_ashby = {
+    .wire_id = ab_wire_id,
     .name = "ashby",
     .display = "Ashby",
     .settings = ab_settings,

@@ -2086,7 +2086,23 @@ static const char *const lv_scopes[] = {
     "opportunities:write:admin", "webhooks:read:admin", "webhooks:write:admin",
     "offline_access", NULL};
 
+static int lv_wire_id(const char *kind, int64_t id, char *out, size_t len)
+{
+  static const struct { const char *name; enum lv_kind k; } kinds[] = {
+      {"job", K_POSTING}, {"user", K_USER}, {"candidate", K_CONTACT},
+      {"application", K_OPP}};
+  for (size_t i = 0; i < sizeof kinds / sizeof *kinds; i++)
+    if (strcmp(kinds[i].name, kind) == 0) {
+      char buf[LV_ID_LEN];
+      lv_id(kinds[i].k, id, buf);
+      snprintf(out, len, "%s", buf);
+      return 0;
+    }
+  return -1;
+}
+
 const struct sim_personality sim_lever = {
+    .wire_id = lv_wire_id,
     .name = "lever",
     .display = "Lever",
     .settings = lv_settings,

@@ -1764,7 +1764,22 @@ static const char *const wk_scopes[] = {"r_jobs", "r_candidates",
                                         "w_candidates", "r_employees",
                                         "w_employees", NULL};
 
+/* A job is addressed by its shortcode; members and candidates (model
+ * applications) by their hex ids; a model candidate has no id of its own
+ * here (a Workable candidate is per job). */
+static int wk_wire_id(const char *kind, int64_t id, char *out, size_t len)
+{
+  if (strcmp(kind, "job") == 0)
+    shortcode(id, out, len);
+  else if (strcmp(kind, "user") == 0 || strcmp(kind, "application") == 0)
+    hexid(id, out, len);
+  else
+    return -1;
+  return 0;
+}
+
 const struct sim_personality sim_workable = {
+    .wire_id = wk_wire_id,
     .name = "workable",
     .display = "Workable",
     .settings = wk_settings,

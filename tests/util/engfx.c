@@ -24,8 +24,10 @@ static int64_t raw_id(const cJSON *o, const char *k)
 void engfx_connect(struct engfx *f, enum engfx_auth auth)
 {
   char err[512];
-  struct atsync_credentials cr = {.kind = "greenhouse",
-                                  .base_url = f->fx->base};
+  struct atsync_credentials cr = {.kind = f->ats, .base_url = f->fx->base};
+  static char obo[64];
+  if (sim_wire_id(f->fx->sim, "user", 4000001, obo, sizeof obo) != 0)
+    die("acting user", "the personality shows no user id");
   char code[128];
   if (auth == ENGFX_V1_KEY) {
     cJSON *k = NULL;
@@ -36,7 +38,7 @@ void engfx_connect(struct engfx *f, enum engfx_auth auth)
     cJSON_Delete(k);
     cr.auth = ATSYNC_AUTH_API_KEY;
     cr.api_key = key;
-    cr.on_behalf_of = "4000001";
+    cr.on_behalf_of = obo; /* the acting user, as the ATS names it */
   } else {
     cr.client_id = f->fx->client_id;
     cr.client_secret = f->fx->client_secret;
@@ -90,7 +92,8 @@ struct engfx *engfx_new(const struct engfx_opts *o)
   struct engfx *f = calloc(1, sizeof *f);
   struct simfx_opts so = {.latency = o->latency, .rate_limit = o->rate_limit,
                           .rate_window_ms = o->rate_window_ms,
-                          .seed = o->seed};
+                          .seed = o->seed, .ats = o->ats};
+  snprintf(f->ats, sizeof f->ats, "%s", o->ats ? o->ats : "greenhouse");
   f->fx = simfx_new(&so);
   cJSON *job = fx_action(f->fx, "add_job",
                          "id=4001 name=Backend~Engineer "
@@ -117,7 +120,9 @@ struct engfx *engfx_new(const struct engfx_opts *o)
   f->webhooks = o->webhooks;
   open_engine(f);
   char err[256];
-  if (atsync_map_job(f->e, f->org, "backend", "4001", err, sizeof err) ||
+  if (sim_wire_id(f->fx->sim, "job", 4001, f->job_id, sizeof f->job_id) != 0)
+    die("job id", "the personality shows no job id");
+  if (atsync_map_job(f->e, f->org, "backend", f->job_id, err, sizeof err) ||
       atsync_map_stage(f->e, f->org, "approved", "Phone Screen", err,
                        sizeof err))
     die("mapping", err);

@@ -14,6 +14,9 @@
 enum engfx_auth { ENGFX_V3_CODE, ENGFX_V3_CLIENT, ENGFX_V1_KEY };
 
 struct engfx_opts {
+  const char *ats;       /* the personality and connector (NULL =
+                            "greenhouse"); ENGFX_V1_KEY is then the ATS's
+                            API key, ENGFX_V3_CODE its OAuth code flow */
   enum engfx_auth auth;
   bool latency;          /* the sim's latency model on */
   int rate_limit;        /* simfx convention: 0 off, -1 vendor default, N */
@@ -41,6 +44,8 @@ struct engfx {
   char store[256];
   bool webhooks;
   bool subscribed;
+  char ats[16];
+  char job_id[64];       /* the job as the ATS shows it (sim_wire_id) */
   char webhook_url[128]; /* the engine's endpoint for organization "acme" */
 };
 

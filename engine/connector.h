@@ -11,7 +11,7 @@
  * |-----------|--------------------------------------------|------------------------------------|-------------------------------------------|--------------------------------|
  * | TOKEN     | POST auth/token (code, refresh, client cr.)| POST auth.lever.co/oauth/token     | POST www.workable.com/oauth/token         | (API key only)                 |
  * | JOB       | GET /v3/jobs?ids= (GET /v1/jobs/{id})      | GET /postings/{id}                 | GET /jobs/{shortcode}                     | POST job.info                  |
- * | PIPELINE  | GET /v3/job_interview_stages?job_ids=      | GET /stages (one global pipeline)  | GET /jobs/{shortcode}/stages              | POST interviewStage.list       |
+ * | PIPELINE  | GET /v3/job_interview_stages?job_ids=      | GET /stages (one global pipeline)  | GET /jobs/{shortcode}/stages              | POST jobInterviewPlan.info     |
  * |           | (GET /v1/jobs/{id}/stages)                 |                                    |                                           |                                |
  * | FIND      | GET /v3/candidates?email= (v1 ?email=)     | GET /opportunities?email=          | GET /candidates?email= (per job)          | POST candidate.search {email}  |
  * | APPS      | GET /v3/applications?candidate_ids=&job_ids| GET /opportunities?contact_id=     | (a candidate is per job)                  | POST application.list          |
@@ -29,7 +29,9 @@
  *     from errors[].field or v3 {field: message}); 429 transient; 5xx,
  *     timeouts, resets and malformed 2xx bodies unknown for writes,
  *     transient for reads; a refused connection transient.
- *   Lever: 201 with deduped:true -> exists; 400 invalid; 401 auth; 403
+ *   Lever: 201 with deduped:true -> ok (Lever attached the new opportunity
+ *     to the existing contact: the application exists; engine/connectors/
+ *     lever.c); 400 invalid (perform_as -> permission); 401 auth; 403
  *     permission; 429 transient (10 req/s).
  *   Workable: 422 "candidate already exists" -> exists; 401 auth (also for
  *     a missing scope); 429 transient (X-Rate-Limit-Reset, no Retry-After).
@@ -80,6 +82,8 @@ bool op_is_write(enum op o);
 
 enum grant { GRANT_CODE, GRANT_REFRESH, GRANT_CLIENT_CREDENTIALS };
 
+struct stage;
+
 /* What a connector may read of a connection. */
 struct conn_view {
   enum atsync_auth auth;
@@ -87,6 +91,11 @@ struct conn_view {
   const char *client_id, *client_secret, *redirect_uri, *sub;
   const char *access_token;
   const char *api_key, *on_behalf_of;
+  /* the stages of a job as the engine last read them (OP_PIPELINE), for a
+   * connector whose records name a stage only by its id (Lever: one
+   * pipeline for the organization); NULL/0 when none was read yet */
+  const struct stage *stages;
+  size_t nstages;
 };
 
 struct op_args {
@@ -114,13 +123,13 @@ struct op_args {
  * changes-since list, a read, or what a webhook payload claims. Fields the
  * source does not carry are "" (an ids-only webhook carries only ids). */
 struct ats_record {
-  char application_id[32], candidate_id[32], job_id[32];
+  char application_id[64], candidate_id[64], job_id[64];
   char status[16];           /* active, rejected, hired, converted */
-  char stage_id[32], stage_name[128];
+  char stage_id[64], stage_name[128];
   char first[128], last[128];
   char phones[3][64];        /* as stored in the ATS */
   char emails[3][128];
-  char merged_into[32];      /* a person merged away: the survivor */
+  char merged_into[64];      /* a person merged away: the survivor */
   bool deleted;              /* a person or application deleted */
   int64_t updated;           /* ms; 0 = not given */
 };
@@ -142,7 +151,7 @@ struct ats_event {
   char action[48];           /* the vendor's event name */
   char id[96];               /* the delivery's event id ("" = none) */
   struct ats_record rec;     /* what the payload claims */
-  char merged_from[32];      /* EV_MERGE: the person merged away */
+  char merged_from[64];      /* EV_MERGE: the person merged away */
   int64_t at;                /* when the ATS says it happened (0 = unknown) */
 };
 
@@ -167,7 +176,7 @@ enum sig_result hmac_sha256_hex_check(const char *key, const void *data,
 #define MAX_STAGES 64
 
 struct stage {
-  char id[32];
+  char id[64];
   char name[128];
   bool active;
 };
@@ -184,10 +193,10 @@ struct op_result {
   int rl_limit, rl_remaining;
   int64_t rl_reset;
   /* payloads */
-  char candidate_id[32];
-  char application_id[32];
+  char candidate_id[64];
+  char application_id[64];
   char app_status[16];     /* active, rejected, hired */
-  char stage_id[32], stage_name[128];
+  char stage_id[64], stage_name[128];
   bool partial;            /* a create answered before the record is built */
   /* OP_READ_APP: the application (rec); OP_CHANGED_*: the page's records
    * (owned by the result: outcome_result_free releases them) */
@@ -251,6 +260,12 @@ struct connector {
    * without one is simply missing it (never "still being built"). False:
    * the create carries the application (Greenhouse, Lever, Workable). */
   bool create_person_only;
+  /* OP_FIND answers with people alone, never their applications, even
+   * with an API key: OP_APPS follows a person found (Ashby's
+   * candidate.search). False: with an API key the find shows every
+   * application (Greenhouse v1), so a person found without one on the
+   * job has none there. */
+  bool find_without_apps;
 };
 
 /* Free what a result owns (recs); the struct itself stays the caller's. */
@@ -264,8 +279,8 @@ const struct connector *connector_find(const char *name);
 /* The i-th connector's name, NULL past the end (for messages). */
 const char *connector_name(size_t i);
 extern const struct connector connector_greenhouse;
-/* extern: lever */
-/* extern: workable */
-/* extern: ashby */
+extern const struct connector connector_lever;
+extern const struct connector connector_workable;
+extern const struct connector connector_ashby;
 
 #endif

@@ -65,6 +65,11 @@ struct conn_view conn_view(const struct conn *c)
                         .access_token = c->access,
                         .api_key = c->api_key,
                         .on_behalf_of = c->obo};
+  for (size_t i = 0; i < c->njobs && v.stages == NULL; i++)
+    if (c->jobs[i].nstages > 0) {
+      v.stages = c->jobs[i].stages;
+      v.nstages = c->jobs[i].nstages;
+    }
   return v;
 }
 

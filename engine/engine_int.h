@@ -27,7 +27,7 @@
 
 /* A job of the ATS as the engine last read it. */
 struct job_info {
-  char id[32];
+  char id[64];
   char name[128];
   char status[16];
   struct stage stages[MAX_STAGES];

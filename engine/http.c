@@ -114,6 +114,10 @@ static size_t on_header(char *data, size_t sz, size_t nm, void *ud)
       {"X-RateLimit-Limit", offsetof(struct http_resp, rl_limit), 24},
       {"X-RateLimit-Remaining", offsetof(struct http_resp, rl_remaining), 24},
       {"X-RateLimit-Reset", offsetof(struct http_resp, rl_reset), 32},
+      /* the same, as Workable spells them */
+      {"X-Rate-Limit-Limit", offsetof(struct http_resp, rl_limit), 24},
+      {"X-Rate-Limit-Remaining", offsetof(struct http_resp, rl_remaining), 24},
+      {"X-Rate-Limit-Reset", offsetof(struct http_resp, rl_reset), 32},
       {"Link", offsetof(struct http_resp, link), 2048},
       {"Location", offsetof(struct http_resp, location), 2048},
       {"Content-Type", offsetof(struct http_resp, content_type), 128},

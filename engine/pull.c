@@ -34,7 +34,7 @@
 struct pull {
   struct conn *c;
   int generation;
-  char app[32];
+  char app[64];
   char why[32];
   int64_t seq;         /* the hint being answered (see pull_queue) */
   bool refreshed;
@@ -92,7 +92,7 @@ bool pull_status_for(struct conn *c, const char *ats_status,
 
 struct ours {
   int64_t id;
-  char ref[64], cand[32], ats_status[16], stage_id[32], stage[128],
+  char ref[64], cand[64], ats_status[16], stage_id[64], stage[128],
       status[64];
   int64_t ats_updated; /* the ATS's time of the state we applied last */
 };
@@ -599,7 +599,7 @@ void pull_tick(struct conn *c, int64_t now, int64_t *next)
       sooner(next, c->poll_at);
   }
   if (c->pull == NULL && (c->state == ATSYNC_CONNECTED || c->poll == NULL)) {
-    char app[32], why[32];
+    char app[64], why[32];
     int64_t due, seq;
     if (due_pull(c, app, sizeof app, why, sizeof why, &due, &seq)) {
       if (due <= now)

@@ -49,14 +49,14 @@ struct push {
       field_why[ATSYNC_MAX_FIELDS][200];
   const char *fkeys[ATSYNC_MAX_FIELDS], *fvals[ATSYNC_MAX_FIELDS];
   size_t nfields;
-  char source[32];                  /* the job mapping's default source */
+  char source[64];                  /* the job mapping's default source */
   bool twin_checked;                /* no likely duplicate by name + phone */
   bool confirming;                  /* the OP_FIND in flight looks for the
                                        likely duplicate's email */
-  char twin[32], twin_email[128];
-  char ats_job[32], stage_map[128]; /* the mappings */
-  char target_id[32], target_name[128];
-  char cand[32], app[32], app_status[16], stage_id[32], stage_name[128];
+  char twin[64], twin_email[128];
+  char ats_job[64], stage_map[128]; /* the mappings */
+  char target_id[64], target_name[128];
+  char cand[64], app[64], app_status[16], stage_id[64], stage_name[128];
   int attempts;
   size_t email_i;
   bool apps_checked;   /* we know whether the person has an application */
@@ -741,7 +741,8 @@ static void on_answer(void *ud, struct op_result *r)
       if (r->application_id[0]) { /* v1 embeds the applications */
         take_app(p, r);
         p->apps_checked = true;
-      } else if (c->auth == ATSYNC_AUTH_API_KEY) {
+      } else if (c->auth == ATSYNC_AUTH_API_KEY &&
+                 !c->ops->find_without_apps) {
         p->apps_checked = true; /* v1 showed them all: none on this job */
       }
       progress(p, "found", "Found the person in %s by %s: candidate %s",

@@ -69,7 +69,7 @@ static void refused(struct conn *c, const char *fmt, const char *detail)
 static void queue_person(struct conn *c, const char *person, const char *why)
 {
   struct store *st = c->e->st;
-  char apps[64][32];
+  char apps[64][64];
   size_t n = 0;
   int rc = store_q(st,
                    "SELECT ats_application_id FROM candidates WHERE org_id = "
@@ -102,7 +102,7 @@ static bool nothing_new(struct conn *c, const struct ats_record *r)
    * then be read after it, whatever it claims */
   if (!r->status[0] || !r->stage_id[0] || pull_pending(c, r->application_id))
     return false;
-  char status[16] = "", stage[32] = "";
+  char status[16] = "", stage[64] = "";
   if (store_q(c->e->st, "SELECT ats_status, ats_stage_id FROM candidates "
                         "WHERE org_id = ? AND ats_application_id = ?",
               "Is", c->org, r->application_id) == SQLITE_ROW) {

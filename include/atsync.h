@@ -211,7 +211,7 @@ struct atsync_candidate_info {
   char emails[512];          /* comma separated */
   char job[64], stage[64];
   enum atsync_sync sync;
-  char ats_candidate_id[32], ats_application_id[32];
+  char ats_candidate_id[64], ats_application_id[64];
   char ats_stage[128];
   int attempts;
   char error[600];           /* our sentence with the fix ("" when fine) */

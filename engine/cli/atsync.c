@@ -45,7 +45,7 @@ static void usage(FILE *f)
       "  --org NAME  the organization (default: default)\n"
       "\n"
       "commands:\n"
-      "  connect greenhouse --url URL CREDENTIALS\n"
+      "  connect greenhouse|lever|workable|ashby --url URL CREDENTIALS\n"
       "      CREDENTIALS: --client-id ID --client-secret S\n"
       "                     (--auth-code C [--redirect-uri U] |\n"
       "                      --client-credentials [--sub USER_ID])\n"
@@ -53,7 +53,7 @@ static void usage(FILE *f)
       "                   | --api-key K --on-behalf-of USER_ID   (legacy v1)\n"
       "                   [--webhook-secret S]  (the secret the ATS signs\n"
       "                    webhooks with; without it: polling only)\n"
-      "  reconnect [greenhouse] --url URL CREDENTIALS\n"
+      "  reconnect [ATS] --url URL CREDENTIALS\n"
       "  disconnect\n"
       "  map job OURS ATS_JOB_ID\n"
       "  map stage OURS 'ATS stage name'\n"
@@ -166,7 +166,8 @@ static int cmd_connect(struct cli *c, int argc, char **argv, bool again)
     if (optind < argc)
       return fail_usage("unexpected argument '%s'", argv[optind]);
   } else if (!again) {
-    return fail_usage("%s", "connect needs the ATS: 'connect greenhouse'");
+    return fail_usage("%s", "connect needs the ATS: 'connect greenhouse' "
+                            "(or lever, workable, ashby)");
   }
   if (cr.api_key && (cr.client_id || cr.auth_code || cc))
     return fail_usage("%s", "give an API key or OAuth credentials, not both");

@@ -5,9 +5,9 @@
 
 static const struct connector *const connectors[] = {
     &connector_greenhouse,
-    /* connector: lever */
-    /* connector: workable */
-    /* connector: ashby */
+    &connector_lever,
+    &connector_workable,
+    &connector_ashby,
 };
 
 const struct connector *connector_find(const char *name)

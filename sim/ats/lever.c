@@ -926,14 +926,32 @@ static cJSON *strings(const struct strv *v)
   return a;
 }
 
+/* A rejection's archive reason: the model's reason, or (a rejection
+ * without one) the first non-hired reason — never id 0, which is the
+ * hired reason, so that a reasonless rejection does not read as a hire. */
+static int64_t rejection_reason(const struct sim_model *m,
+                                const struct sim_app *a)
+{
+  const struct sim_reason *r =
+      a->rejection_reason_id ? model_reason(m, a->rejection_reason_id) : NULL;
+  if (r && !reason_hired(r))
+    return r->id;
+  for (size_t i = 0; i < m->reasons.n; i++) {
+    const struct sim_reason *x = m->reasons.v[i];
+    if (!reason_hired(x))
+      return x->id;
+  }
+  return a->rejection_reason_id;
+}
+
 /* archived: null, or {reason, archivedAt} (hired: the hired reason). */
-static cJSON *archived_json(const struct sim_app *a)
+static cJSON *archived_json(const struct sim_model *m, const struct sim_app *a)
 {
   if (a->status == SIM_APP_ACTIVE)
     return cJSON_CreateNull();
   cJSON *o = cJSON_CreateObject();
   bool hired = a->status == SIM_APP_HIRED;
-  put_lid(o, "reason", K_REASON, hired ? 0 : a->rejection_reason_id);
+  put_lid(o, "reason", K_REASON, hired ? 0 : rejection_reason(m, a));
   put_ms(o, "archivedAt", hired ? a->hired_at : a->rejected_at);
   return o;
 }
@@ -972,7 +990,7 @@ static cJSON *opp_json(const struct sim *s, const void *p)
   const char *loc = field_of(cd, "location");
   jput_str(o, "location", loc ? loc : "");
   jadd_arr(o, "links");
-  jadd(o, "archived", archived_json(a));
+  jadd(o, "archived", archived_json(m, a));
   jadd(o, "tags", strings(&cd->tags));
   cJSON *src = jadd_arr(o, "sources");
   const struct sim_source *so = model_source(m, a->source_id);
@@ -1165,7 +1183,7 @@ static cJSON *lv_webhook_payload(const struct sim *s, enum sim_event ev,
         }
       } else if (ev == SIM_EV_REJECT || ev == SIM_EV_UNREJECT) {
         jadd_null(d, "fromArchived"); /* the model keeps no history */
-        jadd(d, "toArchived", archived_json(a));
+        jadd(d, "toArchived", archived_json(m, a));
       }
     }
   }

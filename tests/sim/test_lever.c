@@ -1403,6 +1403,33 @@ static void test_settings(void **state)
                                sizeof err), 0);
 }
 
+/* A rejection without a reason (an admin action) shows a non-hired
+ * archive reason, never the hired one (model reason 0): a reader that
+ * tells hires by the reason's type must not read it as a hire. */
+static void test_reasonless_rejection_not_hired(void **state)
+{
+  struct simfx *f = open_fx(state, true, 0);
+  cJSON_Delete(fx_action(f, "reject_application", "application=60000001"));
+  cJSON_Delete(fx_action(f, "hire_application", "application=60000002"));
+  cJSON *j, *h;
+  assert_int_equal(get(f, "/v1/archive_reasons?type=hired", &h), 200);
+  assert_int_equal(cJSON_GetArraySize(data(h)), 1);
+  const char *hired = jstr(cJSON_GetArrayItem(data(h), 0), "id");
+  assert_int_equal(get(f, "/v1/opportunities?archived=true", &j), 200);
+  assert_int_equal(cJSON_GetArraySize(data(j)), 2);
+  int hires = 0;
+  const cJSON *o;
+  cJSON_ArrayForEach(o, data(j))
+  {
+    const char *r = jstr(jget(o, "archived"), "reason");
+    assert_non_null(r);
+    hires += strcmp(r, hired) == 0;
+  }
+  assert_int_equal(hires, 1); /* the hire only */
+  cJSON_Delete(j);
+  cJSON_Delete(h);
+}
+
 int main(void)
 {
   signal(SIGPIPE, SIG_IGN);
@@ -1423,6 +1450,8 @@ int main(void)
       cmocka_unit_test_teardown(test_async_create, teardown),
       cmocka_unit_test_teardown(test_spec_shapes, teardown),
       cmocka_unit_test_teardown(test_settings, teardown),
+      cmocka_unit_test_teardown(test_reasonless_rejection_not_hired,
+                                teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -236,10 +236,10 @@ static void test_connect_bad_input(void **state)
     struct atsync_credentials cr;
     const char *msg;
   } cases[] = {
-      {"unknown kind", {.kind = "lever", .base_url = "https://x",
+      {"unknown kind", {.kind = "bamboohr", .base_url = "https://x",
                         .auth = ATSYNC_AUTH_API_KEY, .api_key = "k",
                         .on_behalf_of = "1"},
-       "unknown ATS 'lever'"},
+       "unknown ATS 'bamboohr'"},
       {"no kind", {.base_url = "https://x", .auth = ATSYNC_AUTH_API_KEY,
                    .api_key = "k", .on_behalf_of = "1"},
        "unknown ATS"},

@@ -822,7 +822,7 @@ static void test_names(void **state)
   assert_false(op_is_write(OP_TOKEN));
   assert_false(op_is_write(OP_FIND));
   assert_ptr_equal(connector_find("greenhouse"), &connector_greenhouse);
-  assert_null(connector_find("lever"));
+  assert_null(connector_find("bamboohr"));
   assert_null(connector_find(NULL));
   int64_t w;
   bool fixed;

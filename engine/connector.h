@@ -2,7 +2,11 @@
  * operation into an HTTP request and an HTTP response into an outcome the
  * core understands. A connector holds no retry, pacing or state logic of
  * its own: the core decides what an outcome means for the push and the
- * connection.
+ * connection. A connector file is its ATS's wire format only: what every
+ * connector needs (JSON records read with path-named errors, URL, form
+ * and auth-header building, the next-page host check, webhook bodies and
+ * signature headers) is in engine/wire.h, and the answer helpers
+ * (malformed answers, records, stage order) in engine/outcome.h.
  *
  * The operations table, designed for the four ATSes (only Greenhouse is
  * built; see docs/engine.md for the sources):
@@ -172,6 +176,10 @@ const char *sig_result_name(enum sig_result r);
  * SIG_MISMATCH (engine/hmac.c). */
 enum sig_result hmac_sha256_hex_check(const char *key, const void *data,
                                       size_t len, const char *hex);
+/* The same with the digest in base64 (44 characters, one '=' of padding),
+ * as some ATSs send it. */
+enum sig_result hmac_sha256_b64_check(const char *key, const void *data,
+                                      size_t len, const char *b64);
 
 #define MAX_STAGES 64
 

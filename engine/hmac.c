@@ -1,5 +1,6 @@
 /* hmac.c — webhook signatures: HMAC-SHA256 of the raw body with the
- * connection's webhook secret, compared with the hex digest the ATS sent.
+ * connection's webhook secret, compared with the digest the ATS sent (hex,
+ * or base64 for hmac_sha256_b64_check).
  * The comparison runs over the full 32-byte digest in constant time
  * (CRYPTO_memcmp), after decoding the hex, so neither the case of the hex
  * nor the position of the first wrong byte shows in the timing. */
@@ -54,4 +55,21 @@ enum sig_result hmac_sha256_hex_check(const char *key, const void *data,
       got_len != DIGEST_LEN)
     return SIG_MISMATCH; /* cannot compute: never accept */
   return CRYPTO_memcmp(want, got, DIGEST_LEN) == 0 ? SIG_OK : SIG_MISMATCH;
+}
+
+enum sig_result hmac_sha256_b64_check(const char *key, const void *data,
+                                      size_t len, const char *b64)
+{
+  unsigned char got[EVP_MAX_MD_SIZE], enc[64];
+  unsigned int got_len = 0;
+  const char *k = key ? key : "";
+  static const unsigned char empty[1];
+  const unsigned char *d = data && len ? data : empty;
+  if (b64 == NULL || strlen(b64) != 44 || b64[43] != '=')
+    return SIG_MALFORMED;
+  if (HMAC(EVP_sha256(), k, (int)strlen(k), d, len, got, &got_len) == NULL ||
+      got_len != DIGEST_LEN)
+    return SIG_MISMATCH; /* cannot compute: never accept */
+  EVP_EncodeBlock(enc, got, DIGEST_LEN); /* 44 characters and a NUL */
+  return CRYPTO_memcmp(enc, b64, 44) == 0 ? SIG_OK : SIG_MISMATCH;
 }

@@ -87,7 +87,7 @@ static const char *curl_words(int rc)
   }
 }
 
-static int num_cmp(const char *a, const char *b)
+int outcome_id_cmp(const char *a, const char *b)
 {
   size_t la = strlen(a), lb = strlen(b);
   return la != lb ? (la < lb ? -1 : 1) : strcmp(a, b);
@@ -136,7 +136,7 @@ void outcome_merge_page(enum op op, struct op_result *acc,
   }
   if (op == OP_FIND && page->candidate_id[0] &&
       (!acc->candidate_id[0] ||
-       num_cmp(page->candidate_id, acc->candidate_id) < 0)) {
+       outcome_id_cmp(page->candidate_id, acc->candidate_id) < 0)) {
     /* the oldest person wins, with what the page knew of its application */
     snprintf(acc->candidate_id, sizeof acc->candidate_id, "%s",
              page->candidate_id);
@@ -203,4 +203,57 @@ void outcome_classify(enum op op, const struct http_resp *r, int64_t now,
   } else {
     out->outcome = OUT_INVALID;
   }
+}
+
+/* ---- helpers for connectors reading an answer ---------------------------- */
+
+void outcome_malformed(enum op op, const char *why, struct op_result *out)
+{
+  out->outcome = op_is_write(op) ? OUT_UNKNOWN : OUT_TRANSIENT;
+  out->next_url[0] = '\0'; /* a page we could not read: no next */
+  outcome_result_free(out);
+  snprintf(out->what, sizeof out->what, "malformed answer%s%s",
+           why && why[0] ? ": " : "", why ? why : "");
+}
+
+void outcome_take_record(struct op_result *out, const struct ats_record *r)
+{
+  snprintf(out->application_id, sizeof out->application_id, "%s",
+           r->application_id);
+  snprintf(out->candidate_id, sizeof out->candidate_id, "%s", r->candidate_id);
+  snprintf(out->app_status, sizeof out->app_status, "%s", r->status);
+  snprintf(out->stage_id, sizeof out->stage_id, "%s", r->stage_id);
+  snprintf(out->stage_name, sizeof out->stage_name, "%s", r->stage_name);
+}
+
+struct ats_record *outcome_recs_alloc(int n, char *why, size_t whylen)
+{
+  if (n <= 0)
+    return NULL;
+  struct ats_record *recs = calloc((size_t)n, sizeof *recs);
+  if (recs == NULL)
+    snprintf(why, whylen, "out of memory for %d records", n);
+  return recs;
+}
+
+void outcome_set_recs(struct op_result *out, struct ats_record *recs,
+                      size_t n)
+{
+  outcome_result_free(out);
+  out->recs = recs;
+  out->nrecs = n;
+}
+
+void outcome_sort_stages(struct stage *st, int *order, size_t n)
+{
+  /* insertion sort: stable, and a pipeline is short (MAX_STAGES) */
+  for (size_t i = 1; i < n; i++)
+    for (size_t k = i; k > 0 && order[k - 1] > order[k]; k--) {
+      struct stage t = st[k];
+      st[k] = st[k - 1];
+      st[k - 1] = t;
+      int o = order[k];
+      order[k] = order[k - 1];
+      order[k - 1] = o;
+    }
 }

@@ -7,9 +7,9 @@
  * state logic here (docs/fidelity/ashby.md, ats-apis.md §4). */
 #include "../connector.h"
 #include "../outcome.h"
+#include "../wire.h"
 
 #include <ctype.h>
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,15 +58,6 @@ static const char *op_permission(enum op op)
   }
 }
 
-static void auth_header(const struct conn_view *v, struct http_req *r)
-{
-  char userpass[300];
-  snprintf(userpass, sizeof userpass, "%s:", v->api_key ? v->api_key : "");
-  unsigned char b64[420];
-  EVP_EncodeBlock(b64, (const unsigned char *)userpass, (int)strlen(userpass));
-  http_req_header(r, "Authorization: Basic %s", (char *)b64);
-}
-
 /* POST <base>/<name> with the body (taken). */
 static void rpc(const struct conn_view *v, const char *name, cJSON *body,
                 bool write, struct http_req *r)
@@ -74,12 +65,9 @@ static void rpc(const struct conn_view *v, const char *name, cJSON *body,
   char url[2048];
   snprintf(url, sizeof url, "%s/%s", v->base_url, name);
   http_req_init(r, "POST", url);
-  auth_header(v, r);
+  wire_basic(r, v->api_key, ""); /* the key is the user name */
   http_req_header(r, "Accept: application/json");
-  char *t = cJSON_PrintUnformatted(body);
-  cJSON_Delete(body);
-  http_req_body(r, "application/json", t ? t : "{}");
-  free(t);
+  wire_json_body(r, body);
   r->fresh = write;
 }
 
@@ -87,24 +75,6 @@ static void put(cJSON *o, const char *k, const char *v)
 {
   if (v && *v)
     cJSON_AddStringToObject(o, k, v);
-}
-
-/* Percent-encode 's' onto the end of 'out'. */
-static void enc(char *out, size_t cap, const char *s)
-{
-  static const char hex[] = "0123456789ABCDEF";
-  size_t o = strlen(out);
-  for (; s && *s && o + 4 < cap; s++) {
-    unsigned char c = (unsigned char)*s;
-    if (isalnum(c) || strchr("-._~", c)) {
-      out[o++] = (char)c;
-    } else {
-      out[o++] = '%';
-      out[o++] = hex[c >> 4];
-      out[o++] = hex[c & 15];
-    }
-  }
-  out[o] = '\0';
 }
 
 static int hexval(int c)
@@ -148,11 +118,11 @@ static void next_page_url(const struct conn_view *v, enum op op,
     return;
   char url[2048];
   snprintf(url, sizeof url, "%s/%s?cursor=", v->base_url, rpc_name(op));
-  enc(url, sizeof url, cursor);
+  wire_enc(url, sizeof url, cursor);
   if (op == OP_APPS && a->job_id && *a->job_id) {
     size_t o = strlen(url);
     snprintf(url + o, sizeof url - o, "&jobId=");
-    enc(url, sizeof url, a->job_id);
+    wire_enc(url, sizeof url, a->job_id);
   }
   if (strlen(url) < len)
     snprintf(out, len, "%s", url);
@@ -164,7 +134,7 @@ static int ab_build_next(const struct conn_view *v, const char *url,
   /* never hand the key to another host: the base URL must be the whole
    * authority and path prefix, then one RPC name */
   size_t bl = strlen(v->base_url);
-  if (strncmp(url, v->base_url, bl) != 0 || url[bl] != '/')
+  if (!wire_under_base(v->base_url, url) || url[bl] != '/')
     return -1;
   const char *name = url + bl + 1, *q = strchr(name, '?');
   size_t nl = q ? (size_t)(q - name) : strlen(name);
@@ -207,13 +177,8 @@ static int ab_build(const struct conn_view *v, enum op op,
     return -1;
   }
   if ((op == OP_CHANGED_APPS || op == OP_CHANGED_PEOPLE) && a->page_url &&
-      *a->page_url) {
-    if (ab_build_next(v, a->page_url, r) != 0) {
-      snprintf(err, errlen, "the ATS gave a next page on another host");
-      return -1;
-    }
-    return 0;
-  }
+      *a->page_url)
+    return wire_later_page(ab_build_next, v, a->page_url, r, err, errlen);
   cJSON *b = cJSON_CreateObject();
   switch (op) {
   case OP_JOB:
@@ -233,9 +198,7 @@ static int ab_build(const struct conn_view *v, enum op op,
   case OP_CREATE: {
     /* the person alone (create_person_only); Ashby keeps one name */
     char full[300];
-    snprintf(full, sizeof full, "%s%s%s", a->first ? a->first : "",
-             a->first && *a->first && a->last && *a->last ? " " : "",
-             a->last ? a->last : "");
+    wire_full_name(a->first, a->last, full, sizeof full);
     cJSON_AddStringToObject(b, "name", full);
     if (a->nemails > 0)
       put(b, "email", a->emails[0]);
@@ -286,158 +249,39 @@ static int ab_build(const struct conn_view *v, enum op op,
 
 /* ---- reading records -------------------------------------------------------------- */
 
-struct rd {
-  char err[200];
-};
-
-static void rd_fail(struct rd *rd, const char *path, const char *k,
-                    const char *what)
-{
-  if (rd->err[0] == '\0')
-    snprintf(rd->err, sizeof rd->err, "'%s%s%s' %s", path,
-             path[0] && k[0] ? "." : "", k, what);
-}
-
-static const cJSON *get(const cJSON *o, const char *k)
-{
-  const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-  return cJSON_IsNull(v) ? NULL : v;
-}
-
-static void copy_utf8(char *dst, size_t len, const char *src)
-{
-  size_t n = strlen(src);
-  if (n >= len) {
-    n = len - 1;
-    while (n > 0 && ((unsigned char)src[n] & 0xC0) == 0x80)
-      n--;
-  }
-  memcpy(dst, src, n);
-  dst[n] = '\0';
-}
-
-/* An id: a string of letters, digits, '-' or '_' that fits. 0 read, 1
- * absent or null, -1 not an id. */
-static int rd_id(struct rd *rd, const cJSON *o, const char *path,
-                 const char *k, char *buf, size_t len, bool required)
-{
-  const cJSON *v = get(o, k);
-  buf[0] = '\0';
-  if (v == NULL) {
-    if (required)
-      rd_fail(rd, path, k, "is missing");
-    return 1;
-  }
-  bool ok = cJSON_IsString(v) && v->valuestring[0] &&
-            strlen(v->valuestring) < len;
-  for (const char *p = ok ? v->valuestring : ""; *p; p++)
-    if (!isalnum((unsigned char)*p) && *p != '-' && *p != '_')
-      ok = false;
-  if (!ok) {
-    rd_fail(rd, path, k, "is not an id (a string such as a uuid)");
-    return -1;
-  }
-  snprintf(buf, len, "%s", v->valuestring);
-  return 0;
-}
-
-static void rd_str(struct rd *rd, const cJSON *o, const char *path,
-                   const char *k, char *buf, size_t len)
-{
-  const cJSON *v = get(o, k);
-  buf[0] = '\0';
-  if (v == NULL)
-    return;
-  if (!cJSON_IsString(v))
-    rd_fail(rd, path, k, "is not a string");
-  else
-    copy_utf8(buf, len, v->valuestring);
-}
-
-static int64_t rd_time(struct rd *rd, const cJSON *o, const char *path,
-                       const char *k)
-{
-  const cJSON *v = get(o, k);
-  int64_t ms = 0;
-  if (v && (!cJSON_IsString(v) ||
-            at_time_parse_iso8601(v->valuestring, &ms) != 0)) {
-    rd_fail(rd, path, k, "is not an ISO-8601 time");
-    return 0;
-  }
-  return ms;
-}
-
-static const cJSON *rd_obj(struct rd *rd, const cJSON *o, const char *path,
-                           const char *k)
-{
-  const cJSON *v = get(o, k);
-  if (v && !cJSON_IsObject(v)) {
-    rd_fail(rd, path, k, "is not an object");
-    return NULL;
-  }
-  return v;
-}
-
-/* Ashby's one name: the last word is the last name. */
-static void split_name(const char *name, struct ats_record *r)
-{
-  char tmp[256];
-  snprintf(tmp, sizeof tmp, "%s", name);
-  char *sp = strrchr(tmp, ' ');
-  if (sp) {
-    *sp = '\0';
-    copy_utf8(r->first, sizeof r->first, tmp);
-    copy_utf8(r->last, sizeof r->last, sp + 1);
-  } else {
-    copy_utf8(r->first, sizeof r->first, tmp);
-    r->last[0] = '\0';
-  }
-}
+/* Ashby's ids are strings (uuids), never numbers. */
+static const struct wire_ids ab_ids = {
+    .numbers = false, .not_id = "is not an id (a string such as a uuid)"};
 
 /* Contacts [{value, type, isPrimary}], or the primary one alone. */
-static void rd_contacts(struct rd *rd, const cJSON *o, const char *path,
+static void rd_contacts(struct wire_rd *rd, const cJSON *o, const char *path,
                         const char *list, const char *primary, char *out,
                         size_t each, size_t max)
 {
-  const cJSON *a = get(o, list), *e;
-  if (a && !cJSON_IsArray(a)) {
-    rd_fail(rd, path, list, "is not a list");
-    return;
-  }
-  size_t n = 0;
-  cJSON_ArrayForEach(e, a)
-  {
-    const char *val = at_json_str(e, "value");
-    if (val == NULL) {
-      rd_fail(rd, path, list, "has an entry without a string 'value'");
-      return;
-    }
-    if (n < max)
-      copy_utf8(out + each * n++, each, val);
-  }
-  const cJSON *p = rd_obj(rd, o, path, primary);
+  size_t n = wire_contacts(rd, o, path, list, out, each, max);
+  const cJSON *p = wire_obj(rd, o, path, primary);
   if (n == 0 && p) {
     const char *val = at_json_str(p, "value");
     if (val)
-      copy_utf8(out, each, val);
+      wire_copy(out, each, val);
   }
 }
 
-static void rd_person(struct rd *rd, const cJSON *c, const char *path,
+static void rd_person(struct wire_rd *rd, const cJSON *c, const char *path,
                       struct ats_record *r, bool id_required)
 {
-  rd_id(rd, c, path, "id", r->candidate_id, sizeof r->candidate_id,
-        id_required);
+  wire_id(rd, c, path, "id", r->candidate_id, sizeof r->candidate_id,
+          id_required);
   char name[256];
-  rd_str(rd, c, path, "name", name, sizeof name);
-  if (name[0])
-    split_name(name, r);
+  wire_str(rd, c, path, "name", name, sizeof name);
+  if (name[0]) /* Ashby's one name: the last word is the last name */
+    wire_split_name(name, r->first, sizeof r->first, r->last, sizeof r->last);
   rd_contacts(rd, c, path, "phoneNumbers", "primaryPhoneNumber", r->phones[0],
               sizeof r->phones[0], sizeof r->phones / sizeof r->phones[0]);
   rd_contacts(rd, c, path, "emailAddresses", "primaryEmailAddress",
               r->emails[0], sizeof r->emails[0],
               sizeof r->emails / sizeof r->emails[0]);
-  int64_t up = rd_time(rd, c, path, "updatedAt");
+  int64_t up = wire_time(rd, c, path, "updatedAt");
   if (up)
     r->updated = up;
 }
@@ -456,49 +300,38 @@ static const char *status_word(const char *s)
   return "";
 }
 
-static void rd_app(struct rd *rd, const cJSON *app, const char *path,
+static void rd_app(struct wire_rd *rd, const cJSON *app, const char *path,
                    struct ats_record *r)
 {
   char sub[96];
-  rd_id(rd, app, path, "id", r->application_id, sizeof r->application_id,
-        true);
-  const cJSON *cand = rd_obj(rd, app, path, "candidate");
+  wire_id(rd, app, path, "id", r->application_id, sizeof r->application_id,
+          true);
+  const cJSON *cand = wire_obj(rd, app, path, "candidate");
   if (cand) {
-    snprintf(sub, sizeof sub, "%s%scandidate", path, path[0] ? "." : "");
+    wire_path(sub, sizeof sub, path, "candidate");
     rd_person(rd, cand, sub, r, false);
   }
-  const cJSON *job = rd_obj(rd, app, path, "job");
+  const cJSON *job = wire_obj(rd, app, path, "job");
   if (job) {
-    snprintf(sub, sizeof sub, "%s%sjob", path, path[0] ? "." : "");
-    rd_id(rd, job, sub, "id", r->job_id, sizeof r->job_id, false);
+    wire_path(sub, sizeof sub, path, "job");
+    wire_id(rd, job, sub, "id", r->job_id, sizeof r->job_id, false);
   }
   char st[32];
-  rd_str(rd, app, path, "status", st, sizeof st);
+  wire_str(rd, app, path, "status", st, sizeof st);
   snprintf(r->status, sizeof r->status, "%s", status_word(st));
-  const cJSON *cs = rd_obj(rd, app, path, "currentInterviewStage");
+  const cJSON *cs = wire_obj(rd, app, path, "currentInterviewStage");
   if (cs) {
-    snprintf(sub, sizeof sub, "%s%scurrentInterviewStage", path,
-             path[0] ? "." : "");
-    rd_id(rd, cs, sub, "id", r->stage_id, sizeof r->stage_id, false);
-    rd_str(rd, cs, sub, "title", r->stage_name, sizeof r->stage_name);
+    wire_path(sub, sizeof sub, path, "currentInterviewStage");
+    wire_id(rd, cs, sub, "id", r->stage_id, sizeof r->stage_id, false);
+    wire_str(rd, cs, sub, "title", r->stage_name, sizeof r->stage_name);
   }
   /* the application's own time wins over its person's */
-  int64_t up = rd_time(rd, app, path, "updatedAt");
+  int64_t up = wire_time(rd, app, path, "updatedAt");
   if (up)
     r->updated = up;
 }
 
 /* ---- answers ----------------------------------------------------------------------- */
-
-static void rec_to_result(const struct ats_record *r, struct op_result *out)
-{
-  snprintf(out->application_id, sizeof out->application_id, "%s",
-           r->application_id);
-  snprintf(out->candidate_id, sizeof out->candidate_id, "%s", r->candidate_id);
-  snprintf(out->app_status, sizeof out->app_status, "%s", r->status);
-  snprintf(out->stage_id, sizeof out->stage_id, "%s", r->stage_id);
-  snprintf(out->stage_name, sizeof out->stage_name, "%s", r->stage_name);
-}
 
 static bool one_app(const cJSON *res, struct op_result *out, char *why,
                     size_t whylen)
@@ -507,7 +340,7 @@ static bool one_app(const cJSON *res, struct op_result *out, char *why,
     snprintf(why, whylen, "results is not an object");
     return false;
   }
-  struct rd rd = {.err = ""};
+  struct wire_rd rd = {.ids = &ab_ids};
   struct ats_record rec;
   memset(&rec, 0, sizeof rec);
   rd_app(&rd, res, "results", &rec);
@@ -516,7 +349,7 @@ static bool one_app(const cJSON *res, struct op_result *out, char *why,
     return false;
   }
   out->rec = rec;
-  rec_to_result(&rec, out);
+  outcome_take_record(out, &rec);
   return true;
 }
 
@@ -529,12 +362,10 @@ static bool parse_changed(enum op op, const struct op_args *a,
     return false;
   }
   int n = cJSON_GetArraySize(res);
-  struct ats_record *recs = n > 0 ? calloc((size_t)n, sizeof *recs) : NULL;
-  if (n > 0 && recs == NULL) {
-    snprintf(why, whylen, "out of memory for %d records", n);
+  struct ats_record *recs = outcome_recs_alloc(n, why, whylen);
+  if (n > 0 && recs == NULL)
     return false;
-  }
-  struct rd rd = {.err = ""};
+  struct wire_rd rd = {.ids = &ab_ids};
   size_t i = 0, kept = 0;
   const cJSON *e;
   cJSON_ArrayForEach(e, res)
@@ -544,7 +375,7 @@ static bool parse_changed(enum op op, const struct op_args *a,
     struct ats_record *r = &recs[kept];
     memset(r, 0, sizeof *r);
     if (!cJSON_IsObject(e))
-      rd_fail(&rd, path, "", "is not an object");
+      wire_fail(&rd, path, "", "is not an object");
     else if (op == OP_CHANGED_APPS)
       rd_app(&rd, e, path, r);
     else
@@ -561,13 +392,11 @@ static bool parse_changed(enum op op, const struct op_args *a,
     snprintf(why, whylen, "%s", rd.err);
     return false;
   }
-  outcome_result_free(out);
   if (kept == 0) {
     free(recs);
     recs = NULL;
   }
-  out->recs = recs;
-  out->nrecs = kept;
+  outcome_set_recs(out, recs, kept);
   return true;
 }
 
@@ -577,17 +406,13 @@ static int stage_order(const cJSON *s)
   return cJSON_IsNumber(o) ? (int)o->valuedouble : 0;
 }
 
-struct ordered {
-  int order;
-  struct stage st;
-};
-
 static bool parse_pipeline(const cJSON *res, struct op_result *out)
 {
   const cJSON *stages = cJSON_GetObjectItemCaseSensitive(res, "stages");
   if (!cJSON_IsArray(stages))
     return false;
-  struct ordered tmp[MAX_STAGES];
+  struct stage tmp[MAX_STAGES];
+  int order[MAX_STAGES];
   size_t n = 0;
   const cJSON *s;
   cJSON_ArrayForEach(s, stages)
@@ -595,27 +420,21 @@ static bool parse_pipeline(const cJSON *res, struct op_result *out)
     if (n == MAX_STAGES)
       break;
     const char *title = at_json_str(s, "title"), *type = at_json_str(s, "type");
-    struct rd rd = {.err = ""};
-    if (rd_id(&rd, s, "", "id", tmp[n].st.id, sizeof tmp[n].st.id, true) != 0 ||
+    struct wire_rd rd = {.ids = &ab_ids};
+    if (wire_id(&rd, s, "", "id", tmp[n].id, sizeof tmp[n].id, true) != 0 ||
         title == NULL)
       return false;
     /* every plan ends in a Hired and an Archived stage: moving there is a
      * hire or a rejection, never a sync target */
     if (type && (!strcmp(type, "Hired") || !strcmp(type, "Archived")))
       continue;
-    snprintf(tmp[n].st.name, sizeof tmp[n].st.name, "%s", title);
-    tmp[n].st.active = true;
-    tmp[n].order = stage_order(s);
+    snprintf(tmp[n].name, sizeof tmp[n].name, "%s", title);
+    tmp[n].active = true;
+    order[n] = stage_order(s);
     n++;
   }
-  for (size_t i = 1; i < n; i++)
-    for (size_t k = i; k > 0 && tmp[k - 1].order > tmp[k].order; k--) {
-      struct ordered t = tmp[k];
-      tmp[k] = tmp[k - 1];
-      tmp[k - 1] = t;
-    }
-  for (size_t i = 0; i < n; i++)
-    out->stages[i] = tmp[i].st;
+  outcome_sort_stages(tmp, order, n);
+  memcpy(out->stages, tmp, n * sizeof *tmp);
   out->nstages = n;
   return true;
 }
@@ -631,10 +450,10 @@ static bool parse_find(const cJSON *res, struct op_result *out)
   cJSON_ArrayForEach(c, res)
   {
     char id[64];
-    struct rd rd = {.err = ""};
-    if (rd_id(&rd, c, "", "id", id, sizeof id, true) != 0)
+    struct wire_rd rd = {.ids = &ab_ids};
+    if (wire_id(&rd, c, "", "id", id, sizeof id, true) != 0)
       return false;
-    int64_t at = rd_time(&rd, c, "", "createdAt");
+    int64_t at = wire_time(&rd, c, "", "createdAt");
     if (best[0] == '\0' || (at && (best_at == 0 || at < best_at)) ||
         (at == best_at && strcmp(id, best) < 0)) {
       snprintf(best, sizeof best, "%s", id);
@@ -656,7 +475,7 @@ static bool parse_apps(const struct op_args *a, const cJSON *res,
   bool have = false;
   cJSON_ArrayForEach(e, res)
   {
-    struct rd rd = {.err = ""};
+    struct wire_rd rd = {.ids = &ab_ids};
     struct ats_record r;
     memset(&r, 0, sizeof r);
     if (!cJSON_IsObject(e))
@@ -669,7 +488,7 @@ static bool parse_apps(const struct op_args *a, const cJSON *res,
       continue;
     if (!have || (strcmp(out->app_status, "active") != 0 &&
                   strcmp(r.status, "active") == 0)) {
-      rec_to_result(&r, out);
+      outcome_take_record(out, &r);
       have = true;
     }
   }
@@ -712,10 +531,10 @@ static bool parse_ok(const struct conn_view *v, enum op op,
   case OP_APPS:
     return parse_apps(a, res, out);
   case OP_CREATE: {
-    struct rd rd = {.err = ""};
+    struct wire_rd rd = {.ids = &ab_ids};
     if (!cJSON_IsObject(res) ||
-        rd_id(&rd, res, "results", "id", out->candidate_id,
-              sizeof out->candidate_id, true) != 0) {
+        wire_id(&rd, res, "results", "id", out->candidate_id,
+                sizeof out->candidate_id, true) != 0) {
       snprintf(why, whylen, "%s", rd.err[0] ? rd.err : "results is not an object");
       return false;
     }
@@ -843,12 +662,7 @@ static void ab_parse(const struct conn_view *v, enum op op,
       failed_answer(op, code ? code : "error", msg, out);
     } else if (j == NULL || !cJSON_IsTrue(ok) ||
                !parse_ok(v, op, a, j, out, why, sizeof why)) {
-      /* a 2xx we cannot read: a write may have been applied */
-      out->outcome = op_is_write(op) ? OUT_UNKNOWN : OUT_TRANSIENT;
-      out->next_url[0] = '\0';
-      outcome_result_free(out);
-      snprintf(out->what, sizeof out->what, "malformed answer%s%s",
-               why[0] ? ": " : "", why);
+      outcome_malformed(op, why, out);
     }
     cJSON_Delete(j);
     return;
@@ -883,41 +697,18 @@ static void ab_parse(const struct conn_view *v, enum op op,
 static enum sig_result ab_event_verify(const char *secret,
                                        const struct webhook_req *r)
 {
-  const char *h = r->header ? r->header(r->ud, "Ashby-Signature") : NULL;
-  if (h == NULL)
-    return SIG_MISSING;
-  if (strncmp(h, "sha256=", 7) != 0)
-    return SIG_MALFORMED;
-  enum sig_result res = hmac_sha256_hex_check(secret, r->body, r->len, h + 7);
-  if (res == SIG_OK && (secret == NULL || *secret == '\0'))
-    return SIG_MISMATCH; /* an empty key proves nothing */
-  return res;
+  return wire_sig_header(secret, r, "Ashby-Signature", "sha256=");
 }
 
 static int ab_event_parse(const struct webhook_req *r, struct ats_event *out,
                           char *err, size_t errlen)
 {
   memset(out, 0, sizeof *out);
-  if (r->body == NULL || r->len == 0) {
-    snprintf(err, errlen, "webhook payload: the body is empty");
-    return -1;
-  }
-  char *buf = malloc(r->len + 1);
-  if (buf == NULL) {
-    snprintf(err, errlen, "webhook payload: out of memory");
-    return -1;
-  }
-  memcpy(buf, r->body, r->len);
-  buf[r->len] = '\0';
-  cJSON *j = NULL;
+  bool syntax = false;
+  cJSON *j = wire_event_json(r, err, errlen, &syntax);
   int rc = -1;
-  const char *end = NULL;
-  if (strlen(buf) != r->len) {
-    snprintf(err, errlen, "webhook payload: not JSON (a NUL byte at byte %zu)",
-             strlen(buf));
-    goto out;
-  }
-  j = cJSON_ParseWithLengthOpts(buf, r->len + 1, &end, 1);
+  if (j == NULL && !syntax)
+    return -1; /* empty, a NUL byte: wire_event_json's words */
   if (j == NULL || !cJSON_IsObject(j)) {
     snprintf(err, errlen, "webhook payload: not a JSON object");
     goto out;
@@ -928,8 +719,8 @@ static int ab_event_parse(const struct webhook_req *r, struct ats_event *out,
              "string");
     goto out;
   }
-  copy_utf8(out->action, sizeof out->action, action);
-  const cJSON *d = get(j, "data");
+  wire_copy(out->action, sizeof out->action, action);
+  const cJSON *d = wire_get(j, "data");
   if (!strcmp(action, "ping")) {
     out->kind = EV_PING;
     rc = 0;
@@ -940,16 +731,14 @@ static int ab_event_parse(const struct webhook_req *r, struct ats_event *out,
              "object");
     goto out;
   }
-  struct rd rd = {.err = ""};
+  struct wire_rd rd = {.ids = &ab_ids};
   if (!strcmp(action, "applicationSubmit") ||
       !strcmp(action, "applicationUpdate") ||
       !strcmp(action, "candidateStageChange") ||
       !strcmp(action, "candidateHire")) {
     out->kind = EV_APPLICATION;
-    const cJSON *app = rd_obj(&rd, d, "data", "application");
-    if (app == NULL)
-      rd_fail(&rd, "data", "application", "is missing");
-    else
+    const cJSON *app = wire_need_obj(&rd, d, "data", "application");
+    if (app)
       rd_app(&rd, app, "data.application", &out->rec);
     if (!rd.err[0] && out->rec.status[0] == '\0' &&
         !strcmp(action, "candidateHire"))
@@ -957,32 +746,28 @@ static int ab_event_parse(const struct webhook_req *r, struct ats_event *out,
     out->at = out->rec.updated;
   } else if (!strcmp(action, "candidateMerge")) {
     out->kind = EV_MERGE;
-    const cJSON *gone = rd_obj(&rd, d, "data", "deletedCandidate");
-    const cJSON *kept = rd_obj(&rd, d, "data", "mergedCandidate");
+    const cJSON *gone = wire_obj(&rd, d, "data", "deletedCandidate");
+    const cJSON *kept = wire_obj(&rd, d, "data", "mergedCandidate");
     if (gone == NULL || kept == NULL)
-      rd_fail(&rd, "data", gone ? "mergedCandidate" : "deletedCandidate",
-              "is missing");
+      wire_fail(&rd, "data", gone ? "mergedCandidate" : "deletedCandidate",
+                "is missing");
     else {
-      rd_id(&rd, gone, "data.deletedCandidate", "id", out->merged_from,
-            sizeof out->merged_from, true);
-      rd_id(&rd, kept, "data.mergedCandidate", "id", out->rec.candidate_id,
-            sizeof out->rec.candidate_id, true);
+      wire_id(&rd, gone, "data.deletedCandidate", "id", out->merged_from,
+              sizeof out->merged_from, true);
+      wire_id(&rd, kept, "data.mergedCandidate", "id", out->rec.candidate_id,
+              sizeof out->rec.candidate_id, true);
     }
   } else if (!strcmp(action, "candidateDelete")) {
     out->kind = EV_DELETE;
-    const cJSON *c = rd_obj(&rd, d, "data", "candidate");
-    if (c == NULL)
-      rd_fail(&rd, "data", "candidate", "is missing");
-    else
-      rd_id(&rd, c, "data.candidate", "id", out->rec.candidate_id,
-            sizeof out->rec.candidate_id, true);
+    const cJSON *c = wire_need_obj(&rd, d, "data", "candidate");
+    if (c)
+      wire_id(&rd, c, "data.candidate", "id", out->rec.candidate_id,
+              sizeof out->rec.candidate_id, true);
     out->rec.deleted = true;
   } else if (!strcmp(action, "candidateUpdate")) {
     out->kind = EV_CANDIDATE;
-    const cJSON *c = rd_obj(&rd, d, "data", "candidate");
-    if (c == NULL)
-      rd_fail(&rd, "data", "candidate", "is missing");
-    else
+    const cJSON *c = wire_need_obj(&rd, d, "data", "candidate");
+    if (c)
       rd_person(&rd, c, "data.candidate", &out->rec, true);
     out->at = out->rec.updated;
   } else {
@@ -995,7 +780,6 @@ static int ab_event_parse(const struct webhook_req *r, struct ats_event *out,
   rc = 0;
 out:
   cJSON_Delete(j);
-  free(buf);
   return rc;
 }
 
@@ -1003,9 +787,7 @@ out:
 
 static const char *ab_field_label(const char *what)
 {
-  static const struct {
-    const char *field, *label;
-  } labels[] = {
+  static const struct wire_label labels[] = {
       {"phoneNumber", "phone"},
       {"email", "email"},
       {"alternateEmailAddresses", "email"},
@@ -1018,12 +800,7 @@ static const char *ab_field_label(const char *what)
       {"githubUrl", "GitHub URL"},
       {"website", "website"},
   };
-  if (what == NULL)
-    return NULL;
-  for (size_t i = 0; i < sizeof labels / sizeof *labels; i++)
-    if (strcmp(what, labels[i].field) == 0)
-      return labels[i].label;
-  return NULL;
+  return wire_label(labels, sizeof labels / sizeof *labels, what);
 }
 
 /* Ashby's API takes an API key (Basic), nothing else; there is no acting

@@ -5,9 +5,9 @@
  * pacing or state logic here. */
 #include "../connector.h"
 #include "../outcome.h"
+#include "../wire.h"
 
 #include <ctype.h>
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,33 +25,6 @@ static void gh_window(enum atsync_auth auth, int64_t *window, bool *fixed)
   *fixed = auth != ATSYNC_AUTH_API_KEY;
 }
 
-/* Percent-encode into a growing buffer. */
-static void enc(char *out, size_t cap, const char *s)
-{
-  static const char hex[] = "0123456789ABCDEF";
-  size_t o = strlen(out);
-  for (; s && *s && o + 4 < cap; s++) {
-    unsigned char c = (unsigned char)*s;
-    if (isalnum(c) || strchr("-._~", c)) {
-      out[o++] = (char)c;
-    } else {
-      out[o++] = '%';
-      out[o++] = hex[c >> 4];
-      out[o++] = hex[c & 15];
-    }
-  }
-  out[o] = '\0';
-}
-
-static void form_add(char *out, size_t cap, const char *k, const char *v)
-{
-  if (v == NULL)
-    return;
-  size_t o = strlen(out);
-  snprintf(out + o, cap - o, "%s%s=", o ? "&" : "", k);
-  enc(out, cap, v);
-}
-
 /* A JSON integer from a decimal id string (ids never pass a double). */
 static cJSON *id_json(const char *id)
 {
@@ -61,27 +34,14 @@ static cJSON *id_json(const char *id)
   return cJSON_CreateRaw(id);
 }
 
-static void set_json_body(struct http_req *r, cJSON *body)
-{
-  char *t = cJSON_PrintUnformatted(body);
-  cJSON_Delete(body);
-  http_req_body(r, "application/json", t);
-  free(t);
-}
-
 static void auth_headers(const struct conn_view *v, struct http_req *r,
                          bool write)
 {
   if (v3(v)) {
-    http_req_header(r, "Authorization: Bearer %s",
-                    v->access_token ? v->access_token : "");
+    wire_bearer(r, v->access_token);
     return;
   }
-  char userpass[256];
-  snprintf(userpass, sizeof userpass, "%s:", v->api_key ? v->api_key : "");
-  unsigned char b64[400];
-  EVP_EncodeBlock(b64, (const unsigned char *)userpass, (int)strlen(userpass));
-  http_req_header(r, "Authorization: Basic %s", (char *)b64);
+  wire_basic(r, v->api_key, ""); /* the key is the user name */
   if (write && v->on_behalf_of)
     http_req_header(r, "On-Behalf-Of: %s", v->on_behalf_of);
 }
@@ -156,7 +116,7 @@ static void since_arg(char *url, size_t cap, const char *k, bool op,
   snprintf(v, sizeof v, "%s%s", op ? "gte|" : "", iso);
   size_t o = strlen(url);
   snprintf(url + o, cap - o, "%s=", k);
-  enc(url, cap, v);
+  wire_enc(url, cap, v);
   o = strlen(url);
   snprintf(url + o, cap - o, "&");
 }
@@ -190,23 +150,18 @@ static int gh_build(const struct conn_view *v, enum op op,
   switch (op) {
   case OP_TOKEN: {
     http_req_init(r, "POST", v->token_url);
-    char userpass[512];
-    snprintf(userpass, sizeof userpass, "%s:%s", v->client_id ? v->client_id : "",
-             v->client_secret ? v->client_secret : "");
-    unsigned char b64[800];
-    EVP_EncodeBlock(b64, (const unsigned char *)userpass, (int)strlen(userpass));
-    http_req_header(r, "Authorization: Basic %s", (char *)b64);
+    wire_basic(r, v->client_id, v->client_secret);
     char form[4096] = "";
     if (a->grant == GRANT_CODE) {
-      form_add(form, sizeof form, "grant_type", "authorization_code");
-      form_add(form, sizeof form, "code", a->code);
-      form_add(form, sizeof form, "redirect_uri", v->redirect_uri);
+      wire_form_add(form, sizeof form, "grant_type", "authorization_code");
+      wire_form_add(form, sizeof form, "code", a->code);
+      wire_form_add(form, sizeof form, "redirect_uri", v->redirect_uri);
     } else if (a->grant == GRANT_REFRESH) {
-      form_add(form, sizeof form, "grant_type", "refresh_token");
-      form_add(form, sizeof form, "refresh_token", a->refresh_token);
+      wire_form_add(form, sizeof form, "grant_type", "refresh_token");
+      wire_form_add(form, sizeof form, "refresh_token", a->refresh_token);
     } else {
-      form_add(form, sizeof form, "grant_type", "client_credentials");
-      form_add(form, sizeof form, "sub", v->sub);
+      wire_form_add(form, sizeof form, "grant_type", "client_credentials");
+      wire_form_add(form, sizeof form, "sub", v->sub);
     }
     http_req_body(r, "application/x-www-form-urlencoded", form);
     r->fresh = true; /* a token grant is not idempotent (rotation) */
@@ -228,7 +183,7 @@ static int gh_build(const struct conn_view *v, enum op op,
     http_req_init(r, "GET", url);
     break;
   case OP_FIND:
-    enc(q, sizeof q, a->email);
+    wire_enc(q, sizeof q, a->email);
     snprintf(url, sizeof url, "%s/%s/candidates?email=%s", b, w3 ? "v3" : "v1", q);
     http_req_init(r, "GET", url);
     break;
@@ -254,7 +209,7 @@ static int gh_build(const struct conn_view *v, enum op op,
       cJSON *apps = cJSON_AddArrayToObject(body, "applications");
       cJSON_AddItemToArray(apps, app_body(a, false));
     }
-    set_json_body(r, body);
+    wire_json_body(r, body);
     break;
   }
   case OP_ADD_APP:
@@ -264,7 +219,7 @@ static int gh_build(const struct conn_view *v, enum op op,
       snprintf(url, sizeof url, "%s/v1/candidates/%s/applications", b,
                a->candidate_id);
     http_req_init(r, "POST", url);
-    set_json_body(r, app_body(a, w3));
+    wire_json_body(r, app_body(a, w3));
     break;
   case OP_MOVE: {
     snprintf(url, sizeof url, "%s/%s/applications/%s/move", b, w3 ? "v3" : "v1",
@@ -273,7 +228,7 @@ static int gh_build(const struct conn_view *v, enum op op,
     cJSON *body = cJSON_CreateObject();
     cJSON_AddItemToObject(body, "from_stage_id", id_json(a->from_stage_id));
     cJSON_AddItemToObject(body, "to_stage_id", id_json(a->to_stage_id));
-    set_json_body(r, body);
+    wire_json_body(r, body);
     break;
   }
   case OP_READ_APP:
@@ -282,7 +237,7 @@ static int gh_build(const struct conn_view *v, enum op op,
       return -1;
     }
     /* v3 has no single-record route: a list filtered by the id */
-    enc(q, sizeof q, a->application_id);
+    wire_enc(q, sizeof q, a->application_id);
     if (w3)
       snprintf(url, sizeof url, "%s/v3/applications?ids=%s", b, q);
     else
@@ -291,13 +246,8 @@ static int gh_build(const struct conn_view *v, enum op op,
     break;
   case OP_CHANGED_APPS:
   case OP_CHANGED_PEOPLE:
-    if (a->page_url && *a->page_url) { /* a later page: the ATS's URL */
-      if (gh_build_next(v, a->page_url, r) != 0) {
-        snprintf(err, errlen, "the ATS gave a next page on another host");
-        return -1;
-      }
-      return 0;
-    }
+    if (a->page_url && *a->page_url) /* a later page: the ATS's URL */
+      return wire_later_page(gh_build_next, v, a->page_url, r, err, errlen);
     changed_url(v, op, a->since, url, sizeof url);
     http_req_init(r, "GET", url);
     break;
@@ -417,12 +367,6 @@ static void pick_app(const cJSON *apps, const char *job, struct op_result *out)
     take_app(best, out);
 }
 
-static int cmp_num(const char *a, const char *b)
-{
-  size_t la = strlen(a), lb = strlen(b);
-  return la != lb ? (la < lb ? -1 : 1) : strcmp(a, b);
-}
-
 static int stage_order(const cJSON *s)
 {
   const cJSON *o = cJSON_GetObjectItemCaseSensitive(s, "sort_order");
@@ -431,206 +375,90 @@ static int stage_order(const cJSON *s)
   return cJSON_IsNumber(o) ? (int)o->valuedouble : 0;
 }
 
-struct ordered {
-  int order;
-  struct stage st;
-};
-
 /* ---- records: applications and people as the ATS shows them ---------------- */
 
-/* Reads one JSON record into an ats_record and names the first thing wrong
- * in it, with its path ("'payload.application.id' is missing"). Absent or
- * null fields are ""; a field of the wrong type is an error, so that a
- * changed API is noticed instead of read as empty. */
-struct rd {
-  char err[200];
-};
-
-static void rd_fail(struct rd *rd, const char *path, const char *k,
-                    const char *what)
-{
-  if (rd->err[0] == '\0')
-    snprintf(rd->err, sizeof rd->err, "'%s%s%s' %s", path,
-             path[0] && k[0] ? "." : "", k, what);
-}
-
-static const cJSON *get(const cJSON *o, const char *k)
-{
-  const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-  return cJSON_IsNull(v) ? NULL : v;
-}
-
-/* Copy a string cut at a character boundary (names are UTF-8). */
-static void copy_utf8(char *dst, size_t len, const char *src)
-{
-  size_t n = strlen(src);
-  if (n >= len) {
-    n = len - 1;
-    while (n > 0 && ((unsigned char)src[n] & 0xC0) == 0x80)
-      n--; /* src[n] is the first byte left out: not a continuation */
-  }
-  memcpy(dst, src, n);
-  dst[n] = '\0';
-}
-
-/* An id: 0 read, 1 absent or null ("" then), -1 not an id. */
-static int rd_id(struct rd *rd, const cJSON *o, const char *path,
-                 const char *k, char *buf, size_t len, bool required)
-{
-  int rc = at_json_id(o, k, buf, len);
-  const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-  if (rc == 0 && cJSON_IsNumber(v) && v->valuedouble < 0)
-    rc = -1; /* a whole number, but no record has a negative id */
-  if (rc != 0)
-    buf[0] = '\0';
-  if (rc < 0)
-    rd_fail(rd, path, k, "is not an id (a whole number or a string of "
-            "digits)");
-  else if (rc > 0 && required)
-    rd_fail(rd, path, k, "is missing");
-  return rc;
-}
-
-static void rd_str(struct rd *rd, const cJSON *o, const char *path,
-                   const char *k, char *buf, size_t len)
-{
-  const cJSON *v = get(o, k);
-  buf[0] = '\0';
-  if (v == NULL)
-    return;
-  if (!cJSON_IsString(v))
-    rd_fail(rd, path, k, "is not a string");
-  else
-    copy_utf8(buf, len, v->valuestring);
-}
-
-/* An ISO-8601 time in ms, 0 when absent. */
-static int64_t rd_time(struct rd *rd, const cJSON *o, const char *path,
-                       const char *k)
-{
-  const cJSON *v = get(o, k);
-  int64_t ms = 0;
-  if (v && (!cJSON_IsString(v) ||
-            at_time_parse_iso8601(v->valuestring, &ms) != 0)) {
-    rd_fail(rd, path, k, "is not an ISO-8601 time");
-    return 0;
-  }
-  return ms;
-}
-
-/* The first 'max' values of a contact list [{value, type}], each into a
- * slot of 'each' bytes. */
-static void rd_contacts(struct rd *rd, const cJSON *o, const char *path,
-                        const char *k, char *out, size_t each, size_t max)
-{
-  const cJSON *a = get(o, k), *e;
-  if (a == NULL)
-    return;
-  if (!cJSON_IsArray(a)) {
-    rd_fail(rd, path, k, "is not a list");
-    return;
-  }
-  size_t n = 0;
-  cJSON_ArrayForEach(e, a)
-  {
-    const char *val = at_json_str(e, "value");
-    if (val == NULL) {
-      rd_fail(rd, path, k, "has an entry without a string 'value'");
-      return;
-    }
-    if (n < max)
-      copy_utf8(out + each * n++, each, val);
-  }
-}
+/* Greenhouse ids are whole numbers (v3 may send them as strings of
+ * digits). */
+static const struct wire_ids gh_ids = {
+    .numbers = true,
+    .not_id = "is not an id (a whole number or a string of digits)"};
 
 /* A person: a list's candidate, a webhook's payload.candidate or
  * payload.application.candidate. */
-static void rd_person(struct rd *rd, const cJSON *c, const char *path,
+static void rd_person(struct wire_rd *rd, const cJSON *c, const char *path,
                       struct ats_record *r, bool id_required)
 {
-  rd_id(rd, c, path, "id", r->candidate_id, sizeof r->candidate_id,
-        id_required);
-  rd_str(rd, c, path, "first_name", r->first, sizeof r->first);
-  rd_str(rd, c, path, "last_name", r->last, sizeof r->last);
-  rd_contacts(rd, c, path, "phone_numbers", r->phones[0], sizeof r->phones[0],
-              sizeof r->phones / sizeof r->phones[0]);
-  rd_contacts(rd, c, path, "email_addresses", r->emails[0],
-              sizeof r->emails[0], sizeof r->emails / sizeof r->emails[0]);
-  r->updated = rd_time(rd, c, path, "updated_at");
-}
-
-/* An object member, or NULL (an error when present and not an object). */
-static const cJSON *rd_obj(struct rd *rd, const cJSON *o, const char *path,
-                           const char *k)
-{
-  const cJSON *v = get(o, k);
-  if (v && !cJSON_IsObject(v)) {
-    rd_fail(rd, path, k, "is not an object");
-    return NULL;
-  }
-  return v;
+  wire_id(rd, c, path, "id", r->candidate_id, sizeof r->candidate_id,
+          id_required);
+  wire_str(rd, c, path, "first_name", r->first, sizeof r->first);
+  wire_str(rd, c, path, "last_name", r->last, sizeof r->last);
+  wire_contacts(rd, c, path, "phone_numbers", r->phones[0], sizeof r->phones[0],
+                sizeof r->phones / sizeof r->phones[0]);
+  wire_contacts(rd, c, path, "email_addresses", r->emails[0],
+                sizeof r->emails[0], sizeof r->emails / sizeof r->emails[0]);
+  r->updated = wire_time(rd, c, path, "updated_at");
 }
 
 /* The application's job: v3 job_id; v1 and webhooks jobs[0].id (a
  * candidate's application has exactly one job), the older "job". */
-static void rd_job(struct rd *rd, const cJSON *app, const char *path,
+static void rd_job(struct wire_rd *rd, const cJSON *app, const char *path,
                    struct ats_record *r)
 {
-  const cJSON *jobs = get(app, "jobs");
+  const cJSON *jobs = wire_get(app, "jobs");
   char sub[96];
   if (jobs && !cJSON_IsArray(jobs)) {
-    rd_fail(rd, path, "jobs", "is not a list");
+    wire_fail(rd, path, "jobs", "is not a list");
     return;
   }
   const cJSON *j0 = cJSON_GetArrayItem(jobs, 0);
   if (j0) {
-    snprintf(sub, sizeof sub, "%s%sjobs[0]", path, path[0] ? "." : "");
+    wire_path(sub, sizeof sub, path, "jobs[0]");
     if (!cJSON_IsObject(j0))
-      rd_fail(rd, sub, "", "is not an object");
+      wire_fail(rd, sub, "", "is not an object");
     else
-      rd_id(rd, j0, sub, "id", r->job_id, sizeof r->job_id, true);
+      wire_id(rd, j0, sub, "id", r->job_id, sizeof r->job_id, true);
     return;
   }
-  const cJSON *job = rd_obj(rd, app, path, "job");
+  const cJSON *job = wire_obj(rd, app, path, "job");
   if (job) {
-    snprintf(sub, sizeof sub, "%s%sjob", path, path[0] ? "." : "");
-    rd_id(rd, job, sub, "id", r->job_id, sizeof r->job_id, true);
+    wire_path(sub, sizeof sub, path, "job");
+    wire_id(rd, job, sub, "id", r->job_id, sizeof r->job_id, true);
     return;
   }
-  rd_id(rd, app, path, "job_id", r->job_id, sizeof r->job_id, false);
+  wire_id(rd, app, path, "job_id", r->job_id, sizeof r->job_id, false);
 }
 
 /* An application: v1 and v3 lists and reads, webhook payloads. */
-static void rd_app(struct rd *rd, const cJSON *app, const char *path,
+static void rd_app(struct wire_rd *rd, const cJSON *app, const char *path,
                    struct ats_record *r)
 {
   char sub[96];
-  rd_id(rd, app, path, "id", r->application_id, sizeof r->application_id,
-        true);
-  const cJSON *cand = rd_obj(rd, app, path, "candidate");
+  wire_id(rd, app, path, "id", r->application_id, sizeof r->application_id,
+          true);
+  const cJSON *cand = wire_obj(rd, app, path, "candidate");
   if (cand) { /* a webhook nests the person */
-    snprintf(sub, sizeof sub, "%s%scandidate", path, path[0] ? "." : "");
+    wire_path(sub, sizeof sub, path, "candidate");
     rd_person(rd, cand, sub, r, false);
   }
   if (r->candidate_id[0] == '\0')
-    rd_id(rd, app, path, "candidate_id", r->candidate_id,
-          sizeof r->candidate_id, false);
+    wire_id(rd, app, path, "candidate_id", r->candidate_id,
+            sizeof r->candidate_id, false);
   rd_job(rd, app, path, r);
   char st[sizeof r->status];
-  rd_str(rd, app, path, "status", st, sizeof st);
+  wire_str(rd, app, path, "status", st, sizeof st);
   snprintf(r->status, sizeof r->status, "%s", app_status(st));
-  const cJSON *cs = rd_obj(rd, app, path, "current_stage");
+  const cJSON *cs = wire_obj(rd, app, path, "current_stage");
   if (cs) { /* v1 and webhooks; null once hired */
-    snprintf(sub, sizeof sub, "%s%scurrent_stage", path, path[0] ? "." : "");
-    rd_id(rd, cs, sub, "id", r->stage_id, sizeof r->stage_id, false);
-    rd_str(rd, cs, sub, "name", r->stage_name, sizeof r->stage_name);
-  } else if (get(app, "current_stage") == NULL) { /* v3 */
-    rd_id(rd, app, path, "stage_id", r->stage_id, sizeof r->stage_id, false);
-    rd_str(rd, app, path, "stage_name", r->stage_name, sizeof r->stage_name);
+    wire_path(sub, sizeof sub, path, "current_stage");
+    wire_id(rd, cs, sub, "id", r->stage_id, sizeof r->stage_id, false);
+    wire_str(rd, cs, sub, "name", r->stage_name, sizeof r->stage_name);
+  } else if (wire_get(app, "current_stage") == NULL) { /* v3 */
+    wire_id(rd, app, path, "stage_id", r->stage_id, sizeof r->stage_id, false);
+    wire_str(rd, app, path, "stage_name", r->stage_name, sizeof r->stage_name);
   }
   /* v3 filters on updated_at; v1 on last_activity_at (which v3 has too) */
-  int64_t up = rd_time(rd, app, path, "updated_at");
-  int64_t la = rd_time(rd, app, path, "last_activity_at");
+  int64_t up = wire_time(rd, app, path, "updated_at");
+  int64_t la = wire_time(rd, app, path, "last_activity_at");
   r->updated = up ? up : la;
 }
 
@@ -644,12 +472,10 @@ static bool parse_changed(enum op op, const cJSON *j, struct op_result *out,
     return false;
   }
   int n = cJSON_GetArraySize(j);
-  struct ats_record *recs = n > 0 ? calloc((size_t)n, sizeof *recs) : NULL;
-  if (n > 0 && recs == NULL) {
-    snprintf(why, whylen, "out of memory for %d records", n);
+  struct ats_record *recs = outcome_recs_alloc(n, why, whylen);
+  if (n > 0 && recs == NULL)
     return false;
-  }
-  struct rd rd = {.err = ""};
+  struct wire_rd rd = {.ids = &gh_ids};
   size_t i = 0;
   const cJSON *e;
   cJSON_ArrayForEach(e, j)
@@ -657,7 +483,7 @@ static bool parse_changed(enum op op, const cJSON *j, struct op_result *out,
     char path[32];
     snprintf(path, sizeof path, "[%zu]", i);
     if (!cJSON_IsObject(e))
-      rd_fail(&rd, path, "", "is not an object");
+      wire_fail(&rd, path, "", "is not an object");
     else if (op == OP_CHANGED_APPS)
       rd_app(&rd, e, path, &recs[i]);
     else
@@ -671,9 +497,7 @@ static bool parse_changed(enum op op, const cJSON *j, struct op_result *out,
     snprintf(why, whylen, "%s", rd.err);
     return false;
   }
-  outcome_result_free(out);
-  out->recs = recs;
-  out->nrecs = (size_t)n;
+  outcome_set_recs(out, recs, (size_t)n);
   return true;
 }
 
@@ -705,19 +529,14 @@ static bool parse_read_app(const struct conn_view *v, const struct op_args *a,
     snprintf(why, whylen, "not an object");
     return false;
   }
-  struct rd rd = {.err = ""};
+  struct wire_rd rd = {.ids = &gh_ids};
   struct ats_record *r = &out->rec;
   rd_app(&rd, app, "", r);
   if (rd.err[0]) {
     snprintf(why, whylen, "%s", rd.err);
     return false;
   }
-  snprintf(out->application_id, sizeof out->application_id, "%s",
-           r->application_id);
-  snprintf(out->candidate_id, sizeof out->candidate_id, "%s", r->candidate_id);
-  snprintf(out->app_status, sizeof out->app_status, "%s", r->status);
-  snprintf(out->stage_id, sizeof out->stage_id, "%s", r->stage_id);
-  snprintf(out->stage_name, sizeof out->stage_name, "%s", r->stage_name);
+  outcome_take_record(out, r);
   return true;
 }
 
@@ -731,19 +550,8 @@ static bool parse_ok(const struct conn_view *v, enum op op,
   case OP_CHANGED_APPS:
   case OP_CHANGED_PEOPLE:
     return parse_changed(op, j, out, why, whylen);
-  case OP_TOKEN: {
-    const char *at = at_json_str(j, "access_token");
-    if (at == NULL || strlen(at) >= sizeof out->access_token)
-      return false;
-    snprintf(out->access_token, sizeof out->access_token, "%s", at);
-    const char *rt = at_json_str(j, "refresh_token");
-    if (rt && strlen(rt) < sizeof out->refresh_token)
-      snprintf(out->refresh_token, sizeof out->refresh_token, "%s", rt);
-    const cJSON *ei = cJSON_GetObjectItemCaseSensitive(j, "expires_in");
-    if (cJSON_IsNumber(ei))
-      out->expires_in_ms = (int64_t)ei->valuedouble * 1000;
-    return true;
-  }
+  case OP_TOKEN:
+    return wire_take_token(j, out);
   case OP_JOB: {
     const cJSON *job = j;
     if (cJSON_IsArray(j)) {
@@ -770,7 +578,8 @@ static bool parse_ok(const struct conn_view *v, enum op op,
   case OP_PIPELINE: {
     if (!cJSON_IsArray(j))
       return false;
-    struct ordered tmp[MAX_STAGES];
+    struct stage tmp[MAX_STAGES];
+    int order[MAX_STAGES];
     size_t n = 0;
     const cJSON *s;
     cJSON_ArrayForEach(s, j)
@@ -778,24 +587,17 @@ static bool parse_ok(const struct conn_view *v, enum op op,
       if (n == MAX_STAGES)
         break;
       const char *name = at_json_str(s, "name");
-      if (at_json_id(s, "id", tmp[n].st.id, sizeof tmp[n].st.id) != 0 ||
+      if (at_json_id(s, "id", tmp[n].id, sizeof tmp[n].id) != 0 ||
           name == NULL)
         return false;
-      snprintf(tmp[n].st.name, sizeof tmp[n].st.name, "%s", name);
-      tmp[n].st.active =
+      snprintf(tmp[n].name, sizeof tmp[n].name, "%s", name);
+      tmp[n].active =
           !cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(s, "active"));
-      tmp[n].order = stage_order(s);
+      order[n] = stage_order(s);
       n++;
     }
-    /* the pipeline order (stable insertion sort: n is small) */
-    for (size_t i = 1; i < n; i++)
-      for (size_t k = i; k > 0 && tmp[k - 1].order > tmp[k].order; k--) {
-        struct ordered t = tmp[k];
-        tmp[k] = tmp[k - 1];
-        tmp[k - 1] = t;
-      }
-    for (size_t i = 0; i < n; i++)
-      out->stages[i] = tmp[i].st;
+    outcome_sort_stages(tmp, order, n);
+    memcpy(out->stages, tmp, n * sizeof *tmp);
     out->nstages = n;
     return true;
   }
@@ -809,7 +611,8 @@ static bool parse_ok(const struct conn_view *v, enum op op,
       char id[32];
       if (at_json_id(c, "id", id, sizeof id) != 0)
         return false;
-      if (best[0] == '\0' || cmp_num(id, best) < 0) { /* the oldest person */
+      /* the oldest person */
+      if (best[0] == '\0' || outcome_id_cmp(id, best) < 0) {
         snprintf(best, sizeof best, "%s", id);
         oldest = c;
       }
@@ -907,13 +710,8 @@ static void next_link(const char *link, char *out, size_t len)
 static int gh_build_next(const struct conn_view *v, const char *url,
                          struct http_req *r)
 {
-  /* never hand our credentials to another host: the base URL must be the
-   * whole authority ("https://harvest.greenhouse.io.evil.example/..."
-   * shares the prefix, not the host) */
-  size_t bl = strlen(v->base_url);
-  if (strncmp(url, v->base_url, bl) != 0 ||
-      (url[bl] != '\0' && url[bl] != '/' && url[bl] != '?'))
-    return -1;
+  if (!wire_under_base(v->base_url, url))
+    return -1; /* never hand our credentials to another host */
   http_req_init(r, "GET", url);
   auth_headers(v, r, false);
   return 0;
@@ -936,24 +734,15 @@ static void gh_parse(const struct conn_view *v, enum op op,
       return;
     }
     char why[160] = "";
-    if (j == NULL || !parse_ok(v, op, a, j, out, why, sizeof why)) {
-      /* a 2xx we cannot read: a write may have been applied */
-      out->outcome = op_is_write(op) ? OUT_UNKNOWN : OUT_TRANSIENT;
-      out->next_url[0] = '\0'; /* a page we could not read: no next */
-      snprintf(out->what, sizeof out->what, "malformed answer%s%s",
-               why[0] ? ": " : "", why);
-    }
+    if (j == NULL || !parse_ok(v, op, a, j, out, why, sizeof why))
+      outcome_malformed(op, why, out);
     cJSON_Delete(j);
     return;
   }
   char text[200];
   error_text(j, text, sizeof text);
-  if (op == OP_TOKEN && r->status >= 400 && r->status < 500 &&
-      r->status != 429) {
-    /* RFC 6749: invalid_grant, invalid_client ... the grant is unusable */
-    const char *e = at_json_str(j, "error");
-    snprintf(out->what, sizeof out->what, "%s", e ? e : (text[0] ? text : "rejected"));
-    out->outcome = OUT_AUTH;
+  if (wire_token_refused(op, r, j, text, out)) {
+    /* the grant is unusable */
   } else if (out->outcome == OUT_PERMISSION) {
     const char *scope = strstr(text, "scope: ");
     if (scope)
@@ -987,16 +776,7 @@ static void gh_parse(const struct conn_view *v, enum op op,
 static enum sig_result gh_event_verify(const char *secret,
                                        const struct webhook_req *r)
 {
-  const char *h = r->header ? r->header(r->ud, "Signature") : NULL;
-  if (h == NULL)
-    return SIG_MISSING;
-  if (strncmp(h, "sha256 ", 7) != 0)
-    return SIG_MALFORMED;
-  enum sig_result res = hmac_sha256_hex_check(secret, r->body, r->len, h + 7);
-  /* no secret set: a signature made with an empty key proves nothing */
-  if (res == SIG_OK && (secret == NULL || *secret == '\0'))
-    return SIG_MISMATCH;
-  return res;
+  return wire_sig_header(secret, r, "Signature", "sha256 ");
 }
 
 enum gh_action { A_PING, A_APP, A_CAND, A_MERGE, A_DEL_CAND, A_DEL_APP };
@@ -1022,14 +802,12 @@ static const struct {
 
 /* What an application event claims. The hire payload carries no status
  * (the docs' example): the action says it. */
-static void ev_application(struct rd *rd, const cJSON *pl,
+static void ev_application(struct wire_rd *rd, const cJSON *pl,
                            struct ats_event *ev)
 {
-  const cJSON *app = rd_obj(rd, pl, "payload", "application");
-  if (app == NULL) {
-    rd_fail(rd, "payload", "application", "is missing");
+  const cJSON *app = wire_need_obj(rd, pl, "payload", "application");
+  if (app == NULL)
     return;
-  }
   rd_app(rd, app, "payload.application", &ev->rec);
   if (ev->rec.status[0] == '\0' && strcmp(ev->action, "hire_candidate") == 0)
     snprintf(ev->rec.status, sizeof ev->rec.status, "hired");
@@ -1037,44 +815,42 @@ static void ev_application(struct rd *rd, const cJSON *pl,
 }
 
 /* merge_candidate and delete_candidate: payload.person. */
-static void ev_person_gone(struct rd *rd, const cJSON *pl, bool merge,
+static void ev_person_gone(struct wire_rd *rd, const cJSON *pl, bool merge,
                            struct ats_event *ev)
 {
-  const cJSON *p = rd_obj(rd, pl, "payload", "person");
-  if (p == NULL) {
-    rd_fail(rd, "payload", "person", "is missing");
+  const cJSON *p = wire_need_obj(rd, pl, "payload", "person");
+  if (p == NULL)
     return;
-  }
   if (merge) {
     /* person.id was merged away into new_candidate_id, which survives */
-    rd_id(rd, p, "payload.person", "id", ev->merged_from,
-          sizeof ev->merged_from, true);
-    rd_id(rd, p, "payload.person", "new_candidate_id", ev->rec.candidate_id,
-          sizeof ev->rec.candidate_id, true);
+    wire_id(rd, p, "payload.person", "id", ev->merged_from,
+            sizeof ev->merged_from, true);
+    wire_id(rd, p, "payload.person", "new_candidate_id", ev->rec.candidate_id,
+            sizeof ev->rec.candidate_id, true);
     return;
   }
-  rd_id(rd, p, "payload.person", "id", ev->rec.candidate_id,
-        sizeof ev->rec.candidate_id, true);
+  wire_id(rd, p, "payload.person", "id", ev->rec.candidate_id,
+          sizeof ev->rec.candidate_id, true);
   ev->rec.deleted = true;
   /* the applications deleted with the person: implied by the person's
    * deletion (the engine forgets all of them), only checked here */
-  const cJSON *ids = get(p, "deleted_application_ids"), *x;
+  const cJSON *ids = wire_get(p, "deleted_application_ids"), *x;
   if (ids && !cJSON_IsArray(ids)) {
-    rd_fail(rd, "payload.person", "deleted_application_ids", "is not a list");
+    wire_fail(rd, "payload.person", "deleted_application_ids", "is not a list");
     return;
   }
   cJSON_ArrayForEach(x, ids)
   {
     char id[32];
     if (at_json_id_item(x, id, sizeof id) != 0) {
-      rd_fail(rd, "payload.person", "deleted_application_ids",
-              "has an entry that is not an id");
+      wire_fail(rd, "payload.person", "deleted_application_ids",
+                "has an entry that is not an id");
       return;
     }
   }
 }
 
-static void ev_read(enum gh_action act, const cJSON *pl, struct rd *rd,
+static void ev_read(enum gh_action act, const cJSON *pl, struct wire_rd *rd,
                     struct ats_event *ev)
 {
   switch (act) {
@@ -1087,10 +863,8 @@ static void ev_read(enum gh_action act, const cJSON *pl, struct rd *rd,
     break;
   case A_CAND: {
     ev->kind = EV_CANDIDATE;
-    const cJSON *c = rd_obj(rd, pl, "payload", "candidate");
-    if (c == NULL)
-      rd_fail(rd, "payload", "candidate", "is missing");
-    else
+    const cJSON *c = wire_need_obj(rd, pl, "payload", "candidate");
+    if (c)
       rd_person(rd, c, "payload.candidate", &ev->rec, true);
     ev->at = ev->rec.updated;
     break;
@@ -1102,11 +876,9 @@ static void ev_read(enum gh_action act, const cJSON *pl, struct rd *rd,
     break;
   case A_DEL_APP: {
     ev->kind = EV_DELETE;
-    const cJSON *app = rd_obj(rd, pl, "payload", "application");
-    if (app == NULL) {
-      rd_fail(rd, "payload", "application", "is missing");
+    const cJSON *app = wire_need_obj(rd, pl, "payload", "application");
+    if (app == NULL)
       break;
-    }
     /* flat ids here: candidate_id, job_id */
     rd_app(rd, app, "payload.application", &ev->rec);
     ev->rec.deleted = true;
@@ -1119,35 +891,10 @@ static int gh_event_parse(const struct webhook_req *r, struct ats_event *out,
                           char *err, size_t errlen)
 {
   memset(out, 0, sizeof *out);
-  if (r->body == NULL || r->len == 0) {
-    snprintf(err, errlen, "webhook payload: the body is empty");
-    return -1;
-  }
-  /* our own NUL-terminated copy: the body need not end in one, and cJSON
-   * reads one byte past a length it is given (c-libs.md) */
-  char *buf = malloc(r->len + 1);
-  if (buf == NULL) {
-    snprintf(err, errlen, "webhook payload: out of memory");
-    return -1;
-  }
-  memcpy(buf, r->body, r->len);
-  buf[r->len] = '\0';
-  const char *end = NULL;
-  cJSON *j = NULL;
+  cJSON *j = wire_event_json(r, err, errlen, NULL);
   int rc = -1;
-  if (strlen(buf) != r->len) {
-    snprintf(err, errlen, "webhook payload: not JSON (a NUL byte at byte "
-             "%zu)", strlen(buf));
-    goto out;
-  }
-  /* the whole body, nothing after the value (the length counts our NUL) */
-  j = cJSON_ParseWithLengthOpts(buf, r->len + 1, &end, 1);
-  if (j == NULL) {
-    size_t at = end && end >= buf ? (size_t)(end - buf) : 0;
-    snprintf(err, errlen, "webhook payload: not JSON (it stops making sense "
-             "at byte %zu of %zu)", at, r->len);
-    goto out;
-  }
+  if (j == NULL)
+    return -1;
   if (!cJSON_IsObject(j)) {
     snprintf(err, errlen, "webhook payload: not a JSON object");
     goto out;
@@ -1165,10 +912,10 @@ static int gh_event_parse(const struct webhook_req *r, struct ats_event *out,
     snprintf(err, errlen, "webhook payload: 'action' is empty");
     goto out;
   }
-  copy_utf8(out->action, sizeof out->action, action->valuestring);
+  wire_copy(out->action, sizeof out->action, action->valuestring);
   const char *id = r->header ? r->header(r->ud, "Greenhouse-Event-ID") : NULL;
   if (id)
-    copy_utf8(out->id, sizeof out->id, id);
+    wire_copy(out->id, sizeof out->id, id);
   const cJSON *pl = cJSON_GetObjectItemCaseSensitive(j, "payload");
   size_t i = 0, n = sizeof gh_actions / sizeof *gh_actions;
   while (i < n && strcmp(gh_actions[i].name, action->valuestring) != 0)
@@ -1188,7 +935,7 @@ static int gh_event_parse(const struct webhook_req *r, struct ats_event *out,
     rc = 0;
     goto out;
   }
-  struct rd rd = {.err = ""};
+  struct wire_rd rd = {.ids = &gh_ids};
   ev_read(gh_actions[i].a, pl, &rd, out);
   if (rd.err[0]) {
     snprintf(err, errlen, "webhook payload: %s", rd.err);
@@ -1197,16 +944,13 @@ static int gh_event_parse(const struct webhook_req *r, struct ats_event *out,
   rc = 0;
 out:
   cJSON_Delete(j);
-  free(buf);
   return rc;
 }
 
 /* The name a customer reads for a field a 422 names. */
 static const char *gh_field_label(const char *what)
 {
-  static const struct {
-    const char *field, *label;
-  } labels[] = {
+  static const struct wire_label labels[] = {
       {"phone_numbers", "phone"},         {"email_addresses", "email"},
       {"source_id", "Source"},            {"first_name", "first name"},
       {"last_name", "last name"},         {"initial_stage_id", "stage"},
@@ -1216,10 +960,7 @@ static const char *gh_field_label(const char *what)
     return NULL;
   if (strncmp(what, "custom_fields.", 14) == 0 && what[14])
     return what + 14;
-  for (size_t i = 0; i < sizeof labels / sizeof *labels; i++)
-    if (strcmp(what, labels[i].field) == 0)
-      return labels[i].label;
-  return NULL;
+  return wire_label(labels, sizeof labels / sizeof *labels, what);
 }
 
 /* ---- what the core asks ----------------------------------------------------------- */

@@ -18,9 +18,9 @@
  * stages only); records are read against that pipeline (conn_view). */
 #include "../connector.h"
 #include "../outcome.h"
+#include "../wire.h"
 
 #include <ctype.h>
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,74 +39,21 @@ static void lv_window(enum atsync_auth auth, int64_t *window, bool *fixed)
   *fixed = false;
 }
 
-static void enc(char *out, size_t cap, const char *s)
-{
-  static const char hex[] = "0123456789ABCDEF";
-  size_t o = strlen(out);
-  for (; s && *s && o + 4 < cap; s++) {
-    unsigned char c = (unsigned char)*s;
-    if (isalnum(c) || strchr("-._~", c)) {
-      out[o++] = (char)c;
-    } else {
-      out[o++] = '%';
-      out[o++] = hex[c >> 4];
-      out[o++] = hex[c & 15];
-    }
-  }
-  out[o] = '\0';
-}
-
-static void add_q(char *url, size_t cap, const char *k, const char *v)
-{
-  size_t o = strlen(url);
-  snprintf(url + o, cap - o, "%s%s=", strchr(url, '?') ? "&" : "?", k);
-  enc(url, cap, v);
-}
-
-static void form_add(char *out, size_t cap, const char *k, const char *v)
-{
-  if (v == NULL)
-    return;
-  size_t o = strlen(out);
-  snprintf(out + o, cap - o, "%s%s=", o ? "&" : "", k);
-  enc(out, cap, v);
-}
-
-static void basic(struct http_req *r, const char *user, const char *pass)
-{
-  char userpass[512];
-  snprintf(userpass, sizeof userpass, "%s:%s", user ? user : "",
-           pass ? pass : "");
-  unsigned char b64[800];
-  EVP_EncodeBlock(b64, (const unsigned char *)userpass, (int)strlen(userpass));
-  http_req_header(r, "Authorization: Basic %s", (char *)b64);
-}
-
 static void auth_headers(const struct conn_view *v, struct http_req *r)
 {
   if (v->auth == ATSYNC_AUTH_API_KEY)
-    basic(r, v->api_key, ""); /* the key is the user name */
+    wire_basic(r, v->api_key, ""); /* the key is the user name */
   else
-    http_req_header(r, "Authorization: Bearer %s",
-                    v->access_token ? v->access_token : "");
+    wire_bearer(r, v->access_token);
 }
 
 /* A Lever id: a non-empty string of letters, digits, '-' and '_' (UUIDs,
  * slugs such as "lead-new"). 0 read, 1 absent or null, -1 not an id. */
 static int sid(const cJSON *o, const char *k, char *buf, size_t len)
 {
-  const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-  buf[0] = '\0';
-  if (v == NULL || cJSON_IsNull(v))
-    return 1;
-  if (!cJSON_IsString(v) || v->valuestring[0] == '\0' ||
-      strlen(v->valuestring) >= len)
-    return -1;
-  for (const char *p = v->valuestring; *p; p++)
-    if (!isalnum((unsigned char)*p) && *p != '-' && *p != '_')
-      return -1;
-  snprintf(buf, len, "%s", v->valuestring);
-  return 0;
+  static const struct wire_ids strings = {.numbers = false, .not_id = ""};
+  struct wire_rd rd = {.ids = &strings}; /* the caller words the error */
+  return wire_id(&rd, o, "", k, buf, len, false);
 }
 
 /* The first page of a list for an operation (the next page adds offset=). */
@@ -120,23 +67,23 @@ static void list_url(const struct conn_view *v, enum op op,
     break;
   case OP_FIND: /* the person's opportunity on the posting */
     snprintf(url, cap, "%s/v1/opportunities", v->base_url);
-    add_q(url, cap, "email", a->email ? a->email : "");
-    add_q(url, cap, "posting_id", a->job_id ? a->job_id : "");
-    add_q(url, cap, "limit", "100");
+    wire_add_q(url, cap, "email", a->email ? a->email : "");
+    wire_add_q(url, cap, "posting_id", a->job_id ? a->job_id : "");
+    wire_add_q(url, cap, "limit", "100");
     break;
   case OP_APPS:
     snprintf(url, cap, "%s/v1/opportunities", v->base_url);
-    add_q(url, cap, "contact_id", a->candidate_id ? a->candidate_id : "");
-    add_q(url, cap, "posting_id", a->job_id ? a->job_id : "");
-    add_q(url, cap, "limit", "100");
+    wire_add_q(url, cap, "contact_id", a->candidate_id ? a->candidate_id : "");
+    wire_add_q(url, cap, "posting_id", a->job_id ? a->job_id : "");
+    wire_add_q(url, cap, "limit", "100");
     break;
   default: /* OP_CHANGED_*: opportunities updated since (ms) */
     snprintf(url, cap, "%s/v1/opportunities", v->base_url);
     if (a->since > 0) {
       snprintf(ms, sizeof ms, "%lld", (long long)a->since);
-      add_q(url, cap, "updated_at_start", ms);
+      wire_add_q(url, cap, "updated_at_start", ms);
     }
-    add_q(url, cap, "limit", "100");
+    wire_add_q(url, cap, "limit", "100");
     break;
   }
 }
@@ -147,32 +94,22 @@ static void reasons_url(const struct conn_view *v, char *url, size_t cap)
            v->base_url);
 }
 
-static void set_json_body(struct http_req *r, cJSON *body)
-{
-  char *t = cJSON_PrintUnformatted(body);
-  cJSON_Delete(body);
-  http_req_body(r, "application/json", t ? t : "{}");
-  free(t);
-}
-
 /* perform_as: the acting Lever user (the connection's on_behalf_of); a
  * create without one acts as the posting's owner. */
 static void acting(const struct conn_view *v, enum op op, char *url,
                    size_t cap)
 {
   if (v->on_behalf_of && *v->on_behalf_of)
-    add_q(url, cap, "perform_as", v->on_behalf_of);
+    wire_add_q(url, cap, "perform_as", v->on_behalf_of);
   else if (op != OP_MOVE)
-    add_q(url, cap, "perform_as_posting_owner", "true");
+    wire_add_q(url, cap, "perform_as_posting_owner", "true");
 }
 
 static cJSON *opp_body(const struct op_args *a, bool with_contact)
 {
   cJSON *o = cJSON_CreateObject();
   char name[300];
-  snprintf(name, sizeof name, "%s%s%s", a->first ? a->first : "",
-           a->first && *a->first && a->last && *a->last ? " " : "",
-           a->last ? a->last : "");
+  wire_full_name(a->first, a->last, name, sizeof name);
   cJSON_AddStringToObject(o, "name", name);
   cJSON *em = cJSON_AddArrayToObject(o, "emails"); /* plain strings */
   for (size_t i = 0; i < a->nemails; i++)
@@ -211,16 +148,16 @@ static int lv_build(const struct conn_view *v, enum op op,
   switch (op) {
   case OP_TOKEN: {
     http_req_init(r, "POST", v->token_url);
-    basic(r, v->client_id, v->client_secret);
+    wire_basic(r, v->client_id, v->client_secret);
     char form[4096] = "";
     if (a->grant == GRANT_CODE) {
-      form_add(form, sizeof form, "grant_type", "authorization_code");
-      form_add(form, sizeof form, "code", a->code);
-      form_add(form, sizeof form, "redirect_uri", v->redirect_uri);
-      form_add(form, sizeof form, "audience", LV_AUDIENCE);
+      wire_form_add(form, sizeof form, "grant_type", "authorization_code");
+      wire_form_add(form, sizeof form, "code", a->code);
+      wire_form_add(form, sizeof form, "redirect_uri", v->redirect_uri);
+      wire_form_add(form, sizeof form, "audience", LV_AUDIENCE);
     } else if (a->grant == GRANT_REFRESH) {
-      form_add(form, sizeof form, "grant_type", "refresh_token");
-      form_add(form, sizeof form, "refresh_token", a->refresh_token);
+      wire_form_add(form, sizeof form, "grant_type", "refresh_token");
+      wire_form_add(form, sizeof form, "refresh_token", a->refresh_token);
     } else {
       snprintf(err, errlen, "Lever has no client-credentials grant: connect "
                "with an API key or the OAuth authorization code");
@@ -233,7 +170,7 @@ static int lv_build(const struct conn_view *v, enum op op,
   }
   case OP_JOB:
     snprintf(url, sizeof url, "%s/v1/postings/", b);
-    enc(url, sizeof url, a->job_id);
+    wire_enc(url, sizeof url, a->job_id);
     http_req_init(r, "GET", url);
     break;
   case OP_PIPELINE:
@@ -247,18 +184,18 @@ static int lv_build(const struct conn_view *v, enum op op,
     snprintf(url, sizeof url, "%s/v1/opportunities", b);
     acting(v, op, url, sizeof url);
     http_req_init(r, "POST", url);
-    set_json_body(r, opp_body(a, op == OP_ADD_APP));
+    wire_json_body(r, opp_body(a, op == OP_ADD_APP));
     break;
   case OP_MOVE: {
     snprintf(url, sizeof url, "%s/v1/opportunities/", b);
-    enc(url, sizeof url, a->application_id);
+    wire_enc(url, sizeof url, a->application_id);
     size_t o = strlen(url);
     snprintf(url + o, sizeof url - o, "/stage");
     acting(v, op, url, sizeof url);
     http_req_init(r, "PUT", url);
     cJSON *body = cJSON_CreateObject();
     cJSON_AddStringToObject(body, "stage", a->to_stage_id ? a->to_stage_id : "");
-    set_json_body(r, body);
+    wire_json_body(r, body);
     break;
   }
   case OP_READ_APP:
@@ -267,18 +204,13 @@ static int lv_build(const struct conn_view *v, enum op op,
       return -1;
     }
     snprintf(url, sizeof url, "%s/v1/opportunities/", b);
-    enc(url, sizeof url, a->application_id);
+    wire_enc(url, sizeof url, a->application_id);
     http_req_init(r, "GET", url);
     break;
   case OP_CHANGED_APPS:
   case OP_CHANGED_PEOPLE:
-    if (a->page_url && *a->page_url) {
-      if (lv_build_next(v, a->page_url, r) != 0) {
-        snprintf(err, errlen, "the ATS gave a next page on another host");
-        return -1;
-      }
-      return 0;
-    }
+    if (a->page_url && *a->page_url)
+      return wire_later_page(lv_build_next, v, a->page_url, r, err, errlen);
     list_url(v, op, a, url, sizeof url);
     http_req_init(r, "GET", url);
     break;
@@ -294,12 +226,8 @@ static int lv_build(const struct conn_view *v, enum op op,
 static int lv_build_next(const struct conn_view *v, const char *url,
                          struct http_req *r)
 {
-  /* never hand our credentials to another host: the base URL must be the
-   * whole authority */
-  size_t bl = strlen(v->base_url);
-  if (strncmp(url, v->base_url, bl) != 0 ||
-      (url[bl] != '\0' && url[bl] != '/' && url[bl] != '?'))
-    return -1;
+  if (!wire_under_base(v->base_url, url))
+    return -1; /* never hand our credentials to another host */
   http_req_init(r, "GET", url);
   auth_headers(v, r);
   return 0;
@@ -320,19 +248,6 @@ static bool hired_reason(const struct conn_view *v, const char *reason)
   char id[80];
   snprintf(id, sizeof id, HIRED_PREFIX "%s", reason);
   return stage_of(v, id) != NULL;
-}
-
-static void copy(char *dst, size_t len, const char *src)
-{
-  size_t n = src ? strlen(src) : 0;
-  if (n >= len) {
-    n = len - 1;
-    while (n > 0 && ((unsigned char)src[n] & 0xC0) == 0x80)
-      n--;
-  }
-  if (n)
-    memcpy(dst, src, n);
-  dst[n] = '\0';
 }
 
 static int64_t ms_of(const cJSON *o, const char *k)
@@ -362,7 +277,7 @@ static bool rd_opp(const struct conn_view *v, const cJSON *o,
   }
   const struct stage *st = r->stage_id[0] ? stage_of(v, r->stage_id) : NULL;
   if (st)
-    copy(r->stage_name, sizeof r->stage_name, st->name);
+    wire_copy(r->stage_name, sizeof r->stage_name, st->name);
   const cJSON *arch = cJSON_GetObjectItemCaseSensitive(o, "archived");
   if (arch == NULL || cJSON_IsNull(arch)) {
     snprintf(r->status, sizeof r->status, "active");
@@ -378,42 +293,24 @@ static bool rd_opp(const struct conn_view *v, const cJSON *o,
   }
   /* the person: "First Last" as one name, split at the last space */
   const char *name = at_json_str(o, "name");
-  if (name) {
-    const char *sp = strrchr(name, ' ');
-    if (sp) {
-      size_t n = (size_t)(sp - name);
-      copy(r->first, sizeof r->first < n + 1 ? sizeof r->first : n + 1, name);
-      copy(r->last, sizeof r->last, sp + 1);
-    } else {
-      copy(r->first, sizeof r->first, name);
-    }
-  }
+  if (name)
+    wire_split_name(name, r->first, sizeof r->first, r->last, sizeof r->last);
   const cJSON *e;
   size_t n = 0;
   cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(o, "emails"))
   {
     if (cJSON_IsString(e) && n < 3)
-      copy(r->emails[n++], sizeof r->emails[0], e->valuestring);
+      wire_copy(r->emails[n++], sizeof r->emails[0], e->valuestring);
   }
   n = 0;
   cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(o, "phones"))
   {
     const char *val = at_json_str(e, "value");
     if (val && n < 3)
-      copy(r->phones[n++], sizeof r->phones[0], val);
+      wire_copy(r->phones[n++], sizeof r->phones[0], val);
   }
   r->updated = ms_of(o, "updatedAt");
   return true;
-}
-
-static void take_rec(const struct ats_record *r, struct op_result *out)
-{
-  snprintf(out->application_id, sizeof out->application_id, "%s",
-           r->application_id);
-  snprintf(out->candidate_id, sizeof out->candidate_id, "%s", r->candidate_id);
-  snprintf(out->app_status, sizeof out->app_status, "%s", r->status);
-  snprintf(out->stage_id, sizeof out->stage_id, "%s", r->stage_id);
-  snprintf(out->stage_name, sizeof out->stage_name, "%s", r->stage_name);
 }
 
 /* The opportunity to take from a list: an active one first, else the
@@ -435,7 +332,7 @@ static bool pick(const struct conn_view *v, const cJSON *list,
     }
   }
   if (have)
-    take_rec(&best, out);
+    outcome_take_record(out, &best);
   return true;
 }
 
@@ -444,11 +341,9 @@ static bool parse_list(const struct conn_view *v, enum op op,
                        size_t whylen)
 {
   int n = cJSON_GetArraySize(data);
-  struct ats_record *recs = n > 0 ? calloc((size_t)n, sizeof *recs) : NULL;
-  if (n > 0 && recs == NULL) {
-    snprintf(why, whylen, "out of memory for %d records", n);
+  struct ats_record *recs = outcome_recs_alloc(n, why, whylen);
+  if (n > 0 && recs == NULL)
     return false;
-  }
   size_t i = 0;
   const cJSON *o;
   cJSON_ArrayForEach(o, data)
@@ -463,9 +358,7 @@ static bool parse_list(const struct conn_view *v, enum op op,
     }
     i++;
   }
-  outcome_result_free(out);
-  out->recs = recs;
-  out->nrecs = (size_t)n;
+  outcome_set_recs(out, recs, (size_t)n);
   return true;
 }
 
@@ -500,7 +393,7 @@ static bool parse_pipeline(const cJSON *data, struct op_result *out,
       snprintf(st->id, sizeof st->id, "%s", id);
       st->active = true;
     }
-    copy(st->name, sizeof st->name, text);
+    wire_copy(st->name, sizeof st->name, text);
     out->nstages++;
   }
   return true;
@@ -514,28 +407,19 @@ static bool parse_ok(const struct conn_view *v, enum op op,
   const cJSON *data = cJSON_GetObjectItemCaseSensitive(j, "data");
   struct ats_record r;
   switch (op) {
-  case OP_TOKEN: {
-    const char *at = at_json_str(j, "access_token");
-    if (at == NULL || strlen(at) >= sizeof out->access_token) {
+  case OP_TOKEN:
+    if (!wire_take_token(j, out)) {
       snprintf(why, whylen, "no access_token");
       return false;
     }
-    snprintf(out->access_token, sizeof out->access_token, "%s", at);
-    const char *rt = at_json_str(j, "refresh_token");
-    if (rt && strlen(rt) < sizeof out->refresh_token)
-      snprintf(out->refresh_token, sizeof out->refresh_token, "%s", rt);
-    const cJSON *ei = cJSON_GetObjectItemCaseSensitive(j, "expires_in");
-    if (cJSON_IsNumber(ei))
-      out->expires_in_ms = (int64_t)ei->valuedouble * 1000;
     return true;
-  }
   case OP_JOB: {
     const char *t = at_json_str(data, "text"), *s = at_json_str(data, "state");
     if (t == NULL || s == NULL) {
       snprintf(why, whylen, "a posting without 'text' and 'state'");
       return false;
     }
-    copy(out->job_name, sizeof out->job_name, t);
+    wire_copy(out->job_name, sizeof out->job_name, t);
     /* published is open; closed, draft, internal ... are not */
     snprintf(out->job_status, sizeof out->job_status, "%s",
              strcmp(s, "published") == 0 ? "open" : s);
@@ -569,7 +453,7 @@ static bool parse_ok(const struct conn_view *v, enum op op,
   case OP_READ_APP:
     if (!rd_opp(v, data, &r, why, whylen))
       return false;
-    take_rec(&r, out);
+    outcome_take_record(out, &r);
     if (op == OP_READ_APP)
       out->rec = r;
     return true;
@@ -609,7 +493,7 @@ static void next_page(const struct conn_view *v, enum op op,
   } else {
     list_url(v, op, a, url, sizeof url);
   }
-  add_q(url, sizeof url, "offset", tok);
+  wire_add_q(url, sizeof url, "offset", tok);
   snprintf(out->next_url, sizeof out->next_url, "%s", url);
 }
 
@@ -677,22 +561,14 @@ static void lv_parse(const struct conn_view *v, enum op op,
               op == OP_CHANGED_APPS || op == OP_CHANGED_PEOPLE))
       next_page(v, op, a, j, out);
     if (j == NULL || !cJSON_IsObject(j) ||
-        !parse_ok(v, op, a, j, out, why, sizeof why)) {
-      out->outcome = op_is_write(op) ? OUT_UNKNOWN : OUT_TRANSIENT;
-      out->next_url[0] = '\0';
-      snprintf(out->what, sizeof out->what, "malformed answer%s%s",
-               why[0] ? ": " : "", why);
-    }
+        !parse_ok(v, op, a, j, out, why, sizeof why))
+      outcome_malformed(op, why, out);
     cJSON_Delete(j);
     return;
   }
   const char *m = message(j);
-  if (op == OP_TOKEN && r->status >= 400 && r->status < 500 &&
-      r->status != 429) {
+  if (wire_token_refused(op, r, j, "", out)) {
     /* Auth0: 403 invalid_grant, 401 access_denied ... the grant is gone */
-    const char *e = at_json_str(j, "error");
-    snprintf(out->what, sizeof out->what, "%s", e ? e : "rejected");
-    out->outcome = OUT_AUTH;
   } else if (out->outcome == OUT_PERMISSION) {
     const char *p = strstr(m, "the permission ");
     const char *s = strstr(m, "scope: ");
@@ -715,30 +591,13 @@ static void lv_parse(const struct conn_view *v, enum op op,
 
 /* ---- webhooks ------------------------------------------------------------------ */
 
-/* Our own NUL-terminated copy of a body, parsed as a whole. */
-static cJSON *body_json(const struct webhook_req *r)
-{
-  if (r->body == NULL || r->len == 0)
-    return NULL;
-  char *buf = malloc(r->len + 1);
-  if (buf == NULL)
-    return NULL;
-  memcpy(buf, r->body, r->len);
-  buf[r->len] = '\0';
-  cJSON *j = strlen(buf) == r->len
-                 ? cJSON_ParseWithLengthOpts(buf, r->len + 1, NULL, 1)
-                 : NULL;
-  free(buf);
-  return j;
-}
-
 /* The signature is inside the body: signature = hex(HMAC-SHA256(the
  * webhook's signature token, token + triggeredAt)), triggeredAt as the
  * decimal milliseconds sent ([LV-DOCS#webhooks]). */
 static enum sig_result lv_event_verify(const char *secret,
                                        const struct webhook_req *r)
 {
-  cJSON *j = body_json(r);
+  cJSON *j = wire_event_json(r, NULL, 0, NULL);
   if (j == NULL || !cJSON_IsObject(j)) {
     cJSON_Delete(j);
     return SIG_MISSING; /* no body to hold a signature */
@@ -759,11 +618,9 @@ static enum sig_result lv_event_verify(const char *secret,
     char msg[300];
     int n = snprintf(msg, sizeof msg, "%s%lld", tok->valuestring,
                      (long long)at->valuedouble);
-    res = hmac_sha256_hex_check(secret ? secret : "", msg, (size_t)n,
-                                sig->valuestring);
-    /* no secret set: a signature made with an empty key proves nothing */
-    if (res == SIG_OK && (secret == NULL || *secret == '\0'))
-      res = SIG_MISMATCH;
+    res = wire_sig_keyed(
+        hmac_sha256_hex_check(secret, msg, (size_t)n, sig->valuestring),
+        secret);
   }
   cJSON_Delete(j);
   return res;
@@ -773,7 +630,7 @@ static int lv_event_parse(const struct webhook_req *r, struct ats_event *out,
                           char *err, size_t errlen)
 {
   memset(out, 0, sizeof *out);
-  cJSON *j = body_json(r);
+  cJSON *j = wire_event_json(r, NULL, 0, NULL);
   int rc = -1;
   if (j == NULL || !cJSON_IsObject(j)) {
     snprintf(err, errlen, "webhook payload: not a JSON object");
@@ -784,7 +641,7 @@ static int lv_event_parse(const struct webhook_req *r, struct ats_event *out,
     snprintf(err, errlen, "webhook payload: 'event' is missing");
     goto out;
   }
-  copy(out->action, sizeof out->action, ev);
+  wire_copy(out->action, sizeof out->action, ev);
   out->at = ms_of(j, "triggeredAt");
   const cJSON *d = cJSON_GetObjectItemCaseSensitive(j, "data");
   if (d != NULL && !cJSON_IsNull(d) && !cJSON_IsObject(d)) {
@@ -836,19 +693,12 @@ out:
 
 static const char *lv_field_label(const char *what)
 {
-  static const struct {
-    const char *field, *label;
-  } labels[] = {
+  static const struct wire_label labels[] = {
       {"phones", "phone"},    {"emails", "email"},   {"sources", "Source"},
       {"name", "name"},       {"headline", "title"}, {"stage", "stage"},
       {"postings", "job"},    {"location", "location"},
   };
-  if (what == NULL)
-    return NULL;
-  for (size_t i = 0; i < sizeof labels / sizeof *labels; i++)
-    if (strcmp(what, labels[i].field) == 0)
-      return labels[i].label;
-  return NULL;
+  return wire_label(labels, sizeof labels / sizeof *labels, what);
 }
 
 /* Every write acts as a Lever user (perform_as): an API key needs one. */

@@ -9,11 +9,9 @@
  * id (a hex string); the person has no id of its own on the wire. */
 #include "../connector.h"
 #include "../outcome.h"
+#include "../wire.h"
 
 #include <ctype.h>
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,56 +30,20 @@ static void wk_window(enum atsync_auth auth, int64_t *window, bool *fixed)
 
 /* ---- building ---------------------------------------------------------------- */
 
-/* Percent-encode onto the end of 'out'. */
-static void enc(char *out, size_t cap, const char *s)
-{
-  static const char hex[] = "0123456789ABCDEF";
-  size_t o = strlen(out);
-  for (; s && *s && o + 4 < cap; s++) {
-    unsigned char c = (unsigned char)*s;
-    if (isalnum(c) || strchr("-._~", c)) {
-      out[o++] = (char)c;
-    } else {
-      out[o++] = '%';
-      out[o++] = hex[c >> 4];
-      out[o++] = hex[c & 15];
-    }
-  }
-  out[o] = '\0';
-}
-
-static void form_add(char *out, size_t cap, const char *k, const char *v)
-{
-  if (v == NULL)
-    return;
-  size_t o = strlen(out);
-  snprintf(out + o, cap - o, "%s%s=", o ? "&" : "", k);
-  enc(out, cap, v);
-}
-
 /* "<base>/spi/v3/<fmt with one path argument, percent-encoded>" */
 static void spi(char *url, size_t cap, const struct conn_view *v,
                 const char *pre, const char *arg, const char *post)
 {
   snprintf(url, cap, "%s/spi/v3/%s", v->base_url, pre);
   if (arg)
-    enc(url, cap, arg);
+    wire_enc(url, cap, arg);
   size_t o = strlen(url);
   snprintf(url + o, cap - o, "%s", post ? post : "");
 }
 
-static void set_json_body(struct http_req *r, cJSON *body)
-{
-  char *t = cJSON_PrintUnformatted(body);
-  cJSON_Delete(body);
-  http_req_body(r, "application/json", t);
-  free(t);
-}
-
 static void auth_header(const struct conn_view *v, struct http_req *r)
 {
-  const char *t = v->auth == ATSYNC_AUTH_API_KEY ? v->api_key : v->access_token;
-  http_req_header(r, "Authorization: Bearer %s", t ? t : "");
+  wire_bearer(r, v->auth == ATSYNC_AUTH_API_KEY ? v->api_key : v->access_token);
 }
 
 /* The members a create must not take from the custom fields. */
@@ -108,7 +70,7 @@ static void build_create(const struct conn_view *v, const struct op_args *a,
   if (a->to_stage_id && *a->to_stage_id) {
     size_t o = strlen(url);
     snprintf(url + o, sizeof url - o, "?stage=");
-    enc(url, sizeof url, a->to_stage_id);
+    wire_enc(url, sizeof url, a->to_stage_id);
   }
   http_req_init(r, "POST", url);
   cJSON *body = cJSON_CreateObject();
@@ -124,7 +86,7 @@ static void build_create(const struct conn_view *v, const struct op_args *a,
     if (!reserved_member(a->field_keys[i]) &&
         !cJSON_GetObjectItemCaseSensitive(c, a->field_keys[i]))
       cJSON_AddStringToObject(c, a->field_keys[i], a->field_values[i]);
-  set_json_body(r, body);
+  wire_json_body(r, body);
 }
 
 static int wk_build_next(const struct conn_view *v, const char *url,
@@ -145,15 +107,15 @@ static int wk_build(const struct conn_view *v, enum op op,
     }
     http_req_init(r, "POST", v->token_url);
     char form[4096] = "";
-    form_add(form, sizeof form, "client_id", v->client_id);
-    form_add(form, sizeof form, "client_secret", v->client_secret);
+    wire_form_add(form, sizeof form, "client_id", v->client_id);
+    wire_form_add(form, sizeof form, "client_secret", v->client_secret);
     if (a->grant == GRANT_CODE) {
-      form_add(form, sizeof form, "grant_type", "authorization_code");
-      form_add(form, sizeof form, "code", a->code);
-      form_add(form, sizeof form, "redirect_uri", v->redirect_uri);
+      wire_form_add(form, sizeof form, "grant_type", "authorization_code");
+      wire_form_add(form, sizeof form, "code", a->code);
+      wire_form_add(form, sizeof form, "redirect_uri", v->redirect_uri);
     } else {
-      form_add(form, sizeof form, "grant_type", "refresh_token");
-      form_add(form, sizeof form, "refresh_token", a->refresh_token);
+      wire_form_add(form, sizeof form, "grant_type", "refresh_token");
+      wire_form_add(form, sizeof form, "refresh_token", a->refresh_token);
     }
     http_req_body(r, "application/x-www-form-urlencoded", form);
     r->fresh = true; /* every refresh rotates the pair: never sent twice */
@@ -171,9 +133,9 @@ static int wk_build(const struct conn_view *v, enum op op,
     /* a Workable candidate is per job: the person's candidate on the
      * mapped job (a candidate on another job is another record) */
     snprintf(q, sizeof q, "candidates?email=");
-    enc(q, sizeof q, a->email);
+    wire_enc(q, sizeof q, a->email);
     snprintf(q + strlen(q), sizeof q - strlen(q), "&shortcode=");
-    enc(q, sizeof q, a->job_id);
+    wire_enc(q, sizeof q, a->job_id);
     snprintf(q + strlen(q), sizeof q - strlen(q), "&limit=100");
     spi(url, sizeof url, v, q, NULL, NULL);
     http_req_init(r, "GET", url);
@@ -200,7 +162,7 @@ static int wk_build(const struct conn_view *v, enum op op,
       cJSON_AddStringToObject(body, "member_id", v->on_behalf_of);
     cJSON_AddStringToObject(body, "target_stage",
                             a->to_stage_id ? a->to_stage_id : "");
-    set_json_body(r, body);
+    wire_json_body(r, body);
     break;
   }
   case OP_READ_APP:
@@ -213,13 +175,8 @@ static int wk_build(const struct conn_view *v, enum op op,
     break;
   case OP_CHANGED_APPS:
   case OP_CHANGED_PEOPLE:
-    if (a->page_url && *a->page_url) { /* a later page: paging.next */
-      if (wk_build_next(v, a->page_url, r) != 0) {
-        snprintf(err, errlen, "the ATS gave a next page on another host");
-        return -1;
-      }
-      return 0;
-    }
+    if (a->page_url && *a->page_url) /* a later page: paging.next */
+      return wire_later_page(wk_build_next, v, a->page_url, r, err, errlen);
     /* one list serves both: a candidate carries the person's name and
      * e-mail, its job, stage and state. updated_after in Unix seconds,
      * cut to the second ("at or after": a few records twice, never one
@@ -244,13 +201,8 @@ static int wk_build(const struct conn_view *v, enum op op,
 static int wk_build_next(const struct conn_view *v, const char *url,
                          struct http_req *r)
 {
-  /* never hand the token to another host: the base URL must be the whole
-   * authority ("https://acme.workable.com.evil.example/" shares the
-   * prefix, not the host) */
-  size_t bl = strlen(v->base_url);
-  if (strncmp(url, v->base_url, bl) != 0 ||
-      (url[bl] != '\0' && url[bl] != '/' && url[bl] != '?'))
-    return -1;
+  if (!wire_under_base(v->base_url, url))
+    return -1; /* never hand the token to another host */
   http_req_init(r, "GET", url);
   auth_header(v, r);
   return 0;
@@ -258,111 +210,10 @@ static int wk_build_next(const struct conn_view *v, const char *url,
 
 /* ---- reading records --------------------------------------------------------- */
 
-/* Names the first thing wrong in a record, with its path; absent or null
- * fields are "", a field of the wrong type is an error (a changed API is
- * noticed instead of read as empty). */
-struct rd {
-  char err[200];
-};
-
-static void rd_fail(struct rd *rd, const char *path, const char *k,
-                    const char *what)
-{
-  if (rd->err[0] == '\0')
-    snprintf(rd->err, sizeof rd->err, "'%s%s%s' %s", path,
-             path[0] && k[0] ? "." : "", k, what);
-}
-
-static const cJSON *get(const cJSON *o, const char *k)
-{
-  const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-  return cJSON_IsNull(v) ? NULL : v;
-}
-
-/* Copy a string cut at a character boundary (names are UTF-8). */
-static void copy_utf8(char *dst, size_t len, const char *src)
-{
-  size_t n = strlen(src);
-  if (n >= len) {
-    n = len - 1;
-    while (n > 0 && ((unsigned char)src[n] & 0xC0) == 0x80)
-      n--;
-  }
-  memcpy(dst, src, n);
-  dst[n] = '\0';
-}
-
 /* Workable ids are strings (hex, shortcodes); a whole number is taken
  * too. Letters, digits, '-' and '_' only: an id goes into URL paths. */
-static bool id_ok(const char *s, size_t cap)
-{
-  size_t n = strlen(s);
-  if (n == 0 || n >= cap)
-    return false;
-  for (; *s; s++)
-    if (!isalnum((unsigned char)*s) && *s != '-' && *s != '_')
-      return false;
-  return true;
-}
-
-static int rd_id(struct rd *rd, const cJSON *o, const char *path,
-                 const char *k, char *buf, size_t len, bool required)
-{
-  const cJSON *v = get(o, k);
-  buf[0] = '\0';
-  if (v == NULL) {
-    if (required)
-      rd_fail(rd, path, k, "is missing");
-    return 1;
-  }
-  if (cJSON_IsNumber(v) && v->valuedouble >= 0 &&
-      v->valuedouble < 9007199254740992.0 &&
-      v->valuedouble == (double)(int64_t)v->valuedouble) {
-    snprintf(buf, len, "%lld", (long long)v->valuedouble);
-    return 0;
-  }
-  if (cJSON_IsString(v) && id_ok(v->valuestring, len)) {
-    snprintf(buf, len, "%s", v->valuestring);
-    return 0;
-  }
-  rd_fail(rd, path, k, "is not an id");
-  return -1;
-}
-
-static void rd_str(struct rd *rd, const cJSON *o, const char *path,
-                   const char *k, char *buf, size_t len)
-{
-  const cJSON *v = get(o, k);
-  buf[0] = '\0';
-  if (v == NULL)
-    return;
-  if (!cJSON_IsString(v))
-    rd_fail(rd, path, k, "is not a string");
-  else
-    copy_utf8(buf, len, v->valuestring);
-}
-
-static int64_t rd_time(struct rd *rd, const cJSON *o, const char *path,
-                       const char *k)
-{
-  const cJSON *v = get(o, k);
-  int64_t ms = 0;
-  if (v && (!cJSON_IsString(v) ||
-            at_time_parse_iso8601(v->valuestring, &ms) != 0)) {
-    rd_fail(rd, path, k, "is not an ISO-8601 time");
-    return 0;
-  }
-  return ms;
-}
-
-static bool rd_bool(struct rd *rd, const cJSON *o, const char *path,
-                    const char *k)
-{
-  const cJSON *v = get(o, k);
-  if (v && !cJSON_IsBool(v))
-    rd_fail(rd, path, k, "is not true or false");
-  return cJSON_IsTrue(v);
-}
+static const struct wire_ids wk_ids = {.numbers = true,
+                                       .not_id = "is not an id"};
 
 /* A stage's slug from its name, as Workable makes them: lower case, runs
  * of anything else than letters and digits one '-'. (A job whose stage
@@ -389,37 +240,37 @@ static void slugify(const char *name, char *out, size_t len)
 /* A candidate (list shape, GET /candidates/{id}, a webhook body): the
  * application and the person as one record. Disqualified reads as
  * rejected, the hired stage (or hired_at) as hired. */
-static void rd_cand(struct rd *rd, const cJSON *c, const char *path,
+static void rd_cand(struct wire_rd *rd, const cJSON *c, const char *path,
                     struct ats_record *r)
 {
   char sub[96];
-  rd_id(rd, c, path, "id", r->application_id, sizeof r->application_id, true);
+  wire_id(rd, c, path, "id", r->application_id, sizeof r->application_id, true);
   snprintf(r->candidate_id, sizeof r->candidate_id, "%s", r->application_id);
-  rd_str(rd, c, path, "firstname", r->first, sizeof r->first);
-  rd_str(rd, c, path, "lastname", r->last, sizeof r->last);
+  wire_str(rd, c, path, "firstname", r->first, sizeof r->first);
+  wire_str(rd, c, path, "lastname", r->last, sizeof r->last);
   if (!r->first[0] && !r->last[0]) { /* "name" alone: first word, the rest */
     char name[256];
-    rd_str(rd, c, path, "name", name, sizeof name);
+    wire_str(rd, c, path, "name", name, sizeof name);
     char *sp = strchr(name, ' ');
     if (sp)
       *sp = '\0';
-    copy_utf8(r->first, sizeof r->first, name);
-    copy_utf8(r->last, sizeof r->last, sp ? sp + 1 : "");
+    wire_copy(r->first, sizeof r->first, name);
+    wire_copy(r->last, sizeof r->last, sp ? sp + 1 : "");
   }
-  rd_str(rd, c, path, "email", r->emails[0], sizeof r->emails[0]);
-  rd_str(rd, c, path, "phone", r->phones[0], sizeof r->phones[0]);
-  const cJSON *job = get(c, "job");
+  wire_str(rd, c, path, "email", r->emails[0], sizeof r->emails[0]);
+  wire_str(rd, c, path, "phone", r->phones[0], sizeof r->phones[0]);
+  const cJSON *job = wire_get(c, "job");
   if (job && !cJSON_IsObject(job)) {
-    rd_fail(rd, path, "job", "is not an object");
+    wire_fail(rd, path, "job", "is not an object");
   } else if (job) {
-    snprintf(sub, sizeof sub, "%s%sjob", path, path[0] ? "." : "");
-    rd_id(rd, job, sub, "shortcode", r->job_id, sizeof r->job_id, false);
+    wire_path(sub, sizeof sub, path, "job");
+    wire_id(rd, job, sub, "shortcode", r->job_id, sizeof r->job_id, false);
   }
-  rd_str(rd, c, path, "stage", r->stage_name, sizeof r->stage_name);
+  wire_str(rd, c, path, "stage", r->stage_name, sizeof r->stage_name);
   slugify(r->stage_name, r->stage_id, sizeof r->stage_id);
-  bool dq = rd_bool(rd, c, path, "disqualified");
-  int64_t hired = rd_time(rd, c, path, "hired_at");
-  if (!get(c, "disqualified") && !get(c, "stage"))
+  bool dq = wire_bool(rd, c, path, "disqualified");
+  int64_t hired = wire_time(rd, c, path, "hired_at");
+  if (!wire_get(c, "disqualified") && !wire_get(c, "stage"))
     r->status[0] = '\0'; /* ids only: nothing claimed */
   else if (dq)
     snprintf(r->status, sizeof r->status, "rejected");
@@ -427,19 +278,15 @@ static void rd_cand(struct rd *rd, const cJSON *c, const char *path,
     snprintf(r->status, sizeof r->status, "hired");
   else
     snprintf(r->status, sizeof r->status, "active");
-  r->updated = rd_time(rd, c, path, "updated_at");
+  r->updated = wire_time(rd, c, path, "updated_at");
 }
 
 static void take_rec(const struct ats_record *r, const struct op_args *a,
                      struct op_result *out)
 {
-  snprintf(out->candidate_id, sizeof out->candidate_id, "%s", r->candidate_id);
-  snprintf(out->application_id, sizeof out->application_id, "%s",
-           r->application_id);
-  snprintf(out->app_status, sizeof out->app_status, "%s",
-           r->status[0] ? r->status : "active");
-  snprintf(out->stage_id, sizeof out->stage_id, "%s", r->stage_id);
-  snprintf(out->stage_name, sizeof out->stage_name, "%s", r->stage_name);
+  outcome_take_record(out, r);
+  if (!out->app_status[0]) /* ids only: a create or a read is active */
+    snprintf(out->app_status, sizeof out->app_status, "active");
   if (!out->stage_id[0] && a && a->to_stage_id)
     snprintf(out->stage_id, sizeof out->stage_id, "%s", a->to_stage_id);
 }
@@ -451,13 +298,6 @@ static const cJSON *wrapped(const cJSON *j, const char *k)
   return cJSON_IsObject(c) ? c : NULL;
 }
 
-/* A hex id's order: shorter is older, then by digits (lower-case hex). */
-static int cmp_id(const char *a, const char *b)
-{
-  size_t la = strlen(a), lb = strlen(b);
-  return la != lb ? (la < lb ? -1 : 1) : strcmp(a, b);
-}
-
 static bool parse_list(enum op op, const struct op_args *a, const cJSON *j,
                        struct op_result *out, char *why, size_t whylen)
 {
@@ -467,12 +307,10 @@ static bool parse_list(enum op op, const struct op_args *a, const cJSON *j,
     return false;
   }
   int n = cJSON_GetArraySize(list);
-  struct ats_record *recs = n > 0 ? calloc((size_t)n, sizeof *recs) : NULL;
-  if (n > 0 && recs == NULL) {
-    snprintf(why, whylen, "out of memory for %d records", n);
+  struct ats_record *recs = outcome_recs_alloc(n, why, whylen);
+  if (n > 0 && recs == NULL)
     return false;
-  }
-  struct rd rd = {.err = ""};
+  struct wire_rd rd = {.ids = &wk_ids};
   size_t i = 0;
   const cJSON *e;
   cJSON_ArrayForEach(e, list)
@@ -480,7 +318,7 @@ static bool parse_list(enum op op, const struct op_args *a, const cJSON *j,
     char path[48];
     snprintf(path, sizeof path, "candidates[%zu]", i);
     if (!cJSON_IsObject(e))
-      rd_fail(&rd, path, "", "is not an object");
+      wire_fail(&rd, path, "", "is not an object");
     else
       rd_cand(&rd, e, path, &recs[i]);
     if (rd.err[0])
@@ -499,8 +337,8 @@ static bool parse_list(enum op op, const struct op_args *a, const cJSON *j,
     for (size_t k = 0; k < (size_t)n; k++) {
       if (a->job_id && recs[k].job_id[0] && strcmp(recs[k].job_id, a->job_id))
         continue;
-      if (best == NULL || cmp_id(recs[k].application_id,
-                                 best->application_id) < 0)
+      if (best == NULL || outcome_id_cmp(recs[k].application_id,
+                                         best->application_id) < 0)
         best = &recs[k];
     }
     if (best)
@@ -508,9 +346,7 @@ static bool parse_list(enum op op, const struct op_args *a, const cJSON *j,
     free(recs);
     return true;
   }
-  outcome_result_free(out);
-  out->recs = recs;
-  out->nrecs = (size_t)n;
+  outcome_set_recs(out, recs, (size_t)n);
   return true;
 }
 
@@ -532,26 +368,15 @@ static bool parse_ok(enum op op, const struct op_args *a, const cJSON *j,
     return false;
   }
   switch (op) {
-  case OP_TOKEN: {
-    const char *at = at_json_str(j, "access_token");
-    if (at == NULL || strlen(at) >= sizeof out->access_token)
-      return false;
-    snprintf(out->access_token, sizeof out->access_token, "%s", at);
-    const char *rt = at_json_str(j, "refresh_token");
-    if (rt && strlen(rt) < sizeof out->refresh_token)
-      snprintf(out->refresh_token, sizeof out->refresh_token, "%s", rt);
-    const cJSON *ei = cJSON_GetObjectItemCaseSensitive(j, "expires_in");
-    if (cJSON_IsNumber(ei))
-      out->expires_in_ms = (int64_t)ei->valuedouble * 1000;
-    return true;
-  }
+  case OP_TOKEN:
+    return wire_take_token(j, out);
   case OP_JOB: {
     const char *t = at_json_str(j, "title"), *s = at_json_str(j, "state");
     if (t == NULL || s == NULL) {
       snprintf(why, whylen, "the job has no title or state");
       return false;
     }
-    copy_utf8(out->job_name, sizeof out->job_name, t);
+    wire_copy(out->job_name, sizeof out->job_name, t);
     /* published takes candidates; draft, closed, archived do not */
     snprintf(out->job_status, sizeof out->job_status, "%s",
              strcmp(s, "published") == 0 ? "open" : s);
@@ -571,26 +396,18 @@ static bool parse_ok(enum op op, const struct op_args *a, const cJSON *j,
         break;
       const char *slug = at_json_str(s, "slug"), *name = at_json_str(s, "name");
       if (slug == NULL || name == NULL ||
-          !id_ok(slug, sizeof out->stages[n].id)) {
+          !wire_token_ok(slug, sizeof out->stages[n].id)) {
         snprintf(why, whylen, "a stage without a slug or a name");
         return false;
       }
       snprintf(out->stages[n].id, sizeof out->stages[n].id, "%s", slug);
-      copy_utf8(out->stages[n].name, sizeof out->stages[n].name, name);
+      wire_copy(out->stages[n].name, sizeof out->stages[n].name, name);
       out->stages[n].active = true; /* removed stages are not listed */
       const cJSON *p = cJSON_GetObjectItemCaseSensitive(s, "position");
       pos[n] = cJSON_IsNumber(p) ? (int)p->valuedouble : (int)n;
       n++;
     }
-    for (size_t i = 1; i < n; i++) /* the pipeline order (stable) */
-      for (size_t k = i; k > 0 && pos[k - 1] > pos[k]; k--) {
-        struct stage t = out->stages[k];
-        out->stages[k] = out->stages[k - 1];
-        out->stages[k - 1] = t;
-        int tp = pos[k];
-        pos[k] = pos[k - 1];
-        pos[k - 1] = tp;
-      }
+    outcome_sort_stages(out->stages, pos, n); /* the pipeline order */
     out->nstages = n;
     return true;
   }
@@ -607,7 +424,7 @@ static bool parse_ok(enum op op, const struct op_args *a, const cJSON *j,
       snprintf(why, whylen, "'candidate' is missing");
       return false;
     }
-    struct rd rd = {.err = ""};
+    struct wire_rd rd = {.ids = &wk_ids};
     struct ats_record rec = {0};
     rd_cand(&rd, c, "candidate", &rec);
     if (rd.err[0]) {
@@ -698,10 +515,7 @@ static void wk_parse(const struct conn_view *v, enum op op,
     }
     char why[200] = "";
     if (j == NULL || !parse_ok(op, a, j, out, why, sizeof why)) {
-      /* a 2xx we cannot read: a write may have been applied */
-      out->outcome = op_is_write(op) ? OUT_UNKNOWN : OUT_TRANSIENT;
-      snprintf(out->what, sizeof out->what, "malformed answer%s%s",
-               why[0] ? ": " : "", why);
+      outcome_malformed(op, why, out);
     } else if (op == OP_FIND || op == OP_CHANGED_APPS ||
                op == OP_CHANGED_PEOPLE) {
       next_page(j, out->next_url, sizeof out->next_url);
@@ -711,12 +525,8 @@ static void wk_parse(const struct conn_view *v, enum op op,
   }
   char text[200];
   error_text(j, text, sizeof text);
-  if (op == OP_TOKEN && r->status >= 400 && r->status < 500 &&
-      r->status != 429) {
+  if (wire_token_refused(op, r, j, text, out)) {
     /* invalid_grant, invalid_client ...: the grant is unusable */
-    const char *e = at_json_str(j, "error");
-    snprintf(out->what, sizeof out->what, "%s", e ? e : (text[0] ? text : "rejected"));
-    out->outcome = OUT_AUTH;
   } else if (r->status == 422) {
     unprocessable(j, text, out);
   } else if (out->outcome == OUT_PERMISSION) {
@@ -752,26 +562,13 @@ static enum sig_result wk_event_verify(const char *secret,
   const char *h = r->header ? r->header(r->ud, "X-Workable-Signature") : NULL;
   if (h == NULL)
     return SIG_MISSING;
-  enum sig_result res;
   size_t n = strlen(h);
-  if (n == 64) {
-    res = hmac_sha256_hex_check(secret ? secret : "", r->body, r->len, h);
-  } else if (n == 44 && h[43] == '=') {
-    unsigned char mac[EVP_MAX_MD_SIZE], b64[64];
-    unsigned int ml = 0;
-    const char *k = secret ? secret : "";
-    if (HMAC(EVP_sha256(), k, (int)strlen(k), (const unsigned char *)r->body,
-             r->len, mac, &ml) == NULL)
-      return SIG_MISMATCH;
-    EVP_EncodeBlock(b64, mac, (int)ml);
-    res = CRYPTO_memcmp(b64, h, 44) == 0 ? SIG_OK : SIG_MISMATCH;
-  } else {
+  if (n != 64 && !(n == 44 && h[43] == '='))
     return SIG_MALFORMED;
-  }
-  /* no secret set: a signature made with an empty key proves nothing */
-  if (res == SIG_OK && (secret == NULL || *secret == '\0'))
-    return SIG_MISMATCH;
-  return res;
+  return wire_sig_keyed(
+      n == 64 ? hmac_sha256_hex_check(secret, r->body, r->len, h)
+              : hmac_sha256_b64_check(secret, r->body, r->len, h),
+      secret);
 }
 
 /* The body is the candidate as it is now ({"id": ...} alone when
@@ -782,33 +579,10 @@ static int wk_event_parse(const struct webhook_req *r, struct ats_event *out,
                           char *err, size_t errlen)
 {
   memset(out, 0, sizeof *out);
-  if (r->body == NULL || r->len == 0) {
-    snprintf(err, errlen, "webhook payload: the body is empty");
-    return -1;
-  }
-  /* our own NUL-terminated copy: cJSON reads a byte past a length */
-  char *buf = malloc(r->len + 1);
-  if (buf == NULL) {
-    snprintf(err, errlen, "webhook payload: out of memory");
-    return -1;
-  }
-  memcpy(buf, r->body, r->len);
-  buf[r->len] = '\0';
-  const char *end = NULL;
-  cJSON *j = NULL;
+  cJSON *j = wire_event_json(r, err, errlen, NULL);
   int rc = -1;
-  if (strlen(buf) != r->len) {
-    snprintf(err, errlen, "webhook payload: not JSON (a NUL byte at byte %zu)",
-             strlen(buf));
-    goto out;
-  }
-  j = cJSON_ParseWithLengthOpts(buf, r->len + 1, &end, 1);
-  if (j == NULL) {
-    size_t at = end && end >= buf ? (size_t)(end - buf) : 0;
-    snprintf(err, errlen, "webhook payload: not JSON (it stops making sense "
-             "at byte %zu of %zu)", at, r->len);
-    goto out;
-  }
+  if (j == NULL)
+    return -1;
   if (!cJSON_IsObject(j)) {
     snprintf(err, errlen, "webhook payload: not a JSON object");
     goto out;
@@ -822,7 +596,7 @@ static int wk_event_parse(const struct webhook_req *r, struct ats_event *out,
       snprintf(err, errlen, "webhook payload: 'event_type' is missing");
       goto out;
     }
-    copy_utf8(out->action, sizeof out->action, et->valuestring);
+    wire_copy(out->action, sizeof out->action, et->valuestring);
     const char *rt = at_json_str(j, "resource_type");
     if (strncmp(et->valuestring, "candidate_", 10) != 0 ||
         (rt && strcmp(rt, "candidate") != 0)) {
@@ -837,10 +611,10 @@ static int wk_event_parse(const struct webhook_req *r, struct ats_event *out,
     }
     cand = data;
     path = "data";
-    struct rd rd0 = {.err = ""};
-    out->at = rd_time(&rd0, j, "", "fired_at");
+    struct wire_rd rd0 = {.ids = &wk_ids};
+    out->at = wire_time(&rd0, j, "", "fired_at");
   }
-  struct rd rd = {.err = ""};
+  struct wire_rd rd = {.ids = &wk_ids};
   rd_cand(&rd, cand, path, &out->rec);
   if (rd.err[0]) {
     snprintf(err, errlen, "webhook payload: %s", rd.err);
@@ -852,7 +626,6 @@ static int wk_event_parse(const struct webhook_req *r, struct ats_event *out,
   rc = 0;
 out:
   cJSON_Delete(j);
-  free(buf);
   return rc;
 }
 
@@ -860,9 +633,7 @@ out:
 
 static const char *wk_field_label(const char *what)
 {
-  static const struct {
-    const char *field, *label;
-  } labels[] = {
+  static const struct wire_label labels[] = {
       {"firstname", "first name"}, {"lastname", "last name"},
       {"name", "name"},            {"email", "email"},
       {"phone", "phone"},          {"headline", "headline"},
@@ -873,10 +644,7 @@ static const char *wk_field_label(const char *what)
     return NULL;
   if (strncmp(what, "candidate.", 10) == 0 && what[10])
     what += 10;
-  for (size_t i = 0; i < sizeof labels / sizeof *labels; i++)
-    if (strcmp(what, labels[i].field) == 0)
-      return labels[i].label;
-  return NULL;
+  return wire_label(labels, sizeof labels / sizeof *labels, what);
 }
 
 /* Moves are made by a member: an account token needs the acting member's

@@ -265,7 +265,10 @@ static void check_delivered(struct world *w, const struct atsync_candidate_info 
   /* one application on its job among the people with its emails: the one
    * the engine recorded */
   const cJSON *state = w_ats_state(w);
-  int64_t app = strtoll(c->ats_application_id, NULL, 10), job = 0;
+  int64_t app = c->ats_application_id[0]
+                    ? w_model_id(w, "application", c->ats_application_id)
+                    : 0,
+          job = 0;
   const cJSON *p, *a;
   cJSON_ArrayForEach(p, cJSON_GetObjectItem(state, "candidates"))
   {

@@ -28,7 +28,8 @@
 
 #define MAX_FILE (8u << 20)        /* bytes per file */
 
-const char *const scn_personalities[] = {"greenhouse", NULL};
+const char *const scn_personalities[] = {"greenhouse", "lever", "workable",
+                                         "ashby", NULL};
 
 const char *const scn_cause_ids[] = {
     "expired",   "revoked",   "access_removed", "scope_missing",

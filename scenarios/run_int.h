@@ -97,6 +97,9 @@ int64_t w_now(const struct world *w);
  * one (never a path as typed: the trace hash must not depend on it). */
 const char *w_lineref(const struct world *w, const struct scn_loc *loc,
                       char *buf, size_t len);
+/* The fake ATS's own id of a record the engine knows by its wire id
+ * (stmt.c): kind "candidate" or "application"; 0 when none. */
+int64_t w_model_id(struct world *w, const char *kind, const char *wire);
 /* Run the loop to 'offset', collecting the trace; false (and an error) on
  * a stall. */
 bool w_run_to(struct world *w, int64_t offset);

@@ -117,6 +117,34 @@ static int64_t stage_id(struct world *w, const char *job, const char *name,
   return 0;
 }
 
+/* The fake ATS's own (model) id of a record the engine knows by its wire
+ * id (a Lever UUID, a Workable hex id; Greenhouse's are the same): the
+ * person (kind "candidate") or the application behind it. A Workable
+ * candidate is an application, so a person is also found through the
+ * application that carries the id. 0 when none. */
+int64_t w_model_id(struct world *w, const char *kind, const char *wire)
+{
+  bool want_app = strcmp(kind, "application") == 0;
+  const cJSON *c;
+  char id[64];
+  cJSON_ArrayForEach(c, cJSON_GetObjectItem(w_ats_state(w), "candidates"))
+  {
+    int64_t cid = json_id(c, "id");
+    if (!want_app && sim_wire_id(w->sim, "candidate", cid, id, sizeof id) == 0 &&
+        strcmp(id, wire) == 0)
+      return cid;
+    const cJSON *a;
+    cJSON_ArrayForEach(a, cJSON_GetObjectItem(c, "applications"))
+    {
+      int64_t aid = json_id(a, "id");
+      if (sim_wire_id(w->sim, "application", aid, id, sizeof id) == 0 &&
+          strcmp(id, wire) == 0)
+        return want_app ? aid : cid;
+    }
+  }
+  return 0;
+}
+
 /* The ATS candidate id of a ref or an email. */
 static int64_t person_id(struct world *w, const char *v, char *err,
                          size_t errlen)
@@ -139,7 +167,11 @@ static int64_t person_id(struct world *w, const char *v, char *err,
              atsync_sync_name(ci.sync));
     return 0;
   }
-  return strtoll(ci.ats_candidate_id, NULL, 10);
+  int64_t id = w_model_id(w, "candidate", ci.ats_candidate_id);
+  if (id == 0)
+    snprintf(err, errlen, "%s's person %s is not in the ATS", v,
+             ci.ats_candidate_id);
+  return id;
 }
 
 /* The ATS application id of a ref (the one the engine recorded) or of the
@@ -150,8 +182,13 @@ static int64_t application_id(struct world *w, const char *v, const char *job,
   if (!strchr(v, '@')) {
     struct atsync_candidate_info ci;
     if (w->eng && atsync_candidate(w->eng, w->org, v, &ci) == 0 &&
-        ci.ats_application_id[0])
-      return strtoll(ci.ats_application_id, NULL, 10);
+        ci.ats_application_id[0]) {
+      int64_t id = w_model_id(w, "application", ci.ats_application_id);
+      if (id == 0)
+        snprintf(err, errlen, "%s's application %s is not in the ATS", v,
+                 ci.ats_application_id);
+      return id;
+    }
     snprintf(err, errlen, "%s has no ATS application id yet", v);
     return 0;
   }
@@ -410,6 +447,14 @@ static void do_connect(struct world *w, const struct scn_stmt *s, bool fresh)
     w->auth = (enum scn_auth)(s->flags - 1);
   if (w->user[0] == '\0')
     snprintf(w->user, sizeof w->user, "4000001");
+  /* Ashby has API keys only: a scenario run there connects with one */
+  if (strcmp(w->ats, "ashby") == 0)
+    w->auth = SCN_AUTH_API_KEY;
+  /* the acting user as this ATS names it (Lever and Workable ids) */
+  char obo[64];
+  if (sim_wire_id(w->sim, "user", strtoll(w->user, NULL, 10), obo,
+                  sizeof obo) != 0)
+    snprintf(obo, sizeof obo, "%s", w->user);
   if (!w->sc->webhooks_off && w->hook_secret[0] == '\0')
     hook_secret(w);
   struct atsync_credentials cr = {.kind = w->ats,
@@ -432,7 +477,7 @@ static void do_connect(struct world *w, const struct scn_stmt *s, bool fresh)
     strlist_add(&w->creds, w->key_cred);
     cr.auth = ATSYNC_AUTH_API_KEY;
     cr.api_key = secret;
-    cr.on_behalf_of = w->user;
+    cr.on_behalf_of = obo;
   } else {
     /* fresh credentials: oauth gets a new authorization below; client
      * credentials have nothing but the client, so a new client */
@@ -468,6 +513,9 @@ static void do_connect(struct world *w, const struct scn_stmt *s, bool fresh)
       strlist_add(&w->secrets, code);
       cr.auth = ATSYNC_AUTH_OAUTH_CODE;
       cr.auth_code = code;
+      if (strcmp(w->ats, "greenhouse") != 0) /* who writes (perform_as,
+                                                 member_id) */
+        cr.on_behalf_of = obo;
     } else {
       cr.auth = ATSYNC_AUTH_CLIENT_CREDENTIALS;
       cr.sub = w->user;
@@ -675,13 +723,23 @@ static void do_map(struct world *w, const struct scn_stmt *s)
     return;
   }
   switch (s->kind) {
-  case SCN_S_MAP_JOB:
-    rc = atsync_map_job(w->eng, w->org, s->name, s->value, err, sizeof err);
+  case SCN_S_MAP_JOB: {
+    /* the scenario names the job by its id in the fake ATS; the engine
+     * gets it as this ATS shows it (a Lever UUID, a Workable shortcode) */
+    char wire[64];
+    const char *job = s->value;
+    char *end;
+    long long id = strtoll(s->value, &end, 10);
+    if (*s->value && *end == '\0' &&
+        sim_wire_id(w->sim, "job", id, wire, sizeof wire) == 0)
+      job = wire;
+    rc = atsync_map_job(w->eng, w->org, s->name, job, err, sizeof err);
     for (size_t i = 0; rc == 0 && i < s->nkv; i++)
       if (strcmp(s->kv[i].key, "source") == 0)
         rc = atsync_map_job_source(w->eng, w->org, s->name, s->kv[i].value,
                                    err, sizeof err);
     break;
+  }
   case SCN_S_MAP_STAGE:
     rc = atsync_map_stage(w->eng, w->org, s->name, s->value, err, sizeof err);
     break;

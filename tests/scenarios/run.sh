@@ -112,13 +112,19 @@ atsim run $D/good
 cp "$tmp/out" "$tmp/good.out"
 check "good/: exit 0" test "$rc" = 0
 ngood=$(ls $D/good/*.scn | wc -l | tr -d ' ')
-check "good/: one line per file" test "$(nruns "$tmp/out")" = "$ngood"
+# 'ats *' runs on every personality built (greenhouse lever workable ashby)
+nstar=$(grep -l '^ats \*' $D/good/*.scn | wc -l | tr -d ' ')
+ngood_runs=$((ngood + nstar * 3))
+check "good/: one line per run ('ats *' once per ATS)" \
+  test "$(nruns "$tmp/out")" = "$ngood_runs"
+check "good/: 'ats *' ran on all four ATSes" \
+  eval 'for a in greenhouse lever workable ashby; do grep -q "^PASS  tests/scenarios/good/outage.scn \[$a\]" "$tmp/out" || exit 1; done'
 check "good/: PASS line format" \
   grep -qE '^PASS  tests/scenarios/good/approval\.scn \[greenhouse\] seed 1 · [0-9a-z.]+ simulated · [0-9.]+ m?s · hash [0-9a-f]{16}$' "$tmp/out"
 check "good/: runs in path order" \
   eval 'runs_of "$tmp/out" | cut -d" " -f2 | LC_ALL=C sort -c'
 check "good/: summary line" \
-  grep -qE "^$ngood scenarios, $ngood runs: [0-9]+ passed, 0 failed, 0 errors, 1 pending · [0-9a-z.]+ simulated in [0-9.]+ s wall( \([0-9.]+× real time\))?$" "$tmp/out"
+  grep -qE "^$ngood scenarios, $ngood_runs runs: [0-9]+ passed, 0 failed, 0 errors, 1 pending · [0-9a-z.]+ simulated in [0-9.]+ s wall( \([0-9.]+× real time\))?$" "$tmp/out"
 check "good/: the summary is the last line" \
   eval 'tail -n 1 "$tmp/out" | grep -q "scenarios, "'
 check "good/: the pending scenario is PENDING" \
@@ -208,8 +214,8 @@ atsim run --filter people $ALL
 check "--filter substring: the files it names" \
   eval '[ "$(runs_of "$tmp/out" | cut -d" " -f2 | tr "\n" " ")" = "$D/good/two_people.scn $D/wrong/people.scn " ]'
 atsim run --filter '*/good/out*' $ALL
-check "--filter glob on the path" \
-  eval '[ "$(runs_of "$tmp/out" | cut -d" " -f2)" = "$D/good/outage.scn" ]'
+check "--filter glob on the path (one file, 'ats *': a run per ATS)" \
+  eval '[ "$(runs_of "$tmp/out" | cut -d" " -f2 | sort -u)" = "$D/good/outage.scn" ] && [ "$(nruns "$tmp/out")" = 4 ]'
 atsim run --filter smoke $ALL
 check "--filter a tag" \
   eval '[ "$(runs_of "$tmp/out" | cut -d" " -f2 | tr "\n" " ")" = "$D/good/approval.scn $D/good/two_people.scn " ]'
@@ -284,14 +290,14 @@ atsim list --matrix "$tmp/mx"
 check "list --matrix: exit 0" test "$rc" = 0
 check "list --matrix: one column per ATS" \
   eval 'head -n 1 "$tmp/out" | grep -qE "^CAUSE +greenhouse +lever +workable +ashby$"'
-check "list --matrix: the covering scenario in its cell" \
-  eval 'grep -qE "^downtime +[^ ]*outage.scn +- +- +-$" "$tmp/out"'
+check "list --matrix: 'ats *' covers its cause on every ATS" \
+  eval 'grep -qE "^downtime +[^ ]*outage.scn +[^ ]*outage.scn +[^ ]*outage.scn +[^ ]*outage.scn$" "$tmp/out"'
 check "list --matrix: a pending scenario covers nothing" \
   eval 'grep -qE "^revoked +- +- +- +-$" "$tmp/out"'
-check "list --matrix: the count" has "1 of 44 cells covered"
+check "list --matrix: the count" has "4 of 44 cells covered"
 atsim list --matrix --json "$tmp/mx"
 check "list --matrix --json: covered and total" \
-  test "$(jq -c '[.covered, .total]' "$tmp/out")" = "[1,44]"
+  test "$(jq -c '[.covered, .total]' "$tmp/out")" = "[4,44]"
 check "list --matrix --json: the cell's files" \
   eval 'jq -r ".cells.downtime.greenhouse[0]" "$tmp/out" | grep -q "outage.scn$"'
 if [ -f $D/bad/EXPECTED ]; then

@@ -165,9 +165,10 @@ static void test_header_defaults_and_switches(void **state)
   sc = ok(HEAD "ats *\nauth client_credentials\nrate limit off\n"
                "latency off\n");
   assert_true(sc->ats_star);
-  assert_int_equal(sc->nats, 1);
-  assert_string_equal(sc->ats[0], scn_personalities[0]);
-  assert_null(scn_personalities[1]);
+  assert_int_equal(sc->nats, 4); /* every personality built */
+  for (size_t i = 0; i < 4; i++)
+    assert_string_equal(sc->ats[i], scn_personalities[i]);
+  assert_null(scn_personalities[4]);
   assert_int_equal(sc->auth, SCN_AUTH_CLIENT_CREDENTIALS);
   assert_true(sc->rate_off);
   assert_true(sc->latency_off);
@@ -821,8 +822,8 @@ static const struct bad_case bad_cases[] = {
     {HEAD "cause revoked nonsense\n", "2:15: unknown cause 'nonsense' (one "
                                       "of expired, revoked"},
     {HEAD "cause\n", "2:6: missing a cause id"},
-    {HEAD "ats lever\n", "2:5: no personality 'lever' is built (built so "
-                         "far: greenhouse)"},
+    {HEAD "ats bamboohr\n", "2:5: no personality 'bamboohr' is built (built "
+                            "so far: greenhouse, lever, workable, ashby)"},
     {HEAD "ats greenhose\n", "2:5: unknown personality 'greenhose' (did you "
                              "mean 'greenhouse'?)"},
     {HEAD "ats * greenhouse\n", "2:7: unexpected 'greenhouse'"},

@@ -62,7 +62,17 @@ struct pattern {
   const char *key;
   bool sep;
   size_t min;
+  bool words_stay;  /* a snake_case word after it is an error code
+                       ("code":"invalid_input"), not a credential */
 };
+
+static bool snake_word(const char *v, const char *end)
+{
+  for (; v < end; v++)
+    if (!((*v >= 'a' && *v <= 'z') || *v == '_'))
+      return false;
+  return true;
+}
 
 static void mask_after(char *text, size_t cap, const struct pattern *pt)
 {
@@ -78,7 +88,8 @@ static void mask_after(char *text, size_t cap, const struct pattern *pt)
     while (*end && token_char(*end))
       end++;
     if ((!pt->sep || saw_sep) && (size_t)(end - v) >= pt->min &&
-        strncmp(v, MASK, strlen(MASK)) != 0)
+        strncmp(v, MASK, strlen(MASK)) != 0 &&
+        !(pt->words_stay && snake_word(v, end)))
       v = splice(text, cap, v, (size_t)(end - v));
     p = v;
   }
@@ -95,11 +106,11 @@ void eng_redact(const struct atsync *e, char *text, size_t cap)
       p = splice(text, cap, p, n); /* on after the mask, never into it */
   }
   static const struct pattern patterns[] = {
-      {"Bearer ", false, 8},        {"Basic ", false, 8},
-      {"access_token", true, 4},    {"refresh_token", true, 4},
-      {"client_secret", true, 4},   {"api_key", true, 4},
-      {"password", true, 4},        {"code", true, 6},
-      {"Authorization", true, 4},   {"secret", true, 6}};
+      {"Bearer ", false, 8, false},      {"Basic ", false, 8, false},
+      {"access_token", true, 4, false},  {"refresh_token", true, 4, false},
+      {"client_secret", true, 4, false}, {"api_key", true, 4, false},
+      {"password", true, 4, false},      {"code", true, 6, true},
+      {"Authorization", true, 4, false}, {"secret", true, 6, false}};
   for (size_t i = 0; i < sizeof patterns / sizeof *patterns; i++)
     mask_after(text, cap, &patterns[i]);
 }

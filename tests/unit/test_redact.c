@@ -175,6 +175,9 @@ static void test_plain_text_intact(void **state)
       "Connected Greenhouse (Harvest v1 API key) at http://127.0.0.1:1",
       "422 {\"message\":\"Validation error\",\"errors\":[{\"field\":"
       "\"phone_numbers\"}]}",
+      /* an ATS's error code is a word, not an authorization code */
+      "200 {\"success\":false,\"errorInfo\":{\"code\":\"invalid_input\"}}",
+      "403 {\"code\": \"missing_endpoint_permission\"}",
       "",
   };
   for (size_t i = 0; i < sizeof texts / sizeof *texts; i++) {

@@ -33,6 +33,15 @@ static const struct sim_personality *const personalities[] = {
     &sim_ashby,
 };
 
+const char *sim_field_alias(const struct sim_personality *p,
+                            const char *name)
+{
+  for (const struct sim_alias *a = p->field_aliases; a && a->from; a++)
+    if (strcmp(a->from, name) == 0)
+      return a->to;
+  return name;
+}
+
 int sim_wire_id(const struct sim *s, const char *kind, int64_t id, char *out,
                 size_t len)
 {
@@ -444,8 +453,7 @@ struct sim_fault *sim_rules_check(struct sim_call *c, int64_t job_id,
       continue;
     if (f->job && f->job != job_id)
       continue;
-    const char *name = s->p->field_alias ? s->p->field_alias(f->field)
-                                         : f->field;
+    const char *name = sim_field_alias(s->p, f->field);
     bool bad = false;
     if (f->kind == SIM_F_REQUIRED_FIELD) {
       const char *v = values(ud, name, 0);

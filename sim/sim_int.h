@@ -667,6 +667,10 @@ struct sim_route {
   bool write;         /* changes state (commit=before applies) */
 };
 
+struct sim_alias {
+  const char *from, *to;
+};
+
 /* A personality: the wire format of one ATS. Its handlers answer every
  * request with sim_reply*(); the core adds latency, faults and the journal.
  */
@@ -718,8 +722,10 @@ struct sim_personality {
    * value that is a vendor fact rather than a setting (NULL: the table). */
   bool (*flag)(const struct sim *s, const char *name);
   int64_t (*duration)(const struct sim *s, const char *name);
-  /* The field a friendly name ("phone", "source") stands for. */
-  const char *(*field_alias)(const char *name);
+  /* The field a friendly name ("phone", "source") stands for in this
+   * ATS's request shape, as {from, to} pairs ending with {NULL, NULL};
+   * a name not listed stands for itself (sim_field_alias). */
+  const struct sim_alias *field_aliases;
   /* Every permission an API key can hold (NULL-terminated). */
   const char *const *permissions;
   /* Every OAuth scope a client can hold (NULL-terminated). */
@@ -925,6 +931,10 @@ void sim_oauth_grant_reply(struct sim_call *c, const struct sim_oauth *o,
 
 /* Settings shared by every personality. */
 const struct sim_personality *sim_personality_find(const char *name);
+/* The field a fault's friendly name stands for (the personality's
+ * field_aliases; the name itself when it is not listed). */
+const char *sim_field_alias(const struct sim_personality *p,
+                            const char *name);
 extern const struct sim_personality sim_greenhouse;
 extern const struct sim_personality sim_lever;
 extern const struct sim_personality sim_workable;

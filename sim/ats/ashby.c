@@ -1276,20 +1276,14 @@ static const char *rule_value(void *ud, const char *field, size_t i)
   return v;
 }
 
-static const char *ab_field_alias(const char *name)
-{
-  static const struct { const char *from, *to; } alias[] = {
-      {"phone", "phoneNumber"},        {"email", "email"},
-      {"source", "sourceId"},          {"first_name", "name"},
-      {"last_name", "name"},           {"name", "name"},
-      {"stage", "interviewStageId"},   {"linkedin", "linkedInUrl"},
-      {"github", "githubUrl"},         {"website", "website"},
-      {"credited_to", "creditedToUserId"}};
-  for (size_t i = 0; i < sizeof alias / sizeof *alias; i++)
-    if (strcmp(alias[i].from, name) == 0)
-      return alias[i].to;
-  return name;
-}
+static const struct sim_alias ab_aliases[] = {
+    {"phone", "phoneNumber"},        {"email", "email"},
+    {"source", "sourceId"},          {"first_name", "name"},
+    {"last_name", "name"},           {"name", "name"},
+    {"stage", "interviewStageId"},   {"linkedin", "linkedInUrl"},
+    {"github", "githubUrl"},         {"website", "website"},
+    {"credited_to", "creditedToUserId"},
+    {NULL, NULL}};
 
 /* Apply the data faults; true when one refused the write (answered). */
 static bool rules_refuse(struct sim_call *c, int64_t job, const cJSON *body,
@@ -1594,7 +1588,7 @@ const struct sim_personality sim_ashby = {
     .serve_key_use = "Basic",
     .serve_no_oauth = true,
     .status_api_component = "Ashby API",
-    .field_alias = ab_field_alias,
+    .field_aliases = ab_aliases,
     .permissions = ab_permissions,
     .scopes = NULL, /* Ashby's API has no OAuth: API keys only */
     .webhook_events = ab_webhook_events,

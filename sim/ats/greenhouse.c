@@ -1824,18 +1824,12 @@ static const char *rule_value(void *ud, const char *field, size_t i)
   return NULL;
 }
 
-static const char *gh_field_alias(const char *name)
-{
-  static const struct { const char *from, *to; } alias[] = {
-      {"phone", "phone_numbers"}, {"email", "email_addresses"},
-      {"source", "source_id"},    {"first_name", "first_name"},
-      {"last_name", "last_name"}, {"name", "first_name"},
-      {"stage", "initial_stage_id"}};
-  for (size_t i = 0; i < sizeof alias / sizeof *alias; i++)
-    if (strcmp(alias[i].from, name) == 0)
-      return alias[i].to;
-  return name;
-}
+static const struct sim_alias gh_aliases[] = {
+    {"phone", "phone_numbers"}, {"email", "email_addresses"},
+    {"source", "source_id"},    {"first_name", "first_name"},
+    {"last_name", "last_name"}, {"name", "first_name"},
+    {"stage", "initial_stage_id"},
+    {NULL, NULL}};
 
 /* Check the job an application targets, and the fault rules. */
 static bool check_job(struct sim_call *c, struct verr *v, int64_t job_id,
@@ -3074,7 +3068,7 @@ const struct sim_personality sim_greenhouse = {
     .rate_headers = gh_rate_headers,
     .nlimiters = 3,
     .limiter_defaults = gh_limiter_defaults,
-    .field_alias = gh_field_alias,
+    .field_aliases = gh_aliases,
     .permissions = gh_permissions,
     .scopes = gh_scopes,
     .webhook_events = gh_webhook_events,

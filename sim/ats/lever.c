@@ -1237,20 +1237,14 @@ static const char *rule_value(void *ud, const char *field, size_t i)
   return NULL;
 }
 
-static const char *lv_field_alias(const char *name)
-{
-  static const struct { const char *from, *to; } alias[] = {
-      {"phone", "phones"},   {"phone_numbers", "phones"},
-      {"email", "emails"},   {"email_addresses", "emails"},
-      {"source", "sources"}, {"source_id", "sources"},
-      {"first_name", "name"}, {"last_name", "name"},
-      {"title", "headline"}, {"initial_stage_id", "stage"},
-      {"job", "postings"},   {"posting", "postings"}};
-  for (size_t i = 0; i < sizeof alias / sizeof *alias; i++)
-    if (strcmp(alias[i].from, name) == 0)
-      return alias[i].to;
-  return name;
-}
+static const struct sim_alias lv_aliases[] = {
+    {"phone", "phones"},   {"phone_numbers", "phones"},
+    {"email", "emails"},   {"email_addresses", "emails"},
+    {"source", "sources"}, {"source_id", "sources"},
+    {"first_name", "name"}, {"last_name", "name"},
+    {"title", "headline"}, {"initial_stage_id", "stage"},
+    {"job", "postings"},   {"posting", "postings"},
+    {NULL, NULL}};
 
 /* A list member that must hold only strings; false after a 400. */
 static bool string_list(struct sim_call *c, const cJSON *o, const char *k,
@@ -2138,7 +2132,7 @@ const struct sim_personality sim_lever = {
     .serve_paths = "API: /v1/..., OAuth: /authorize, /oauth/token",
     .serve_key_use = "Basic",
     .status_api_component = "Lever API",
-    .field_alias = lv_field_alias,
+    .field_aliases = lv_aliases,
     .permissions = lv_permissions,
     .scopes = lv_scopes,
     .webhook_events = lv_webhook_events,

@@ -1135,19 +1135,13 @@ static const char *rule_value(void *ud, const char *field, size_t i)
   return NULL;
 }
 
-static const char *wk_field_alias(const char *name)
-{
-  static const struct { const char *from, *to; } alias[] = {
-      {"phone", "phone"},          {"email", "email"},
-      {"first_name", "firstname"}, {"last_name", "lastname"},
-      {"name", "name"},            {"stage", "stage"},
-      {"source", "sourced"},       {"title", "headline"},
-      {"phone_numbers", "phone"},  {"email_addresses", "email"}};
-  for (size_t i = 0; i < sizeof alias / sizeof *alias; i++)
-    if (strcmp(alias[i].from, name) == 0)
-      return alias[i].to;
-  return name;
-}
+static const struct sim_alias wk_aliases[] = {
+    {"phone", "phone"},          {"email", "email"},
+    {"first_name", "firstname"}, {"last_name", "lastname"},
+    {"name", "name"},            {"stage", "stage"},
+    {"source", "sourced"},       {"title", "headline"},
+    {"phone_numbers", "phone"},  {"email_addresses", "email"},
+    {NULL, NULL}};
 
 /* The stage slug 'slug' of the job, or false. */
 static bool find_stage(const struct sim *s, int64_t job, const char *slug,
@@ -1798,7 +1792,7 @@ const struct sim_personality sim_workable = {
     .status_api_component = "API",
     .limiter_defaults = wk_limiter_defaults,
     .flag = wk_flag,
-    .field_alias = wk_field_alias,
+    .field_aliases = wk_aliases,
     .permissions = wk_scopes,
     .scopes = wk_scopes,
     .webhook_events = wk_webhook_events,

@@ -65,6 +65,7 @@ static void stmt_free(struct scn_stmt *st)
   free(st->expect.cond.text);
   free(st->expect.cond.job);
   free(st->expect.cond.stage);
+  p_strv_free(st->on, st->non);
 }
 
 void scn_free(struct scn_scenario *sc)
@@ -610,19 +611,68 @@ static void push_stmt(struct parser *p, struct scn_stmt *st)
   sc->stmts[sc->nstmts++] = *st;
 }
 
+/* 'on NAME[,NAME...]': the ATSes a statement is for. */
+static int parse_on(struct parser *p, struct line *L, struct scn_stmt *st)
+{
+  const struct scn_lex_tok *on = &L->lx.tok[L->pos++];
+  const struct scn_lex_tok *t = p_peek(L);
+  if (t == NULL || t->kind != SCN_TOK_WORD)
+    return p_expected(p, L, t, "the ATSes this line is for: on NAME[,NAME...] "
+                      "STATEMENT (e.g. on lever,workable expect ...)");
+  L->pos++;
+  st->on_loc = p_loc_of(L, on);
+  const char *s = t->text;
+  while (*s) {
+    size_t n = strcspn(s, ",");
+    char name[64];
+    struct scn_lex_tok one = *t;
+    snprintf(name, sizeof name, "%.*s", (int)(n < 63 ? n : 63), s);
+    one.text = name;
+    if (n == 0)
+      return p_err_tok(p, L, t, "empty name in '%s': write on NAME,NAME "
+                       "without spaces", t->text);
+    if (check_personality(p, L, &one) != 0)
+      return -1;
+    if (p_strv_has(st->on, st->non, name))
+      return p_err_tok(p, L, t, "'%s' is named twice", name);
+    p_strv_push(&st->on, &st->non, name);
+    s += n + (s[n] == ',');
+  }
+  if (p_peek(L) == NULL)
+    return p_expected(p, L, NULL, "a statement after the ATS names");
+  if (p_is_word(p_peek(L), "on"))
+    return p_err_tok(p, L, p_peek(L), "one 'on' per line: on A,B STATEMENT");
+  return 0;
+}
+
 static void parse_line(struct parser *p, struct line *L)
 {
   struct scn_stmt st;
   const struct scn_lex_tok *pre = NULL, *t;
   memset(&st, 0, sizeof st);
+  if (p_is_word(p_peek(L), "on") && parse_on(p, L, &st) != 0) {
+    stmt_free(&st);
+    return;
+  }
   if (p_is_word(p_peek(L), "at") || p_is_word(p_peek(L), "after")) {
     pre = &L->lx.tok[L->pos++];
-    if (parse_when(p, L, pre, &st) != 0)
+    if (parse_when(p, L, pre, &st) != 0) {
+      stmt_free(&st);
       return;
+    }
   }
   const struct p_keyword *kw = NULL;
-  if ((t = p_peek(L)) != NULL && (kw = find_keyword(p, L, t, pre)) == NULL)
+  if ((t = p_peek(L)) != NULL && (kw = find_keyword(p, L, t, pre)) == NULL) {
+    stmt_free(&st);
     return;
+  }
+  if (kw != NULL && kw->header && st.non > 0) {
+    p_err_tok(p, L, t, "'%s' is a header line: it takes no 'on' prefix "
+              "(the header 'ats' says where the whole scenario runs)",
+              t->text);
+    stmt_free(&st);
+    return;
+  }
   if (kw != NULL && kw->header) {
     L->kw = t;
     L->pos++;
@@ -757,6 +807,15 @@ static struct scn_scenario *finish(struct parser *p)
                "starts with: scenario \"Title\")");
   if (sc->nats == 0)
     p_strv_push(&sc->ats, &sc->nats, scn_personalities[0]);
+  for (size_t i = 0; i < sc->nstmts; i++)
+    for (size_t k = 0; k < sc->stmts[i].non; k++)
+      if (!p_strv_has(sc->ats, sc->nats, sc->stmts[i].on[k])) {
+        const struct scn_loc *l = &sc->stmts[i].on_loc;
+        p_err_file(p, l->file, l->line, l->col, "'on %s': this scenario "
+                   "does not run on %s (add it to the 'ats' line, or drop "
+                   "it here)", sc->stmts[i].on[k], sc->stmts[i].on[k]);
+        break;
+      }
   for (size_t i = 0; i < p->nrefs; i++)
     free(p->refs[i].name);
   free(p->refs);

@@ -415,6 +415,15 @@ static bool settle(struct world *w)
 
 #define LREF(s) w_lineref(w, &(s)->loc, lr, sizeof lr)
 
+/* 'on NAME,...': is the statement for this ATS? */
+static bool stmt_is_for(const struct scn_stmt *s, const char *ats)
+{
+  for (size_t i = 0; i < s->non; i++)
+    if (strcmp(s->on[i], ats) == 0)
+      return true;
+  return false;
+}
+
 static void timeline(struct world *w)
 {
   char lr[300];
@@ -442,6 +451,10 @@ static void timeline(struct world *w)
     }
     if (!w_run_to(w, t))
       break;
+    if (s->non > 0 && !stmt_is_for(s, w->ats)) {
+      w->done_at = w_now(w);
+      continue;
+    }
     if (s->kind != SCN_S_EXPECT && s->kind != SCN_S_WAIT)
       trace_add(&w->tr, w_now(w), "run", "%s: %s", LREF(s), s->text);
     stmt_run(w, s);

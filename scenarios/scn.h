@@ -274,6 +274,11 @@ struct scn_stmt {
   bool range;            /* approve REF{lo..hi}: refs name<lo>..name<hi> */
   long range_lo, range_hi;
   struct scn_expect expect;
+  /* 'on NAME[,NAME...]': the statement runs only on these ATSes (its
+   * at/after wait still passes on the others); none = every ATS */
+  char **on;
+  size_t non;
+  struct scn_loc on_loc;
 };
 
 struct scn_scenario {

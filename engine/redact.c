@@ -62,16 +62,21 @@ struct pattern {
   const char *key;
   bool sep;
   size_t min;
-  bool words_stay;  /* a snake_case word after it is an error code
-                       ("code":"invalid_input"), not a credential */
+  bool words_stay;  /* an error code after it ("code":"invalid_input",
+                       "code":"ForbiddenError") is not a credential */
 };
 
-static bool snake_word(const char *v, const char *end)
+/* An ATS's error code: a snake_case word, or a CamelCase one ending in
+ * "Error" (Lever). A credential has digits or no such shape. */
+static bool error_word(const char *v, const char *end)
 {
-  for (; v < end; v++)
-    if (!((*v >= 'a' && *v <= 'z') || *v == '_'))
-      return false;
-  return true;
+  bool snake = true, alpha = true;
+  for (const char *c = v; c < end; c++) {
+    snake &= (*c >= 'a' && *c <= 'z') || *c == '_';
+    alpha &= (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z');
+  }
+  size_t n = (size_t)(end - v);
+  return snake || (alpha && n > 5 && strncmp(end - 5, "Error", 5) == 0);
 }
 
 static void mask_after(char *text, size_t cap, const struct pattern *pt)
@@ -89,7 +94,7 @@ static void mask_after(char *text, size_t cap, const struct pattern *pt)
       end++;
     if ((!pt->sep || saw_sep) && (size_t)(end - v) >= pt->min &&
         strncmp(v, MASK, strlen(MASK)) != 0 &&
-        !(pt->words_stay && snake_word(v, end)))
+        !(pt->words_stay && error_word(v, end)))
       v = splice(text, cap, v, (size_t)(end - v));
     p = v;
   }

@@ -152,6 +152,8 @@ static void test_credential_patterns(void **state)
       {"grant_type=authorization_code&code=AbCd1234EfGh", "AbCd1234EfGh",
        "grant_type="},
       {"password: hunter2hunter2", "hunter2", "password"},
+      /* letters only, but not an error code's shape: still a code */
+      {"code=AbCdEfGhIjKlMn&state=x", "AbCdEfGhIjKlMn", "&state=x"},
   };
   for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
     const char *r = redact_in(e, cases[i].in, 512);
@@ -178,6 +180,8 @@ static void test_plain_text_intact(void **state)
       /* an ATS's error code is a word, not an authorization code */
       "200 {\"success\":false,\"errorInfo\":{\"code\":\"invalid_input\"}}",
       "403 {\"code\": \"missing_endpoint_permission\"}",
+      "403 {\"code\":\"ForbiddenError\",\"message\":\"perform_as: user "
+      "d9651c5d is deactivated\"}",
       "",
   };
   for (size_t i = 0; i < sizeof texts / sizeof *texts; i++) {

@@ -100,6 +100,7 @@ static void on_token(void *ud, struct op_result *r)
     eng_secret(e, c->access);
     c->access_exp = now + (r->expires_in_ms > 0 ? r->expires_in_ms
                                                 : ACCESS_DEFAULT);
+    c->token_gen++; /* calls sent before now carry an older token */
     if (r->refresh_token[0]) { /* rotation; kept when the answer omits it */
       free(c->refresh);
       c->refresh = strdup(r->refresh_token);

@@ -66,6 +66,7 @@ struct conn {
                               only its success ends the state (OP__COUNT:
                               not known, e.g. after a restart: any) */
   bool token_busy;         /* a token request is in flight */
+  unsigned token_gen;      /* moves with each access token received */
   struct request *token_rq;
   int64_t token_retry_at;  /* after a transient token failure */
   int token_failures;

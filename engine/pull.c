@@ -38,6 +38,7 @@ struct pull {
   char why[32];
   int64_t seq;         /* the hint being answered (see pull_queue) */
   bool refreshed;
+  unsigned token_gen;  /* the connection's token_gen when sent */
   struct request *rq;
 };
 
@@ -50,6 +51,7 @@ struct poll {
   int64_t since;
   int64_t started;     /* when this phase's walk began (our clock) */
   bool refreshed;
+  unsigned token_gen;  /* the connection's token_gen when sent */
   int pages;
   struct request *rq;
 };
@@ -289,14 +291,17 @@ void pull_people_reset(struct conn *c)
 
 /* What a failed read means: the connection's state changes as for a push;
  * returns when to try again (INT64_MAX: when the connection is repaired),
- * or 0 to try again now with a fresh token. */
+ * or 0 to try again now with a fresh token. 'gen': the connection's
+ * token_gen when the read was sent. */
 static int64_t failed(struct conn *c, enum op op, struct op_result *r,
-                      bool *refreshed)
+                      bool *refreshed, unsigned gen)
 {
   char msg[600];
   int64_t now = eng_now(c->e);
   switch (r->outcome) {
   case OUT_AUTH:
+    if (c->auth != ATSYNC_AUTH_API_KEY && gen != c->token_gen)
+      return 0; /* sent with a token a racing refresh replaced: again */
     /* one refresh, then the same read; a 401 again soon after a refresh
      * made for a read is final (the flag lives on the connection: the
      * read itself is gone by the next try) */
@@ -376,7 +381,7 @@ static void on_read(void *ud, struct op_result *r)
     pull_free(c);
     return;
   }
-  int64_t again = failed(c, OP_READ_APP, r, &p->refreshed);
+  int64_t again = failed(c, OP_READ_APP, r, &p->refreshed, p->token_gen);
   store_q(st,
           "UPDATE pulls SET due = ?, attempts = attempts + 1 WHERE org_id = "
           "? AND application_id = ?",
@@ -397,6 +402,7 @@ static void start_read(struct conn *c, const char *app, const char *why,
   p->seq = seq;
   c->pull = p;
   struct op_args a = {.application_id = p->app};
+  p->token_gen = c->token_gen;
   p->rq = conn_request(c, OP_READ_APP, &a, on_read, p);
   if (p->rq == NULL)
     pull_free(c);
@@ -473,7 +479,7 @@ static void on_page(void *ud, struct op_result *r)
   }
   enum op op = q->phase == PHASE_PEOPLE ? OP_CHANGED_PEOPLE : OP_CHANGED_APPS;
   if (r->outcome != OUT_OK) {
-    int64_t again = failed(c, op, r, &q->refreshed);
+    int64_t again = failed(c, op, r, &q->refreshed, q->token_gen);
     if (again == 0) { /* a fresh token, then the same page again */
       c->poll_at = eng_now(c->e);
     } else {
@@ -515,6 +521,7 @@ static void poll_page(struct poll *q, const char *page_url)
 {
   struct op_args a = {.since = q->since, .page_url = page_url};
   enum op op = q->phase == PHASE_PEOPLE ? OP_CHANGED_PEOPLE : OP_CHANGED_APPS;
+  q->token_gen = q->c->token_gen;
   q->rq = conn_request(q->c, op, &a, on_page, q);
   if (q->rq == NULL) {
     q->c->poll_at = eng_now(q->c->e) + poll_every(q->c);

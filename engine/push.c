@@ -64,6 +64,7 @@ struct push {
                           read yet (Greenhouse may still be building it);
                           kept across runs as the push's step "created" */
   bool refreshed;      /* a 401 already cost one token refresh */
+  unsigned token_gen;  /* the connection's token_gen when op was sent */
   int rereads;
   enum op op;          /* the operation in flight */
   struct request *rq;
@@ -296,6 +297,12 @@ static void on_transient(struct push *p, struct op_result *r, bool unknown)
 static void on_auth(struct push *p, struct op_result *r)
 {
   struct conn *c = p->c;
+  if (c->auth != ATSYNC_AUTH_API_KEY && p->token_gen != c->token_gen) {
+    /* sent with a token that a racing refresh has replaced: that refresh
+     * serves this call too; dropping the new token would refresh again */
+    step(p);
+    return;
+  }
   if (c->auth != ATSYNC_AUTH_API_KEY && !p->refreshed) {
     /* one refresh, then the same step again */
     p->refreshed = true;
@@ -498,6 +505,7 @@ static void send_op(struct push *p, enum op op)
   if (op == OP_FIND)
     a.email = p->confirming ? p->twin_email : p->emails[p->email_i];
   p->op = op;
+  p->token_gen = p->c->token_gen;
   p->rq = conn_request(p->c, op, &a, on_answer, p);
   if (p->rq == NULL) {
     struct op_result r = {.outcome = OUT_TRANSIENT};

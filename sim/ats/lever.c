@@ -34,6 +34,7 @@ struct lv_settings {
   unsigned perform_as_deactivated_status; /* a deactivated user */
   unsigned invalid_grant_status;  /* /oauth/token invalid_grant (Auth0) */
   bool refresh_rotation;          /* each refresh issues a new refresh token */
+  bool refresh_in_refresh;        /* a refresh answer carries refresh_token */
   bool revoke_cascade;            /* revoking a grant kills its tokens */
   bool regrant_requires_reauth;   /* a removed scope needs a new consent */
   bool require_audience;          /* /authorize needs the API audience */
@@ -62,6 +63,7 @@ static const struct sim_setting lv_settings[] = {
     SIM_STATUS(T, invalid_grant_status, "invalid_grant_status", 403, 100,
                599),
     SIM_BOOL(T, refresh_rotation, "refresh_rotation", true),
+    SIM_BOOL(T, refresh_in_refresh, "refresh_token_in_refresh", true),
     SIM_BOOL(T, revoke_cascade, "revoke_cascade", true),
     SIM_BOOL(T, regrant_requires_reauth, "regrant_requires_reauth", true),
     SIM_BOOL(T, require_audience, "require_audience", true),
@@ -1954,6 +1956,15 @@ static const struct sim_oauth lv_oauth = {
     .authorize_refuse = authorize_refuse,
 };
 
+/* A refresh answer without refresh_token (refresh_token_in_refresh off). */
+static cJSON *token_body_bare(struct sim_call *c, const struct sim_grant *g,
+                              const char *jwt, const char *scope, int64_t ttl)
+{
+  cJSON *o = token_body(c, g, jwt, scope, ttl);
+  cJSON_DeleteItemFromObjectCaseSensitive(o, "refresh_token");
+  return o;
+}
+
 static void oauth_error(struct sim_call *c, unsigned status, const char *error,
                         const char *desc)
 {
@@ -2005,11 +2016,14 @@ static void do_token(struct sim_call *c)
       sim_note(c, "refresh:invalid_grant");
       return;
     }
-    if (st->refresh_rotation) {
+    struct sim_oauth o = lv_oauth;
+    if (!st->refresh_in_refresh) {
+      o.token_body = token_body_bare; /* the old refresh token stays */
+    } else if (st->refresh_rotation) {
       creds_grant_rotate(g, &c->s->prng);
       g->refresh_expires = c->now + st->refresh_ttl;
     }
-    sim_oauth_grant_reply(c, &lv_oauth, g, cl, "token:refresh");
+    sim_oauth_grant_reply(c, &o, g, cl, "token:refresh");
   } else if (gt && strcmp(gt, "client_credentials") == 0) {
     oauth_error(c, 403, "unauthorized_client", "Grant type "
                 "'client_credentials' not allowed for the client.");

@@ -49,6 +49,7 @@ struct wk_settings {
   int sig_base64;                 /* X-Workable-Signature in base64 */
   int webhook_envelope;           /* {event_type, fired_at, data} body */
   bool revoke_cascade;
+  bool refresh_in_refresh;        /* a refresh answer carries refresh_token */
   int64_t access_ttl, refresh_ttl, code_ttl;
   int64_t webhook_delay, webhook_timeout;
   struct vec subs;                /* struct wk_sub * */
@@ -86,6 +87,7 @@ static const struct sim_setting wk_settings[] = {
     SIM_STATUS_LAX(T, member_status, "member_invalid_status", 422, 400, 499),
     SIM_BOOL(T, closed_job_accepts, "closed_job_accepts_candidates", false),
     SIM_BOOL(T, revoke_cascade, "revoke_cascade", true),
+    SIM_BOOL(T, refresh_in_refresh, "refresh_token_in_refresh", true),
     {.name = "webhook_signature", .type = SIM_SET_ENUM,
      .offset = offsetof(T, sig_base64), .names = sig_names,
      .alias = "webhook_signature_base64"},
@@ -1644,6 +1646,15 @@ static const struct sim_oauth wk_oauth = {
     .unknown_user = "user_id is not a member of this account",
 };
 
+/* A refresh answer without refresh_token (refresh_token_in_refresh off). */
+static cJSON *token_body_bare(struct sim_call *c, const struct sim_grant *g,
+                              const char *jwt, const char *scope, int64_t ttl)
+{
+  cJSON *o = token_body(c, g, jwt, scope, ttl);
+  cJSON_DeleteItemFromObjectCaseSensitive(o, "refresh_token");
+  return o;
+}
+
 #define WK_INVALID_GRANT "The provided authorization grant is invalid, " \
   "expired, revoked, or was issued to another client."
 
@@ -1690,12 +1701,17 @@ static void do_token(struct sim_call *c)
       sim_oauth_error(c, &wk_oauth, 400, "invalid_grant", WK_INVALID_GRANT);
       return;
     }
-    /* every refresh returns a new pair; the old refresh token dies
-     * [WK-OAUTH] */
-    creds_grant_rotate(g, &c->s->prng);
-    if (st->refresh_ttl)
-      g->refresh_expires = c->now + st->refresh_ttl;
-    sim_oauth_grant_reply(c, &wk_oauth, g, cl, "token:refresh");
+    struct sim_oauth o = wk_oauth;
+    if (!st->refresh_in_refresh) {
+      o.token_body = token_body_bare; /* the old refresh token stays */
+    } else {
+      /* every refresh returns a new pair; the old refresh token dies
+       * [WK-OAUTH] */
+      creds_grant_rotate(g, &c->s->prng);
+      if (st->refresh_ttl)
+        g->refresh_expires = c->now + st->refresh_ttl;
+    }
+    sim_oauth_grant_reply(c, &o, g, cl, "token:refresh");
   } else {
     sim_oauth_error(c, &wk_oauth, 400,
                     gt ? "unsupported_grant_type" : "invalid_request",

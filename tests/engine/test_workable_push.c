@@ -1,8 +1,9 @@
 /* test_workable_push.c — the engine with the Workable connector against the
  * fake Workable on a virtual clock: the healthy path (account token and
- * OAuth), Workable's per-job candidates and duplicates, credentials,
- * 429s and outages, an unknown create, mapping and data problems, and the
- * status pull by poll and by signed webhook. */
+ * OAuth), Workable's per-job candidates and duplicates, credentials
+ * (refreshes racing, a refresh answer without refresh token), 429s and
+ * outages, an unknown create, mapping and data problems, and the status
+ * pull by poll and by signed webhook. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -13,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -247,6 +249,144 @@ static void test_expired_token_refreshed(void **state)
   engfx_settle(f, MIN);
   expect_cand(f, "cy", ATSYNC_SYNCED, NULL);
   assert_int_equal(journal(f, "POST /token", 400), 0);
+  engfx_free(f);
+}
+
+/* Journal entries after 'mark' on 'route' ('status' 0 = any). */
+static size_t journal_since(struct engfx *f, uint64_t mark, const char *route,
+                            int status)
+{
+  static struct sim_journal_entry j[4096];
+  size_t n = sim_journal_read(f->fx->sim, mark, j, 4096), k = 0;
+  for (size_t i = 0; i < n; i++)
+    k += sim_journal_match(&j[i], route) && (!status || j[i].status == status);
+  return k;
+}
+
+struct race {
+  size_t denied; /* API calls refused (401) */
+  size_t late;   /* of those, answered after the refresh was: sent with the
+                    old token, refused when the new one was there */
+};
+
+/* The 401s on the SPI after 'mark', measured against the first token
+ * answer after it. */
+static struct race race_seen(struct engfx *f, uint64_t mark)
+{
+  static struct sim_journal_entry j[4096];
+  size_t n = sim_journal_read(f->fx->sim, mark, j, 4096);
+  int64_t refreshed = INT64_MAX;
+  for (size_t i = 0; i < n && refreshed == INT64_MAX; i++)
+    if (sim_journal_match(&j[i], "POST /token"))
+      refreshed = j[i].sent;
+  struct race r = {0, 0};
+  for (size_t i = 0; i < n; i++) {
+    if (!sim_journal_match(&j[i], "/spi/v3/*") || j[i].status != 401)
+      continue;
+    r.denied++;
+    r.late += j[i].sent > refreshed;
+  }
+  return r;
+}
+
+/* Refreshes racing: the access token dies under five approvals at the
+ * same instant. Their lookups meet 401s together, and one of them (held
+ * 2 s) is refused only after the refresh has answered: refreshing again
+ * for it would be one refresh too many. One refresh (single flight)
+ * serves them all. */
+static void test_racing_refreshes(void **state)
+{
+  (void)state;
+  static const char *const refs[] = {"ann", "ben", "cat", "dan", "eve"};
+  struct engfx *f = start(ENGFX_V3_CODE, false, 0);
+  engfx_approve(f, "early", NULL); /* the job is read and cached */
+  engfx_settle(f, MIN);
+  uint64_t mark = sim_journal_last(f->fx->sim);
+  action(f, "expire_tokens", NULL);
+  int fid = fx_fault(f->fx, "outage", "mode=slow delay=2s count=1 "
+                                      "route=GET~/spi/v3/candidates");
+  for (size_t i = 0; i < sizeof refs / sizeof *refs; i++)
+    engfx_approve(f, refs[i], NULL);
+  engfx_settle(f, 5 * MIN);
+  for (size_t i = 0; i < sizeof refs / sizeof *refs; i++)
+    expect_cand(f, refs[i], ATSYNC_SYNCED, NULL);
+  expect_state(f, ATSYNC_CONNECTED, NULL);
+  /* the race happened: several calls met the dead token, one of them
+   * after the new token had come ... */
+  struct race r = race_seen(f, mark);
+  if (r.denied < 2 || r.late < 1)
+    fail_msg("no race: %zu call(s) met the dead token, %zu late", r.denied,
+             r.late);
+  /* ... and one refresh answered them all, none refused */
+  assert_int_equal(journal_since(f, mark, "POST /token", 200), 1);
+  assert_int_equal(journal_since(f, mark, "POST /token", 0), 1);
+  assert_int_equal(journal(f, "POST /token", 400), 0);
+  engfx_check_exactly_once(f, "Phone Screen");
+  assert_int_equal(sim_fault_clear(f->fx->sim, fid), 0);
+  engfx_free(f);
+}
+
+/* A code exchange, then a refresh, by hand: the refresh answer has no
+ * refresh_token and the same refresh token works again. */
+static void expect_bare_refresh(struct engfx *f)
+{
+  struct sim_kv kv[] = {{"client", f->fx->client_cred}};
+  cJSON *c = NULL;
+  char err[256], form[512];
+  assert_int_equal(sim_credential_add(f->fx->sim, "authorization_code", kv,
+                                      1, &c, err, sizeof err), 0);
+  snprintf(form, sizeof form, "grant_type=authorization_code&code=%s",
+           cJSON_GetStringValue(cJSON_GetObjectItem(c, "code")));
+  cJSON_Delete(c);
+  struct tc_resp r = fx_token(f->fx, form);
+  assert_int_equal(r.status, 200);
+  cJSON *t = fx_json(&r);
+  const char *rt = cJSON_GetStringValue(cJSON_GetObjectItem(t, "refresh_token"));
+  assert_non_null(rt);
+  snprintf(form, sizeof form, "grant_type=refresh_token&refresh_token=%s", rt);
+  cJSON_Delete(t);
+  tc_free(&r);
+  for (int i = 0; i < 2; i++) {
+    r = fx_token(f->fx, form);
+    assert_int_equal(r.status, 200);
+    t = fx_json(&r);
+    assert_non_null(cJSON_GetObjectItem(t, "access_token"));
+    assert_null(cJSON_GetObjectItem(t, "refresh_token"));
+    cJSON_Delete(t);
+    tc_free(&r);
+  }
+}
+
+/* The refresh answer omits the refresh token (refresh_token_in_refresh
+ * off): the engine keeps the old one, which refreshes again, also after
+ * a restart (it was kept in the store). */
+static void test_refresh_omits_refresh_token(void **state)
+{
+  (void)state;
+  char path[64], err[256];
+  snprintf(path, sizeof path, "/tmp/test_workable_push.%d.db", (int)getpid());
+  struct engfx_opts o = {.ats = "workable", .auth = ENGFX_V3_CODE,
+                         .latency = true, .rate_limit = -1, .store = path};
+  struct engfx *f = engfx_new(&o);
+  assert_int_equal(sim_setting(f->fx->sim, "refresh_token_in_refresh", "off",
+                               err, sizeof err), 0);
+  engfx_run(f, 5 * SEC); /* the engine's code is exchanged */
+  expect_bare_refresh(f);
+  static const char *const refs[] = {"ann", "ben", "cat"};
+  for (int round = 0; round < 3; round++) {
+    if (round == 2)
+      engfx_restart(f);
+    uint64_t mark = sim_journal_last(f->fx->sim);
+    action(f, "expire_tokens", NULL);
+    engfx_approve(f, refs[round], NULL);
+    engfx_settle(f, 5 * MIN);
+    expect_cand(f, refs[round], ATSYNC_SYNCED, NULL);
+    expect_state(f, ATSYNC_CONNECTED, NULL);
+    assert_int_equal(journal_since(f, mark, "POST /token", 200), 1);
+    assert_int_equal(journal_since(f, mark, "POST /token", 0), 1);
+  }
+  assert_int_equal(journal(f, "POST /token", 400), 0);
+  engfx_check_exactly_once(f, "Phone Screen");
   engfx_free(f);
 }
 
@@ -632,6 +772,8 @@ int main(void)
       cmocka_unit_test(test_existing_candidate_on_job),
       cmocka_unit_test(test_person_on_another_job),
       cmocka_unit_test(test_expired_token_refreshed),
+      cmocka_unit_test(test_racing_refreshes),
+      cmocka_unit_test(test_refresh_omits_refresh_token),
       cmocka_unit_test(test_revoked_token),
       cmocka_unit_test(test_revoked_grant),
       cmocka_unit_test(test_token_scope_missing),

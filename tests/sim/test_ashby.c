@@ -24,6 +24,7 @@
 #include <openssl/hmac.h>
 
 #include "simfx.h"
+#include "specchk.h"
 #include "tassert.h"
 
 #define SECRET "ashby-hook-secret"
@@ -928,241 +929,43 @@ static void test_webhook_failed_ping(void **state)
 
 /* ==== the OpenAPI document's field names and types ========================= */
 
-struct checker {
-  const cJSON *doc;
-  char errors[4096];
-  size_t len;
-  int count;
-};
-
-static void problem(struct checker *k, const char *path, const char *fmt, ...)
+/* defect: the post-processor reused the candidateId schema (a uuid) for
+ * customRequisitionId, a free-text requisition id (tests/specs/SOURCES.md) */
+static bool ashby_known_defect(enum specchk_kind kind,
+                               const struct specchk_site *at)
 {
-  va_list ap;
-  k->count++;
-  if (k->len >= sizeof k->errors - 200)
-    return;
-  k->len += (size_t)snprintf(k->errors + k->len, sizeof k->errors - k->len,
-                             "  %s: ", path);
-  va_start(ap, fmt);
-  k->len += (size_t)vsnprintf(k->errors + k->len, sizeof k->errors - k->len,
-                              fmt, ap);
-  va_end(ap);
-  k->len += (size_t)snprintf(k->errors + k->len, sizeof k->errors - k->len,
-                             "\n");
+  return kind == SPECCHK_FORMAT && at->field &&
+         !strcmp(at->field, "customRequisitionId");
 }
 
-/* A JSON pointer ("#/paths/~1job.info/post/..."), following $refs met on
- * the way (the document points into other operations' schemas). */
-static const cJSON *pointer(const cJSON *doc, const char *ref, int depth)
-{
-  if (depth > 32 || strncmp(ref, "#/", 2) != 0)
-    return NULL;
-  const cJSON *o = doc;
-  const char *p = ref + 2;
-  char part[256];
-  while (*p && o) {
-    size_t n = 0;
-    for (; *p && *p != '/' && n + 1 < sizeof part; p++) {
-      if (p[0] == '~' && p[1] == '1') {
-        part[n++] = '/';
-        p++;
-      } else if (p[0] == '~' && p[1] == '0') {
-        part[n++] = '~';
-        p++;
-      } else {
-        part[n++] = *p;
-      }
-    }
-    part[n] = '\0';
-    if (*p == '/')
-      p++;
-    const cJSON *r;
-    while (o && (r = cJSON_GetObjectItemCaseSensitive(o, "$ref")) &&
-           cJSON_IsString(r))
-      o = pointer(doc, r->valuestring, depth + 1);
-    if (o == NULL)
-      return NULL;
-    o = cJSON_IsArray(o) ? cJSON_GetArrayItem(o, atoi(part))
-                         : cJSON_GetObjectItemCaseSensitive(o, part);
-  }
-  return o;
-}
-
-static const cJSON *resolve(const struct checker *k, const cJSON *s)
-{
-  const cJSON *r;
-  int guard = 0;
-  while (s && (r = cJSON_GetObjectItemCaseSensitive(s, "$ref")) &&
-         cJSON_IsString(r) && guard++ < 32)
-    s = pointer(k->doc, r->valuestring, 0);
-  return s;
-}
-
-static bool type_ok(const char *t, const cJSON *v)
-{
-  if (!strcmp(t, "string"))
-    return cJSON_IsString(v);
-  if (!strcmp(t, "number") || !strcmp(t, "integer"))
-    return cJSON_IsNumber(v);
-  if (!strcmp(t, "boolean"))
-    return cJSON_IsBool(v);
-  if (!strcmp(t, "array"))
-    return cJSON_IsArray(v);
-  if (!strcmp(t, "object"))
-    return cJSON_IsObject(v);
-  return true;
-}
-
-static bool is_uuid(const char *s)
-{
-  if (strlen(s) != 36)
-    return false;
-  for (int i = 0; i < 36; i++) {
-    bool dash = i == 8 || i == 13 || i == 18 || i == 23;
-    if (dash ? s[i] != '-' : !strchr("0123456789abcdef", s[i]))
-      return false;
-  }
-  return true;
-}
-
-static void check(struct checker *k, const cJSON *schema, const cJSON *v,
-                  const char *path, int depth);
-
-/* Any alternative fits; otherwise the first one's differences are told. */
-static bool alt_ok(struct checker *k, const cJSON *alts, const cJSON *v,
-                   const char *path, int depth)
-{
-  const cJSON *alt;
-  char first[1024] = "";
-  cJSON_ArrayForEach(alt, alts)
-  {
-    struct checker sub = {.doc = k->doc};
-    check(&sub, alt, v, path, depth + 1);
-    if (sub.count == 0)
-      return true;
-    if (!first[0])
-      snprintf(first, sizeof first, "%s", sub.errors);
-  }
-  problem(k, path, "matches no alternative of oneOf/anyOf; the first:\n%s",
-          first);
-  return false;
-}
-
-static void check(struct checker *k, const cJSON *schema, const cJSON *v,
-                  const char *path, int depth)
-{
-  schema = resolve(k, schema);
-  if (schema == NULL || cJSON_IsNull(v) || depth > 40)
-    return;
-  const cJSON *all = cJSON_GetObjectItemCaseSensitive(schema, "allOf"), *e;
-  cJSON_ArrayForEach(e, all) check(k, e, v, path, depth + 1);
-  const cJSON *one = cJSON_GetObjectItemCaseSensitive(schema, "oneOf");
-  if (!one)
-    one = cJSON_GetObjectItemCaseSensitive(schema, "anyOf");
-  if (cJSON_IsArray(one))
-    alt_ok(k, one, v, path, depth);
-  const cJSON *type = cJSON_GetObjectItemCaseSensitive(schema, "type");
-  if (cJSON_IsString(type) && !type_ok(type->valuestring, v)) {
-    problem(k, path, "is not of type %s", type->valuestring);
-    return;
-  }
-  const cJSON *fmt = cJSON_GetObjectItemCaseSensitive(schema, "format");
-  /* defect: the post-processor reused the candidateId schema (a uuid) for
-   * customRequisitionId, a free-text requisition id (tests/specs/SOURCES.md) */
-  const char *leaf = strrchr(path, '.');
-  bool uuid_defect = leaf && !strcmp(leaf, ".customRequisitionId");
-  if (cJSON_IsString(fmt) && !strcmp(fmt->valuestring, "uuid") &&
-      !uuid_defect && cJSON_IsString(v) && !is_uuid(v->valuestring))
-    problem(k, path, "'%s' is not a uuid", v->valuestring);
-  const cJSON *enm = cJSON_GetObjectItemCaseSensitive(schema, "enum");
-  if (cJSON_IsArray(enm) && cJSON_IsString(v)) {
-    bool hit = false;
-    cJSON_ArrayForEach(e, enm) hit |= cJSON_IsString(e) &&
-                                      !strcmp(e->valuestring, v->valuestring);
-    if (!hit)
-      problem(k, path, "'%s' is not in the enum", v->valuestring);
-  }
-  char sub[256];
-  if (cJSON_IsObject(v)) {
-    const cJSON *req = cJSON_GetObjectItemCaseSensitive(schema, "required");
-    cJSON_ArrayForEach(e, req)
-    {
-      if (cJSON_IsString(e) &&
-          !cJSON_GetObjectItemCaseSensitive(v, e->valuestring))
-        problem(k, path, "lacks required '%s'", e->valuestring);
-    }
-    const cJSON *props = cJSON_GetObjectItemCaseSensitive(schema, "properties");
-    cJSON_ArrayForEach(e, props)
-    {
-      const cJSON *mine = cJSON_GetObjectItemCaseSensitive(v, e->string);
-      if (mine == NULL)
-        continue; /* optional unless required */
-      snprintf(sub, sizeof sub, "%s.%s", path, e->string);
-      check(k, e, mine, sub, depth + 1);
-    }
-  }
-  if (cJSON_IsArray(v)) {
-    const cJSON *items = cJSON_GetObjectItemCaseSensitive(schema, "items");
-    int i = 0;
-    cJSON_ArrayForEach(e, v)
-    {
-      snprintf(sub, sizeof sub, "%s[%d]", path, i++);
-      check(k, items, e, sub, depth + 1);
-    }
-  }
-}
-
-static cJSON *load_spec(void)
-{
-  const char *dir = getenv("ATSIM_SRCDIR");
-  char path[512];
-  snprintf(path, sizeof path, "%s/tests/specs/ashby.openapi.json",
-           dir ? dir : ".");
-  FILE *fp = fopen(path, "rb");
-  if (fp == NULL)
-    fail_msg("cannot open %s (run from the repository root or set "
-             "ATSIM_SRCDIR)", path);
-  fseek(fp, 0, SEEK_END);
-  long n = ftell(fp);
-  fseek(fp, 0, SEEK_SET);
-  char *buf = malloc((size_t)n + 1);
-  assert_int_equal(fread(buf, 1, (size_t)n, fp), (size_t)n);
-  buf[n] = '\0';
-  fclose(fp);
-  cJSON *j = cJSON_Parse(buf);
-  free(buf);
-  assert_non_null(j);
-  return j;
-}
+/* 'required' members must be there; null is accepted anywhere. */
+static const struct specchk_rules ashby_rules = {
+    .known_defect = ashby_known_defect};
 
 /* The answer of 'rpc' checked against the 200 schema of 'spec_path' (the
- * document's path name: snake_case for changeStage, a defect). Returns the
- * answer (caller frees). */
+ * document's path name: snake_case for changeStage, a defect). */
 static void spec_check(struct simfx *f, const cJSON *doc, const char *rpc,
                        const char *spec_path, const char *body)
 {
-  char ptr[256];
-  snprintf(ptr, sizeof ptr, "#/paths/~1%s/post/responses/200/content/"
-           "application~1json/schema", spec_path);
-  struct checker k = {.doc = doc};
-  const cJSON *schema = pointer(doc, ptr, 0);
-  if (schema == NULL)
-    fail_msg("no 200 schema for %s in the spec", spec_path);
+  char route[128];
+  snprintf(route, sizeof route, "/%s", spec_path);
+  const cJSON *schema = specchk_response(doc, route, "post", "200");
   /* the success arm only: oneOf/0 */
   const cJSON *succ = cJSON_GetArrayItem(
       cJSON_GetObjectItemCaseSensitive(schema, "oneOf"), 0);
   cJSON *j = OK(f, rpc, body);
-  check(&k, succ ? succ : schema, j, rpc, 0);
+  struct specchk k = {.doc = doc, .rules = &ashby_rules};
+  specchk_check(&k, succ ? succ : schema, j, rpc);
+  cJSON_Delete(j);
   if (k.count)
     fail_msg("%s: %d difference(s) from the spec:\n%s", rpc, k.count,
              k.errors);
-  cJSON_Delete(j);
 }
 
 static void test_spec_shapes(void **state)
 {
   struct simfx *f = *state;
-  cJSON *doc = load_spec();
+  cJSON *doc = specchk_load("tests/specs/ashby.openapi.json");
   char b1[40], b2[40], body[300];
   /* non-null optional parts: a source, an archived application */
   cJSON_Delete(fx_action(f, "reject_application",
@@ -1220,13 +1023,13 @@ static void test_spec_shapes(void **state)
     char ptr[200];
     snprintf(ptr, sizeof ptr, "#/webhooks/%s/post/requestBody/content/"
              "application~1json/schema", hooks[i]);
-    struct checker k = {.doc = doc};
+    struct specchk k = {.doc = doc, .rules = &ashby_rules};
     cJSON *j = cJSON_Parse(rc->hits[i].body);
-    check(&k, pointer(doc, ptr, 0), j, hooks[i], 0);
+    specchk_check(&k, specchk_at(doc, ptr), j, hooks[i]);
+    cJSON_Delete(j);
     if (k.count)
       fail_msg("webhook %s: %d difference(s):\n%s", hooks[i], k.count,
                k.errors);
-    cJSON_Delete(j);
   }
   receiver_free(rc);
   cJSON_Delete(c);

@@ -23,6 +23,7 @@
 #include <openssl/hmac.h>
 
 #include "simfx.h"
+#include "specchk.h"
 
 #define SECRET "lever-signature-token-1"
 
@@ -116,17 +117,6 @@ static const char *err_msg(const cJSON *j, const char *code)
   return m;
 }
 
-static bool is_uuid(const char *s)
-{
-  if (s == NULL || strlen(s) != 36)
-    return false;
-  for (int i = 0; i < 36; i++) {
-    bool dash = i == 8 || i == 13 || i == 18 || i == 23;
-    if (dash ? s[i] != '-' : !strchr("0123456789abcdef", s[i]))
-      return false;
-  }
-  return true;
-}
 
 /* Copy the id of the first element of data[] whose 'k' is 'v'. */
 static void find_id(struct simfx *f, const char *path, const char *k,
@@ -213,7 +203,7 @@ static void test_postings(void **state)
   assert_true(cJSON_IsFalse(jget(j, "hasNext")));
   assert_null(jget(j, "next"));
   const cJSON *p = cJSON_GetArrayItem(data(j), 0);
-  assert_true(is_uuid(jstr(p, "id")));
+  assert_true(specchk_is_uuid(jstr(p, "id")));
   assert_string_equal(jstr(p, "text"), "Backend Engineer");
   assert_string_equal(jstr(p, "state"), "published");
   assert_true(cJSON_IsNumber(jget(p, "createdAt")));
@@ -276,7 +266,7 @@ static void test_stages_and_reasons(void **state)
   assert_int_equal(cJSON_GetArraySize(data(j)), 7);
   const cJSON *first = cJSON_GetArrayItem(data(j), 0);
   assert_string_equal(jstr(first, "text"), "Application Review");
-  assert_true(is_uuid(jstr(first, "id")));
+  assert_true(specchk_is_uuid(jstr(first, "id")));
   const cJSON *offer = cJSON_GetArrayItem(data(j), 6);
   assert_string_equal(jstr(offer, "text"), "Offer");
   assert_string_equal(jstr(offer, "id"), "offer"); /* a built-in slug */
@@ -316,7 +306,7 @@ static void test_stages_and_reasons(void **state)
   const cJSON *e;
   cJSON_ArrayForEach(e, data(j))
   {
-    assert_true(is_uuid(jstr(e, "id")));
+    assert_true(specchk_is_uuid(jstr(e, "id")));
     assert_string_equal(jstr(e, "status"), "active");
     if (strcmp(jstr(e, "type"), "hired") == 0)
       hired++;
@@ -339,7 +329,7 @@ static void test_users(void **state)
   assert_int_equal(get(f, "/v1/users", &j), 200);
   assert_int_equal(cJSON_GetArraySize(data(j)), 3); /* one is deactivated */
   const cJSON *u = cJSON_GetArrayItem(data(j), 0);
-  assert_true(is_uuid(jstr(u, "id")));
+  assert_true(specchk_is_uuid(jstr(u, "id")));
   assert_string_equal(jstr(u, "accessRole"), "super admin");
   assert_true(cJSON_IsNull(jget(u, "deactivatedAt")));
   char path[128];
@@ -377,8 +367,8 @@ static void test_create_dedupe_and_read(void **state)
   char opp[40], contact[40];
   snprintf(opp, sizeof opp, "%s", jstr(o, "id"));
   snprintf(contact, sizeof contact, "%s", jstr(o, "contact"));
-  assert_true(is_uuid(opp));
-  assert_true(is_uuid(contact));
+  assert_true(specchk_is_uuid(opp));
+  assert_true(specchk_is_uuid(contact));
   assert_string_equal(jstr(o, "name"), "Ada Lovelace");
   assert_string_equal(jstr(o, "headline"), "Analyst");
   assert_string_equal(cJSON_GetArrayItem(jget(o, "emails"), 0)->valuestring,
@@ -1176,187 +1166,39 @@ static void test_async_create(void **state)
 
 /* ==== the OpenAPI document ============================================================== */
 
-struct checker {
-  const cJSON *doc;
-  char errors[4096];
-  size_t len;
-  int count;
-};
-
-static void problem(struct checker *k, const char *path, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void problem(struct checker *k, const char *path, const char *fmt, ...)
-{
-  va_list ap;
-  k->count++;
-  if (k->len >= sizeof k->errors - 200)
-    return;
-  k->len += (size_t)snprintf(k->errors + k->len, sizeof k->errors - k->len,
-                             "  %s: ", path);
-  va_start(ap, fmt);
-  k->len += (size_t)vsnprintf(k->errors + k->len, sizeof k->errors - k->len,
-                              fmt, ap);
-  va_end(ap);
-  k->len += (size_t)snprintf(k->errors + k->len, sizeof k->errors - k->len,
-                             "\n");
-}
-
-static const cJSON *resolve(const struct checker *k, const cJSON *schema)
-{
-  const cJSON *ref = jget(schema, "$ref");
-  if (!cJSON_IsString(ref))
-    return schema;
-  const char *name = strrchr(ref->valuestring, '/');
-  return jget(jget(jget(k->doc, "components"), "schemas"),
-              name ? name + 1 : "");
-}
-
-static bool type_ok(const char *t, const cJSON *v)
-{
-  if (!strcmp(t, "string"))
-    return cJSON_IsString(v);
-  if (!strcmp(t, "number") || !strcmp(t, "integer"))
-    return cJSON_IsNumber(v);
-  if (!strcmp(t, "boolean"))
-    return cJSON_IsBool(v);
-  if (!strcmp(t, "array"))
-    return cJSON_IsArray(v);
-  if (!strcmp(t, "object"))
-    return cJSON_IsObject(v);
-  if (!strcmp(t, "null"))
-    return cJSON_IsNull(v);
-  return true;
-}
-
 /* The document's known defects (tests/specs/SOURCES.md). */
-static bool spec_missing_ok(const char *field)
+static bool lever_known_defect(enum specchk_kind kind,
+                               const struct specchk_site *at)
 {
   /* top-level archivedAt/archiveReason: the live API sends
    * archived{reason, archivedAt} [NT-LV]; resume is deprecated;
    * salaryRange is only there when the posting has one */
-  return !strcmp(field, "archivedAt") || !strcmp(field, "archiveReason") ||
-         !strcmp(field, "resume") || !strcmp(field, "salaryRange");
-}
-
-static bool spec_enum_defect(const char *path)
-{
+  if (kind == SPECCHK_MISSING)
+    return !strcmp(at->field, "archivedAt") ||
+           !strcmp(at->field, "archiveReason") ||
+           !strcmp(at->field, "resume") || !strcmp(at->field, "salaryRange");
+  /* null in [NT-LV] */
+  if (kind == SPECCHK_NULL)
+    return strstr(at->path, "dataProtection") != NULL;
   /* workplaceType lists only "remote" (Lever: onsite, remote, hybrid,
    * unspecified) */
-  return strstr(path, "workplaceType") != NULL;
+  if (kind == SPECCHK_ENUM)
+    return strstr(at->path, "workplaceType") != NULL;
+  return false;
 }
 
-static void check(struct checker *k, const cJSON *schema, const cJSON *v,
-                  const char *path)
-{
-  schema = resolve(k, schema);
-  if (schema == NULL)
-    return;
-  const cJSON *type = jget(schema, "type");
-  if (cJSON_IsNull(v)) {
-    /* null only where the document allows it (or no type is given) */
-    bool ok = !cJSON_IsString(type) || !strcmp(type->valuestring, "null");
-    const cJSON *t;
-    if (cJSON_IsArray(type)) {
-      ok = false;
-      cJSON_ArrayForEach(t, type) ok |= !strcmp(t->valuestring, "null");
-    }
-    if (!ok && !strstr(path, "dataProtection")) /* null in [NT-LV] */
-      problem(k, path, "is null");
-    return;
-  }
-  if (cJSON_IsString(type) && !type_ok(type->valuestring, v)) {
-    problem(k, path, "is not of type %s", type->valuestring);
-    return;
-  }
-  if (cJSON_IsArray(type)) {
-    bool ok = false;
-    const cJSON *t;
-    cJSON_ArrayForEach(t, type) ok |= type_ok(t->valuestring, v);
-    if (!ok) {
-      problem(k, path, "has none of the declared types");
-      return;
-    }
-  }
-  const cJSON *enm = jget(schema, "enum");
-  if (cJSON_IsArray(enm) && cJSON_IsString(v) && !spec_enum_defect(path)) {
-    bool ok = false;
-    const cJSON *e;
-    cJSON_ArrayForEach(e, enm) ok |= cJSON_IsString(e) &&
-                                     !strcmp(e->valuestring, v->valuestring);
-    if (!ok)
-      problem(k, path, "'%s' is not in the enum", v->valuestring);
-  }
-  char sub[256];
-  if (cJSON_IsObject(v)) {
-    const cJSON *p;
-    cJSON_ArrayForEach(p, jget(schema, "properties"))
-    {
-      snprintf(sub, sizeof sub, "%s.%s", path, p->string);
-      const cJSON *mine = jget(v, p->string);
-      bool required = false;
-      const cJSON *r;
-      cJSON_ArrayForEach(r, jget(schema, "required")) required |=
-          cJSON_IsString(r) && !strcmp(r->valuestring, p->string);
-      if (mine == NULL && required && !spec_missing_ok(p->string))
-        problem(k, sub, "missing (the spec requires this field)");
-      else if (mine)
-        check(k, p, mine, sub);
-    }
-  }
-  if (cJSON_IsArray(v)) {
-    int i = 0;
-    const cJSON *e;
-    cJSON_ArrayForEach(e, v)
-    {
-      snprintf(sub, sizeof sub, "%s[%d]", path, i++);
-      check(k, jget(schema, "items"), e, sub);
-    }
-  }
-}
-
-static cJSON *load(const char *rel)
-{
-  const char *dir = getenv("ATSIM_SRCDIR");
-  char path[512];
-  snprintf(path, sizeof path, "%s/%s", dir ? dir : ".", rel);
-  FILE *fp = fopen(path, "rb");
-  if (fp == NULL)
-    fail_msg("cannot open %s (run from the repository root or set "
-             "ATSIM_SRCDIR)", path);
-  fseek(fp, 0, SEEK_END);
-  long n = ftell(fp);
-  fseek(fp, 0, SEEK_SET);
-  char *buf = malloc((size_t)n + 1);
-  assert_int_equal(fread(buf, 1, (size_t)n, fp), (size_t)n);
-  buf[n] = '\0';
-  fclose(fp);
-  cJSON *j = cJSON_Parse(buf);
-  free(buf);
-  assert_non_null(j);
-  return j;
-}
-
-static const cJSON *schema_of(const cJSON *doc, const char *route)
-{
-  const cJSON *s = jget(jget(jget(jget(jget(jget(jget(doc, "paths"), route),
-                                                "get"),
-                                           "responses"),
-                                      "200"),
-                                 "content"),
-                        "application/json");
-  s = jget(s, "schema");
-  assert_non_null(s);
-  return s;
-}
+/* The 'required' fields must be there; null only where the document's type
+ * allows it (or no type is given). */
+static const struct specchk_rules lever_rules = {
+    .null_declared = true, .known_defect = lever_known_defect};
 
 static void check_route(struct simfx *f, const cJSON *doc, const char *spec,
                         const char *path)
 {
   cJSON *j;
   assert_int_equal(get(f, path, &j), 200);
-  struct checker k = {.doc = doc};
-  check(&k, schema_of(doc, spec), j, path);
+  struct specchk k = {.doc = doc, .rules = &lever_rules};
+  specchk_check(&k, specchk_response(doc, spec, "get", "200"), j, path);
   cJSON_Delete(j);
   if (k.count)
     fail_msg("GET %s does not match the spec of %s (%d problems):\n%s", path,
@@ -1366,7 +1208,7 @@ static void check_route(struct simfx *f, const cJSON *doc, const char *spec,
 static void test_spec_shapes(void **state)
 {
   struct simfx *f = open_fx(state, true, 0);
-  cJSON *doc = load("tests/specs/lever.opensdks.oas.json");
+  cJSON *doc = specchk_load("tests/specs/lever.opensdks.oas.json");
   /* an archived (rejected) and a hired opportunity too */
   cJSON_Delete(fx_action(f, "reject_application", "application=60000001 "
                          "reason=101"));

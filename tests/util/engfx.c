@@ -40,6 +40,8 @@ void engfx_connect(struct engfx *f, enum engfx_auth auth)
     cr.api_key = key;
     cr.on_behalf_of = obo; /* the acting user, as the ATS names it */
   } else {
+    if (f->acting_user)
+      cr.on_behalf_of = obo;
     cr.client_id = f->fx->client_id;
     cr.client_secret = f->fx->client_secret;
     if (auth == ENGFX_V3_CODE) {
@@ -118,6 +120,7 @@ struct engfx *engfx_new(const struct engfx_opts *o)
   f->cfg.poll_interval_ms = o->poll_ms;
   f->cfg.webhook_listen = o->webhooks;
   f->webhooks = o->webhooks;
+  f->acting_user = o->acting_user;
   open_engine(f);
   char err[256];
   if (sim_wire_id(f->fx->sim, "job", 4001, f->job_id, sizeof f->job_id) != 0)
@@ -286,4 +289,74 @@ void engfx_check_exactly_once(struct engfx *f, const char *stage)
   atsync_candidates(f->e, f->org, check_one, &x);
   if (x.problem[0])
     die("exactly once", x.problem);
+}
+
+/* ---- counting, for stories on any ATS ---- */
+
+size_t engfx_requests(struct engfx *f, uint64_t mark, const char *route,
+                      int status, int64_t *gap, int64_t *first)
+{
+  enum { CHUNK = 256 };
+  struct sim_journal_entry *j = malloc(CHUNK * sizeof *j);
+  if (j == NULL)
+    die("engfx_requests", "out of memory");
+  size_t k = 0, n;
+  int64_t last = 0, g = INT64_MAX, t0 = 0;
+  while ((n = sim_journal_read(f->fx->sim, mark, j, CHUNK)) > 0) {
+    for (size_t i = 0; i < n; i++) {
+      bool want = status == 0 || (status < 0 ? j[i].status == 0
+                                             : j[i].status == status);
+      if (!want || !sim_journal_match(&j[i], route))
+        continue;
+      if (k == 0)
+        t0 = j[i].t;
+      else if (j[i].t - last < g)
+        g = j[i].t - last;
+      last = j[i].t;
+      k++;
+    }
+    mark = j[n - 1].n;
+  }
+  free(j);
+  if (gap)
+    *gap = g;
+  if (first)
+    *first = t0;
+  return k;
+}
+
+int engfx_apps_on_job(struct engfx *f, const char *email, int64_t job)
+{
+  cJSON *s = sim_state_json(f->fx->sim);
+  int n = 0;
+  const cJSON *c;
+  cJSON_ArrayForEach(c, cJSON_GetObjectItem(s, "candidates"))
+  {
+    if (!live(c) || !has_email(c, email))
+      continue;
+    const cJSON *a;
+    cJSON_ArrayForEach(a, cJSON_GetObjectItem(c, "applications"))
+        n += raw_id(a, "job_id") == job;
+  }
+  cJSON_Delete(s);
+  return n;
+}
+
+struct log_count {
+  const char *kind, *phrase;
+  int n;
+};
+
+static void count_entry(void *ud, const struct atsync_log_entry *l)
+{
+  struct log_count *x = ud;
+  x->n += (x->kind == NULL || strcmp(l->kind, x->kind) == 0) &&
+          strcasestr(l->message, x->phrase ? x->phrase : "") != NULL;
+}
+
+int engfx_log_count(struct engfx *f, const char *kind, const char *phrase)
+{
+  struct log_count x = {kind, phrase, 0};
+  atsync_log(f->e, f->org, 0, count_entry, &x);
+  return x.n;
 }

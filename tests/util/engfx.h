@@ -29,6 +29,9 @@ struct engfx_opts {
   bool webhooks;         /* the engine listens for webhooks, is given
                             ENGFX_WEBHOOK_SECRET, and the fake ATS is
                             subscribed to it at the first connect */
+  bool acting_user;      /* OAuth connects name the acting user too (as
+                            an API key's do: Lever perform_as, Workable
+                            member_id), for ATSes whose writes need one */
 };
 
 #define ENGFX_WEBHOOK_SECRET "whsec_engfx_0123456789abcdef"
@@ -47,6 +50,7 @@ struct engfx {
   char ats[16];
   char job_id[64];       /* the job as the ATS shows it (sim_wire_id) */
   char webhook_url[128]; /* the engine's endpoint for organization "acme" */
+  bool acting_user;      /* as engfx_opts.acting_user */
 };
 
 struct engfx *engfx_new(const struct engfx_opts *o);
@@ -81,5 +85,24 @@ void engfx_restart(struct engfx *f);
 /* Every approved candidate is in the ATS exactly once, in the job at the
  * mapped stage; aborts the test with a message otherwise. */
 void engfx_check_exactly_once(struct engfx *f, const char *stage);
+
+/* ---- counting, for stories on any ATS ---- */
+
+/* Journal entries after entry 'mark' (0 = all; sim_journal_last() before
+ * the part of the story to count) whose route or target matches 'route'
+ * (NULL = any; a fault's route pattern) and answered with 'status' (0 =
+ * any, and -1 = no answer: reset, held, hung). *gap (when given) gets the
+ * shortest time between two of them (INT64_MAX with fewer than two) and
+ * *first the arrival of the first (0 with none). */
+size_t engfx_requests(struct engfx *f, uint64_t mark, const char *route,
+                      int status, int64_t *gap, int64_t *first);
+
+/* Applications on job 'job' (a model id: f->job) of the live people with
+ * this email (ignoring case). */
+int engfx_apps_on_job(struct engfx *f, const char *email, int64_t job);
+
+/* Entries of the engine's sync log of 'kind' (NULL = any) whose message
+ * holds 'phrase' (ignoring case). */
+int engfx_log_count(struct engfx *f, const char *kind, const char *phrase);
 
 #endif

@@ -1,0 +1,1597 @@
+/* test_faults_ats.c — the ATS-neutral stories of test_push_faults.c (the
+ * Greenhouse fault suite) on Lever, Workable and Ashby: the engine and the
+ * fake ATS in one loop on a virtual clock, one cmocka test per story and
+ * ATS. Each story asserts what a user would see (the connection state and
+ * its reason, the candidate's sync state and error), that the queue is
+ * kept (nothing lost), the recovery, and at the end every approved
+ * candidate in the ATS exactly once, in the mapped job at the mapped stage,
+ * with one application. Time moves only through the loop: no sleeps.
+ *
+ * What differs between the ATSes is in one table (struct ats): the routes
+ * of the requests a story counts, the auth mode, whether the create makes
+ * the person alone (Ashby: candidate.create, then application.create) or
+ * with the application (Lever: an opportunity; Workable: a candidate is
+ * per job), and how it tells when to retry after a 429.
+ *
+ * Auth: every story runs with the ATS's API key (Ashby has nothing else;
+ * Lever's key with perform_as, Workable's account token with the acting
+ * member) except the token stories, which run Lever's and Workable's
+ * OAuth authorization-code flow (ATS_FAULTS_AUTH=oauth runs the other
+ * stories on OAuth too, on Lever and Workable).
+ *
+ * Ported, per ATS: outages (503, 500, refused, hang, slow, truncated,
+ * malformed, reset, Retry-After, the requests a 30-minute 503 costs); a
+ * create applied with its answer lost (reset, truncated, malformed, 503,
+ * 500, hang); the application add and the move applied with the answer
+ * lost; a crash between the create and recording its id; a restart while a
+ * mapping problem holds a candidate; the job closed, deleted, reopened, a
+ * stage removed, added back, renamed (fresh and cached); 429s (a storm on
+ * every request, on the create only, a vendor-limit burst); and on Lever
+ * and Workable the token endpoint down, hung, a refresh answer lost, idle
+ * days, a connect during a token outage.
+ *
+ * ATS-specific translations (see each story):
+ *  - Lever and Workable have no separate "add an application" request:
+ *    for a person who exists, Lever's create (POST /v1/opportunities)
+ *    attaches the opportunity to the contact with that email (deduped),
+ *    and a Workable candidate is per job (POST /jobs/{shortcode}/candidates
+ *    makes this job's candidate; the fake keeps one person). add_app_reset
+ *    puts the fault on that create there.
+ *  - Ashby creates the person alone: a refusal of the application (a
+ *    closed, deleted job known open, a removed stage known present) leaves
+ *    the person in Ashby without an application; the recovery adds the
+ *    application to that person, never a second person.
+ *  - Lever's fake sends no rate-limit header at all by default
+ *    (rate_headers=none; docs/fidelity/lever.md: UNVERIFIED): the 429
+ *    stories set rate_headers=retry_after so there is a window to honour,
+ *    vendor_burst x-ratelimit so there is a limit to pace by (without
+ *    them: two known bugs, below). Workable says when with
+ *    X-Rate-Limit-Reset (no Retry-After); Ashby with Retry-After.
+ *  - idle_days: neither Lever's (365 d in the fake) nor Workable's (none)
+ *    refresh token lapses within days, so the story asserts the idle
+ *    connection still works after 50 h with one refresh and no reconnect,
+ *    not an idle refresh.
+ *
+ * Known engine bugs, each described where its test is, fail until fixed
+ * and so run only with ATS_FAULTS_KNOWN_BUGS=1 (their own group, not in
+ * the main list): rate_limit_storm_lever_no_headers,
+ * vendor_burst_lever_no_headers, delete_job_cached_workable.
+ *
+ * Skipped, Greenhouse-only: v1 keys and their endpoint permissions and
+ * On-Behalf-Of (remove_permission*, permission_restart, revoke_api_key's
+ * v1 wording), Retry-After given as an epoch time (retry_after_epoch: a
+ * Greenhouse v1 setting), async create (async_create*: Greenhouse builds
+ * the record after answering), Harvest scopes and client credentials
+ * (remove_scope*, revoke_client*, expire_tokens_client: Lever and Workable
+ * have no client-credentials grant; Ashby no OAuth). Not in this port
+ * (ATS-neutral, covered per ATS in test_{lever,workable,ashby}_push.c or
+ * left for later): expire_tokens, revoke_refresh_token, deactivate_user,
+ * the duplicate stories (existing_person ..., same_email) and the data
+ * refusals (required_field, required_for_job, format_rule).
+ *
+ * PUSH_FAULTS_SEED=N runs the stories on another seed (jitter, latency);
+ * DUMP=1 prints the sync log and the sim's journal of every story. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "engfx.h"
+
+#define SEC 1000LL
+#define MIN (60 * SEC)
+#define HOUR (60 * MIN)
+
+/* ---- the ATSes ------------------------------------------------------------- */
+
+struct ats {
+  const char *name;     /* the personality and the connector */
+  const char *display;  /* how the engine names it to a user */
+  bool oauth;           /* has an OAuth authorization-code flow */
+  /* route patterns (as a fault's route) */
+  const char *api;      /* every API request (not the token endpoint) */
+  const char *token;    /* the token endpoint the engine uses */
+  const char *job_read; /* the job (OP_JOB) */
+  const char *create;   /* a new person (OP_CREATE) */
+  const char *add_app;  /* an application for a person who exists */
+  const char *add_op;   /* the operation that is, as the sync log names it */
+  const char *move;     /* the move to the mapped stage (OP_MOVE) */
+  int create_ok;        /* the status of a create that went through */
+  /* the create makes the person alone; the application is another write */
+  bool person_only;
+  /* the vendor's limit: requests in one window (vendor_burst) */
+  size_t window_requests;
+};
+
+static const struct ats LEVER = {
+    .name = "lever", .display = "Lever", .oauth = true,
+    .api = "/v1/*", .token = "POST /token",
+    .job_read = "GET /v1/postings/{id}",
+    .create = "POST /v1/opportunities",
+    .add_app = "POST /v1/opportunities", .add_op = "create",
+    .move = "PUT /v1/opportunities/{id}/stage",
+    .create_ok = 201, .person_only = false,
+    .window_requests = 20, /* a bucket of 20, 10/s */
+};
+
+static const struct ats WORKABLE = {
+    .name = "workable", .display = "Workable", .oauth = true,
+    .api = "/spi/v3/*", .token = "POST /token",
+    .job_read = "GET /spi/v3/jobs/{shortcode}",
+    .create = "POST /spi/v3/jobs/{shortcode}/candidates",
+    .add_app = "POST /spi/v3/jobs/{shortcode}/candidates", .add_op = "create",
+    .move = "POST /spi/v3/candidates/{id}/move",
+    .create_ok = 201, .person_only = false,
+    .window_requests = 10, /* an account token: 10 per 10 s */
+};
+
+static const struct ats ASHBY = {
+    .name = "ashby", .display = "Ashby", .oauth = false,
+    .api = "/*", .token = NULL,
+    .job_read = "POST /job.info",
+    .create = "POST /candidate.create",
+    .add_app = "POST /application.create", .add_op = "add application",
+    .move = "POST /application.changeStage",
+    .create_ok = 200, .person_only = true,
+    .window_requests = 50, /* 50 per 10 s */
+};
+
+/* The auth mode of the stories that are not about tokens. */
+static enum engfx_auth default_auth(const struct ats *a)
+{
+  const char *m = getenv("ATS_FAULTS_AUTH");
+  if (a->oauth && m && strcmp(m, "oauth") == 0)
+    return ENGFX_V3_CODE;
+  return ENGFX_V1_KEY;
+}
+
+static const char *mode_name(enum engfx_auth m)
+{
+  return m == ENGFX_V1_KEY ? "API key" : "OAuth";
+}
+
+/* ---- helpers ------------------------------------------------------------- */
+
+/* The second run of every story has the sim's latency model on. */
+static bool g_latency;
+
+static int latency_on(void **state)
+{
+  (void)state;
+  g_latency = true;
+  return 0;
+}
+
+static int latency_off(void **state)
+{
+  (void)state;
+  g_latency = false;
+  return 0;
+}
+
+/* The story's fixture: freed by the test's teardown, also when the story
+ * fails half-way. */
+static struct engfx *g_fx;
+
+static int free_fixture(void **state)
+{
+  (void)state;
+  engfx_free(g_fx);
+  g_fx = NULL;
+  return 0;
+}
+
+/* A fixture on ATS 'a' that is connected and idle. */
+static struct engfx *start_opts(const struct ats *a, struct engfx_opts *o)
+{
+  o->ats = a->name;
+  o->latency = g_latency;
+  /* Lever's and Workable's moves act as a user with OAuth too */
+  o->acting_user = true;
+  /* the stories count every request the push path makes: the status
+   * pull's polls stay out of them (as in test_push_faults.c) */
+  if (o->poll_ms == 0)
+    o->poll_ms = -1;
+  if (getenv("PUSH_FAULTS_SEED"))
+    o->seed = strtoull(getenv("PUSH_FAULTS_SEED"), NULL, 10);
+  struct engfx *f = g_fx = engfx_new(o);
+  engfx_settle(f, 10 * SEC);
+  char why[600];
+  enum atsync_state s = engfx_state(f, why, sizeof why);
+  if (s != ATSYNC_CONNECTED)
+    fail_msg("%s %s: not connected at the start: %s (%s)", a->display,
+             mode_name(o->auth), atsync_state_name(s), why);
+  return f;
+}
+
+static struct engfx *start(const struct ats *a)
+{
+  struct engfx_opts o = {.auth = default_auth(a)};
+  return start_opts(a, &o);
+}
+
+static struct engfx *start_oauth(const struct ats *a)
+{
+  struct engfx_opts o = {.auth = ENGFX_V3_CODE};
+  return start_opts(a, &o);
+}
+
+static struct engfx *start_store(const struct ats *a, char *path, size_t len)
+{
+  snprintf(path, len, "/tmp/test_faults_ats.%d.db", (int)getpid());
+  struct engfx_opts o = {.auth = default_auth(a), .store = path};
+  return start_opts(a, &o);
+}
+
+static void update_phone(struct engfx *f, const char *ref, const char *phone)
+{
+  char err[256];
+  struct atsync_candidate patch = {.phone = phone};
+  if (atsync_update(f->e, f->org, ref, &patch, err, sizeof err) != 0)
+    fail_msg("update %s: %s", ref, err);
+}
+
+/* Nothing a user reads may carry a secret. */
+static void no_secret(struct engfx *f, const char *text)
+{
+  const char *bad[] = {f->fx->client_secret, f->fx->key, "Bearer ey",
+                       "Authorization:"};
+  for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+    if (bad[i][0] && strstr(text, bad[i]))
+      fail_msg("a secret ('%.12s...') in: %s", bad[i], text);
+}
+
+/* The connection is in 'want' and its reason holds every given phrase
+ * (ignoring case; the list ends with NULL). */
+static void expect_state(struct engfx *f, enum atsync_state want, ...)
+{
+  char why[600];
+  enum atsync_state s = engfx_state(f, why, sizeof why);
+  if (s != want)
+    fail_msg("connection: want %s, got %s (%s)", atsync_state_name(want),
+             atsync_state_name(s), why);
+  no_secret(f, why);
+  if (want == ATSYNC_CONNECTED && why[0])
+    fail_msg("connected, yet a reason: %s", why);
+  va_list ap;
+  va_start(ap, want);
+  for (const char *p = va_arg(ap, const char *); p;
+       p = va_arg(ap, const char *))
+    if (strcasestr(why, p) == NULL)
+      fail_msg("connection %s: the reason does not mention '%s': %s",
+               atsync_state_name(s), p, why);
+  va_end(ap);
+}
+
+/* The candidate is in 'want' and its error holds every given phrase. */
+static void expect_cand(struct engfx *f, const char *ref, enum atsync_sync want,
+                        ...)
+{
+  struct atsync_candidate_info c = engfx_cand(f, ref);
+  if (c.sync != want)
+    fail_msg("%s: want %s, got %s (error: %s)", ref, atsync_sync_name(want),
+             atsync_sync_name(c.sync), c.error);
+  no_secret(f, c.error);
+  no_secret(f, c.ats_words);
+  if (want == ATSYNC_SYNCED && c.error[0])
+    fail_msg("%s: synced, yet an error: %s", ref, c.error);
+  va_list ap;
+  va_start(ap, want);
+  for (const char *p = va_arg(ap, const char *); p;
+       p = va_arg(ap, const char *))
+    if (strcasestr(c.error, p) == NULL)
+      fail_msg("%s (%s): the error does not mention '%s': '%s'", ref,
+               atsync_sync_name(c.sync), p, c.error);
+  va_end(ap);
+}
+
+static void expect_pending(struct engfx *f, int n)
+{
+  int got = atsync_pending(f->e, f->org);
+  if (got != n)
+    fail_msg("pending: want %d, got %d", n, got);
+}
+
+static void dump_log_entry(void *ud, const struct atsync_log_entry *l)
+{
+  (void)ud;
+  print_message("  log %lld %s %s: %s\n", (long long)l->at, l->candidate,
+                l->kind, l->message);
+}
+
+/* The engine's sync log and the sim's journal (DUMP=1), for a failing
+ * story. */
+static void dump(struct engfx *f)
+{
+  if (getenv("DUMP") == NULL)
+    return;
+  atsync_log(f->e, f->org, 0, dump_log_entry, NULL);
+  static struct sim_journal_entry j[4096];
+  size_t n = sim_journal_read(f->fx->sim, 0, j, 4096);
+  for (size_t i = 0; i < n; i++)
+    print_message("  sim %lld %s %s -> %d %s\n", (long long)j[i].t,
+                  j[i].method, j[i].target, j[i].status, j[i].note);
+}
+
+static int log_has(struct engfx *f, const char *kind, const char *phrase)
+{
+  return engfx_log_count(f, kind, phrase);
+}
+
+/* Requests of the whole story matching 'route' with 'status' (0 = any). */
+static size_t journal(struct engfx *f, const char *route, int status)
+{
+  return engfx_requests(f, 0, route, status, NULL, NULL);
+}
+
+static size_t since(struct engfx *f, uint64_t mark, const char *route)
+{
+  return engfx_requests(f, mark, route, 0, NULL, NULL);
+}
+
+/* The writes a push makes (create, add an application, move) after
+ * 'mark'. */
+static size_t writes_since(struct engfx *f, const struct ats *a,
+                           uint64_t mark)
+{
+  size_t n = since(f, mark, a->create) + since(f, mark, a->move);
+  if (strcmp(a->add_app, a->create) != 0)
+    n += since(f, mark, a->add_app);
+  return n;
+}
+
+static uint64_t mark_now(struct engfx *f)
+{
+  return sim_journal_last(f->fx->sim);
+}
+
+/* A key=value string for fx_fault/fx_action ('~' stands for a space). */
+static const char *kv(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static const char *kv(const char *fmt, ...)
+{
+  static char buf[8][512];
+  static int i;
+  char *b = buf[i++ % 8];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(b, 512, fmt, ap);
+  va_end(ap);
+  return b;
+}
+
+/* A value with spaces for a key=value string: '~' stands for a space. */
+static const char *sq(const char *s)
+{
+  static char buf[8][256];
+  static int i;
+  char *b = buf[i++ % 8];
+  snprintf(b, 256, "%s", s);
+  for (char *p = b; *p; p++)
+    if (*p == ' ')
+      *p = '~';
+  return b;
+}
+
+static int fault(struct engfx *f, const char *kind, const char *kvs)
+{
+  return fx_fault(f->fx, kind, kvs);
+}
+
+static void action(struct engfx *f, const char *name, const char *kvs)
+{
+  cJSON_Delete(fx_action(f->fx, name, kvs));
+}
+
+static void clear(struct engfx *f, int id)
+{
+  assert_int_equal(sim_fault_clear(f->fx->sim, id), 0);
+}
+
+static void setting(struct engfx *f, const char *key, const char *value)
+{
+  char err[256];
+  if (sim_setting(f->fx->sim, key, value, err, sizeof err) != 0)
+    fail_msg("setting %s=%s: %s", key, value, err);
+}
+
+static void map_job(struct engfx *f, const char *ats_job)
+{
+  char err[256];
+  if (atsync_map_job(f->e, f->org, "backend", ats_job, err, sizeof err) != 0)
+    fail_msg("map job %s: %s", ats_job, err);
+}
+
+static void map_stage(struct engfx *f, const char *stage)
+{
+  char err[256];
+  if (atsync_map_stage(f->e, f->org, "approved", stage, err, sizeof err) != 0)
+    fail_msg("map stage %s: %s", stage, err);
+}
+
+static int apps_on_job(struct engfx *f, const char *email)
+{
+  return engfx_apps_on_job(f, email, f->job);
+}
+
+struct rec_check {
+  struct engfx *f;
+  const char *stage;
+  char problem[700];
+};
+
+static void check_record(void *ud, const struct atsync_candidate_info *c)
+{
+  struct rec_check *x = ud;
+  char first[256];
+  snprintf(first, sizeof first, "%s", c->emails);
+  first[strcspn(first, ",")] = '\0';
+  int apps = apps_on_job(x->f, first);
+  if (x->problem[0])
+    return;
+  if (strcmp(c->ats_stage, x->stage) != 0 || !c->ats_candidate_id[0] ||
+      !c->ats_application_id[0] || c->error[0] || apps != 1)
+    snprintf(x->problem, sizeof x->problem,
+             "%s: recorded stage '%s' (want '%s'), candidate '%s', "
+             "application '%s', %d applications on the job, error '%s'",
+             c->ref, c->ats_stage, x->stage, c->ats_candidate_id,
+             c->ats_application_id, apps, c->error);
+}
+
+/* The end of every story: each approved candidate exactly once in the
+ * ATS at 'stage', one application each, the engine's records agree, and
+ * nothing is left in the queue. */
+static void delivered(struct engfx *f, const char *stage)
+{
+  expect_pending(f, 0);
+  engfx_check_exactly_once(f, stage);
+  struct rec_check x = {.f = f, .stage = stage};
+  atsync_candidates(f->e, f->org, check_record, &x);
+  if (x.problem[0])
+    fail_msg("%s", x.problem);
+}
+
+static void expect_people(struct engfx *f, const char *email, int n)
+{
+  int got = engfx_people(f, email);
+  if (got != n)
+    fail_msg("%s: want %d people in the ATS, got %d", email, n, got);
+}
+
+static void expect_apps(struct engfx *f, const char *email, int n)
+{
+  int got = apps_on_job(f, email);
+  if (got != n)
+    fail_msg("%s: want %d applications on job %lld, got %d", email, n,
+             (long long)f->job, got);
+}
+
+static int64_t now_ms(struct engfx *f) { return at_loop_now(f->fx->loop); }
+
+struct until {
+  struct engfx *f;
+  bool (*pred)(struct engfx *);
+};
+
+static bool until_done(void *ud)
+{
+  struct until *u = ud;
+  return u->pred(u->f);
+}
+
+/* Run the loop until pred holds, checked at every settle point (or fail
+ * after 'limit' ms). */
+static void run_until(struct engfx *f, bool (*pred)(struct engfx *),
+                      int64_t limit, const char *what)
+{
+  struct until u = {f, pred};
+  at_loop_run_while(f->fx->loop, until_done, &u, now_ms(f) + limit);
+  if (!pred(f))
+    fail_msg("timed out waiting for %s", what);
+}
+
+struct log_when {
+  const char *kind, *phrase;
+  int n;
+  int64_t first, last;
+  char first_ref[64];
+};
+
+static void when_entry(void *ud, const struct atsync_log_entry *l)
+{
+  struct log_when *x = ud;
+  if (strcmp(l->kind, x->kind) != 0 ||
+      strcasestr(l->message, x->phrase) == NULL)
+    return;
+  if (x->n++ == 0) {
+    x->first = l->at;
+    snprintf(x->first_ref, sizeof x->first_ref, "%s", l->candidate);
+  }
+  x->last = l->at;
+}
+
+/* The entries of the sync log of 'kind' holding 'phrase': how many, when
+ * the first and the last were written (0 when none), whose the first was. */
+static struct log_when log_when(struct engfx *f, const char *kind,
+                                const char *phrase)
+{
+  struct log_when x = {.kind = kind, .phrase = phrase};
+  atsync_log(f->e, f->org, 0, when_entry, &x);
+  return x;
+}
+
+/* A mapping problem is checked again this often (engine RECHECK_MS), and
+ * the sync log says so in these words. */
+#define RECHECK (15 * MIN)
+#define RECHECK_LOG "checking again whether the mapping problem"
+
+static void synced_one(void *ud, const struct atsync_candidate_info *c)
+{
+  bool *all = ud;
+  *all &= c->sync == ATSYNC_SYNCED;
+}
+
+static bool all_synced(struct engfx *f)
+{
+  bool all = true;
+  atsync_candidates(f->e, f->org, synced_one, &all);
+  return all;
+}
+
+/* No request to the API inside 'window' ms after any answer with 'status'
+ * after 'mark'. Returns how many such answers. */
+static int honoured(struct engfx *f, const struct ats *a, uint64_t mark,
+                    int status, int64_t window)
+{
+  static struct sim_journal_entry j[4096];
+  size_t n = sim_journal_read(f->fx->sim, mark, j, 4096);
+  int hits = 0;
+  for (size_t i = 0; i < n; i++) {
+    if (j[i].status != status)
+      continue;
+    hits++;
+    for (size_t k = 0; k < n; k++)
+      if (sim_journal_match(&j[k], a->api) && j[k].t > j[i].t &&
+          j[k].t < j[i].t + window)
+        fail_msg("%s %s at +%lld ms: inside the %lld s window of the %d at "
+                 "+%lld ms", j[k].method, j[k].target,
+                 (long long)(j[k].t - j[0].t), (long long)(window / SEC),
+                 status, (long long)(j[i].t - j[0].t));
+  }
+  return hits;
+}
+
+/* One cmocka test per ATS for a story 'fn(const struct ats *)'. */
+#define ON3(fn)                                                                \
+  static void test_##fn##_lever(void **state)                                  \
+  {                                                                            \
+    (void)state;                                                               \
+    fn(&LEVER);                                                                \
+  }                                                                            \
+  static void test_##fn##_workable(void **state)                               \
+  {                                                                            \
+    (void)state;                                                               \
+    fn(&WORKABLE);                                                             \
+  }                                                                            \
+  static void test_##fn##_ashby(void **state)                                  \
+  {                                                                            \
+    (void)state;                                                               \
+    fn(&ASHBY);                                                                \
+  }
+
+/* The same on the ATSes with OAuth (Lever, Workable). */
+#define ON_OAUTH(fn)                                                           \
+  static void test_##fn##_lever(void **state)                                  \
+  {                                                                            \
+    (void)state;                                                               \
+    fn(&LEVER);                                                                \
+  }                                                                            \
+  static void test_##fn##_workable(void **state)                               \
+  {                                                                            \
+    (void)state;                                                               \
+    fn(&WORKABLE);                                                             \
+  }
+
+/* ---- rate limits --------------------------------------------------------- */
+
+/* A 429 storm for a minute: every API request refused, the window 20 s.
+ * No request may reach the API inside the window a 429 named. Lever's fake
+ * names none by default: it is told to send Retry-After. */
+static void rate_limit_storm_story(const struct ats *a, bool lever_headers)
+{
+  struct engfx *f = start(a);
+  if (strcmp(a->name, "lever") == 0 && lever_headers)
+    setting(f, "rate_headers", "retry_after");
+  uint64_t mark = mark_now(f);
+  int fid = fault(f, "rate_limit", kv("limit=0 window=20s for=60s route=%s",
+                                      a->api));
+  engfx_approve(f, "alice", NULL);
+  engfx_approve(f, "bob", NULL);
+  engfx_approve(f, "carol", NULL);
+  engfx_run(f, 5 * SEC);
+  expect_state(f, ATSYNC_THROTTLED, "429", "nothing is lost", NULL);
+  expect_cand(f, "alice", ATSYNC_PUSHING, "429", NULL);
+  expect_pending(f, 3);
+  int64_t took = 5 * SEC + engfx_settle(f, 10 * MIN);
+  dump(f);
+  expect_state(f, ATSYNC_CONNECTED, NULL);
+  delivered(f, "Phone Screen");
+  print_message("%s: %zu 429s, delivered after %lld s\n", a->display,
+                engfx_requests(f, mark, NULL, 429, NULL, NULL),
+                (long long)(took / SEC));
+  /* the window is 20 s whichever header says so (Retry-After: 20,
+   * X-Rate-Limit-Reset: the window's end) */
+  int n429 = honoured(f, a, mark, 429, 20 * SEC);
+  /* three windows of 20 s: a handful, not a storm */
+  assert_true(n429 >= 1);
+  assert_true(n429 <= 9);
+  assert_true(took >= 60 * SEC);
+  assert_true(took < 3 * MIN);
+  clear(f, fid);
+}
+
+static void rate_limit_storm(const struct ats *a)
+{
+  rate_limit_storm_story(a, true);
+}
+ON3(rate_limit_storm)
+
+/* KNOWN BUG (engine): a 429 with neither Retry-After nor X-RateLimit-Reset
+ * (Lever's fake by default: rate_headers=none) holds the connection for 1
+ * s, every time, with no growth (request.c: pace_block(now + 1000);
+ * fail.c conn_throttled): the minute-long storm costs 60 429s, one a
+ * second, instead of a handful. Want: a growing backoff when the ATS does
+ * not say when (as for an outage), a handful of 429s. */
+static void test_rate_limit_storm_lever_no_headers(void **state)
+{
+  (void)state;
+  rate_limit_storm_story(&LEVER, false);
+}
+
+/* 429s on the create only: a clean refusal (not applied), so the create is
+ * sent again after the wait; one person. */
+static void rate_limit_create(const struct ats *a)
+{
+  struct engfx *f = start(a);
+  if (strcmp(a->name, "lever") == 0)
+    setting(f, "rate_headers", "retry_after");
+  int fid = fault(f, "rate_limit", kv("limit=0 window=10s for=25s route=%s",
+                                      sq(a->create)));
+  engfx_approve(f, "alice", NULL);
+  engfx_run(f, 5 * SEC);
+  expect_state(f, ATSYNC_THROTTLED, "429", NULL);
+  expect_cand(f, "alice", ATSYNC_PUSHING, "429", NULL);
+  engfx_settle(f, 10 * MIN);
+  dump(f);
+  expect_state(f, ATSYNC_CONNECTED, NULL);
+  assert_int_equal(journal(f, a->create, 429), 3);
+  assert_int_equal(journal(f, a->create, a->create_ok), 1);
+  assert_int_equal(journal(f, a->create, 0), 4);
+  expect_people(f, "alice@example.com", 1);
+  delivered(f, "Phone Screen");
+  clear(f, fid);
+}
+ON3(rate_limit_create)
+
+/* The vendor's own limit under a burst of 30 approvals: the engine paces
+ * itself, zero 429s. On Lever the fake sends its X-RateLimit-* headers
+ * (rate_headers=x-ratelimit; without them the engine does not pace Lever
+ * at all, a known bug: vendor_burst_lever_no_headers), and the 2/s bucket
+ * on creates is off (create_rate_limit: whether Lever's "application POSTs
+ * 2 req/s" covers opportunity creates is UNVERIFIED; with it on, a create's
+ * answer reports the create bucket, X-RateLimit-Limit: 2, and the engine's
+ * one pacer then paces every request at that). */
+static void vendor_burst_story(const struct ats *a, bool lever_headers)
+{
+  struct engfx_opts o = {.auth = default_auth(a), .rate_limit = -1};
+  struct engfx *f = start_opts(a, &o);
+  if (strcmp(a->name, "lever") == 0) {
+    setting(f, "create_rate_limit", "false");
+    setting(f, "rate_headers", lever_headers ? "x-ratelimit" : "none");
+  }
+  char ref[16];
+  for (int i = 0; i < 30; i++) {
+    snprintf(ref, sizeof ref, "burst%02d", i);
+    engfx_approve(f, ref, NULL);
+  }
+  int64_t took = engfx_settle(f, 10 * MIN);
+  size_t sent = journal(f, a->api, 0);
+  print_message("%s: 30 candidates in %lld s, %zu requests, %zu 429s\n",
+                a->display, (long long)(took / SEC), sent,
+                journal(f, NULL, 429));
+  dump(f);
+  expect_state(f, ATSYNC_CONNECTED, NULL);
+  assert_int_equal(journal(f, NULL, 429), 0);
+  /* more requests than one window allows: the pacing had work to do */
+  assert_true(sent > a->window_requests);
+  delivered(f, "Phone Screen");
+}
+
+static void vendor_burst(const struct ats *a) { vendor_burst_story(a, true); }
+ON3(vendor_burst)
+
+/* KNOWN BUG (engine, Lever connector): the connector paces Lever only by
+ * a limit learned from X-RateLimit-Limit (lv_window gives the window, not
+ * the limit), and Lever's fake sends no rate-limit header by default
+ * (rate_headers=none: docs/fidelity/lever.md, UNVERIFIED): no pacing at
+ * all. A burst of 30 approvals sends 21 requests at once into Lever's
+ * bucket of 20, then 11 a second later into 10 refilled tokens ...: 6
+ * 429s (9 with the latency model); each 429, with no Retry-After, holds
+ * the connection 1 s. Delivered once all the same, not within the limit.
+ * Want: 0 429s, pacing at Lever's documented 10/s (burst 20) without
+ * headers. */
+static void test_vendor_burst_lever_no_headers(void **state)
+{
+  (void)state;
+  vendor_burst_story(&LEVER, false);
+}
+
+/* ---- outages -------------------------------------------------------------- */
+
+/* An outage of the API; the candidate waits (ats_unavailable) and is
+ * delivered once it ends. 'mode' as the outage fault's. */
+static void outage_story(const struct ats *a, const char *mode,
+                         int64_t length, const char *words)
+{
+  struct engfx *f = start(a);
+  char spec[200];
+  if (strcmp(mode, "refused") == 0)
+    snprintf(spec, sizeof spec, "mode=refused for=%llds",
+             (long long)(length / SEC));
+  else
+    snprintf(spec, sizeof spec, "mode=%s for=%llds route=%s%s", mode,
+             (long long)(length / SEC), a->api,
+             strcmp(mode, "slow") == 0 ? " delay=40s" : "");
+  int fid = fault(f, "outage", spec);
+  engfx_approve(f, "alice", NULL);
+  engfx_approve(f, "bob", NULL);
+  engfx_run(f, 2 * MIN);
+  expect_state(f, ATSYNC_ATS_UNAVAILABLE, a->display, words,
+               "nothing is lost", NULL);
+  expect_cand(f, "alice", ATSYNC_PUSHING, words, NULL);
+  expect_pending(f, 2);
+  assert_int_equal(engfx_people_total(f), 0);
+  int64_t took = engfx_settle(f, length + HOUR);
+  print_message("%s %s for %lld min: delivered %lld s after it ended; %zu "
+                "API requests\n", a->display, mode, (long long)(length / MIN),
+                (long long)((took + 2 * MIN - length) / SEC),
+                journal(f, a->api, 0));
+  dump(f);
+  expect_state(f, ATSYNC_CONNECTED, NULL);
+  delivered(f, "Phone Screen");
+  /* the backoff is capped at 10 minutes */
+  assert_true(took + 2 * MIN - length <= 11 * MIN);
+  assert_true(engfx_cand(f, "alice").error[0] == '\0');
+  clear(f, fid);
+}
+
+static void outage_503(const struct ats *a)
+{
+  outage_story(a, "503", 30 * MIN, "503");
+}
+ON3(outage_503)
+
+static void outage_500(const struct ats *a)
+{
+  outage_story(a, "500", 10 * MIN, "500");
+}
+ON3(outage_500)
+
+static void outage_refused(const struct ats *a)
+{
+  outage_story(a, "refused", 10 * MIN, "connection refused");
+}
+ON3(outage_refused)
+
+/* Requests are held and never answered: the engine's deadline (30 s)
+ * decides; nothing is created twice. */
+static void outage_hang(const struct ats *a)
+{
+  outage_story(a, "hang", 5 * MIN, "deadline");
+}
+ON3(outage_hang)
+
+/* Answers come 40 s late (past the 30 s deadline), writes applied all the
+ * same: the engine must read before it writes again. */
+static void outage_slow(const struct ats *a)
+{
+  outage_story(a, "slow", 5 * MIN, "deadline");
+}
+ON3(outage_slow)
+
+/* Every answer cut off mid-way: the engine settles each write by reading. */
+static void outage_truncated(const struct ats *a)
+{
+  outage_story(a, "truncated", 5 * MIN, "not answering properly");
+}
+ON3(outage_truncated)
+
+static void outage_malformed(const struct ats *a)
+{
+  outage_story(a, "malformed", 5 * MIN, "not answering properly");
+}
+ON3(outage_malformed)
+
+/* Connections closed without an answer. */
+static void outage_reset(const struct ats *a)
+{
+  outage_story(a, "reset", 5 * MIN, "without an answer");
+}
+ON3(outage_reset)
+
+/* A 503 with Retry-After: 5 minutes: nothing reaches the ATS before. */
+static void outage_retry_after(const struct ats *a)
+{
+  struct engfx *f = start(a);
+  uint64_t mark = mark_now(f);
+  int fid = fault(f, "outage", kv("mode=503 retry_after=5m for=4m route=%s",
+                                  a->api));
+  engfx_approve(f, "alice", NULL);
+  engfx_approve(f, "bob", NULL);
+  engfx_run(f, MIN);
+  expect_state(f, ATSYNC_ATS_UNAVAILABLE, "503", NULL);
+  int64_t took = MIN + engfx_settle(f, HOUR);
+  dump(f);
+  expect_state(f, ATSYNC_CONNECTED, NULL);
+  delivered(f, "Phone Screen");
+  int n503 = honoured(f, a, mark, 503, 5 * MIN);
+  assert_true(n503 >= 1 && n503 <= 2);
+  assert_true(took >= 5 * MIN && took < 6 * MIN);
+  clear(f, fid);
+}
+ON3(outage_retry_after)
+
+/* A 503 for 30 minutes, with a count of the requests it cost: a
+ * connection-wide backoff, not five candidates hammering on their own. */
+static void outage_503_requests(const struct ats *a)
+{
+  struct engfx *f = start(a);
+  size_t before = journal(f, a->api, 0);
+  int fid = fault(f, "outage", kv("mode=503 for=30m route=%s", a->api));
+  for (int i = 0; i < 5; i++) {
+    char ref[16];
+    snprintf(ref, sizeof ref, "c%d", i);
+    engfx_approve(f, ref, NULL);
+  }
+  engfx_run(f, 30 * MIN);
+  size_t during = journal(f, a->api, 503);
+  print_message("%s: %zu requests in 30 minutes of 503 for 5 candidates\n",
+                a->display, during);
+  expect_state(f, ATSYNC_ATS_UNAVAILABLE, "503", NULL);
+  expect_pending(f, 5);
+  assert_true(during >= 1 && during <= 40);
+  engfx_settle(f, 2 * HOUR);
+  dump(f);
+  expect_state(f, ATSYNC_CONNECTED, NULL);
+  delivered(f, "Phone Screen");
+  assert_true(journal(f, a->api, 0) - before > 5);
+  clear(f, fid);
+}
+ON3(outage_503_requests)
+
+/* ---- a write applied, its answer lost ------------------------------------ */
+
+/* 'mode' with commit=before on the create, once: the person exists but the
+ * engine could not tell. It must find the person by email, never create a
+ * second one. */
+static void create_applied(const struct ats *a, const char *mode)
+{
+  struct engfx *f = start(a);
+  int fid = fault(f, "outage", kv("mode=%s commit=before count=1 route=%s",
+                                  mode, sq(a->create)));
+  engfx_approve(f, "alice", NULL);
+  engfx_settle(f, HOUR);
+  dump(f);
+  expect_state(f, ATSYNC_CONNECTED, NULL);
+  expect_cand(f, "alice", ATSYNC_SYNCED, NULL);
+  /* the create went out once: the engine found the person instead */
+  assert_int_equal(journal(f, a->create, 0), 1);
+  expect_people(f, "alice@example.com", 1);
+  expect_apps(f, "alice@example.com", 1);
+  assert_int_equal(engfx_people_total(f), 1);
+  assert_true(engfx_cand(f, "alice").attempts >= 1); /* a lost answer */
+  assert_int_equal(log_has(f, "found", "found the person"), 1);
+  delivered(f, "Phone Screen");
+  clear(f, fid);
+}
+
+static void create_reset(const struct ats *a) { create_applied(a, "reset"); }
+static void create_truncated(const struct ats *a) { create_applied(a, "truncated"); }
+static void create_malformed(const struct ats *a) { create_applied(a, "malformed"); }
+static void create_503(const struct ats *a) { create_applied(a, "503"); }
+static void create_500(const struct ats *a) { create_applied(a, "500"); }
+ON3(create_reset)
+ON3(create_truncated)
+ON3(create_malformed)
+ON3(create_503)
+ON3(create_500)
+
+/* hang commit=before on the create: applied, then held past the deadline */
+static void create_hang(const struct ats *a)
+{
+  struct engfx *f = start(a);
+  int fid = fault(f, "outage", kv("mode=hang commit=before route=%s",
+                                  sq(a->create)));
+  engfx_approve(f, "alice", NULL);
+  engfx_run(f, 29 * SEC); /* held, under the deadline */
+  expect_state(f, ATSYNC_CONNECTED, NULL);
+  expect_cand(f, "alice", ATSYNC_PUSHING, NULL);
+  expect_pending(f, 1);
+  expect_people(f, "alice@example.com", 1); /* applied all the same */
+  engfx_settle(f, HOUR);
+  dump(f);
+  expect_state(f, ATSYNC_CONNECTED, NULL);
+  /* the deadline passed: the outcome was unknown, and the engine said so
+   * (ats_unavailable, and a retry that reads before it writes) */
+  assert_true(log_has(f, "state", "ats_unavailable") >= 1);
+  assert_int_equal(log_has(f, "retry", "outcome of the create request is "
+                                       "unknown"), 1);
+  assert_int_equal(log_has(f, "found", "found the person"), 1);
+  assert_int_equal(journal(f, a->create, 0), 1);
+  expect_people(f, "alice@example.com", 1);
+  expect_apps(f, "alice@example.com", 1);
+  delivered(f, "Phone Screen");
+  clear(f, fid);
+}
+ON3(create_hang)
+
+/* The application add for a person who exists is applied, its answer lost
+ * (Ashby: application.create; Lever and Workable: the create, which
+ * attaches the application to that person). One application, not two. */
+static void add_app_reset(const struct ats *a)
+{
+  struct engfx *f = start(a);
+  action(f, "add_candidate",
+         "first_name=Alice last_name=Tester email=alice@example.com");
+  int fid = fault(f, "outage", kv("mode=reset commit=before count=1 route=%s",
+                                  sq(a->add_app)));
+  engfx_approve(f, "alice", NULL);
+  engfx_settle(f, HOUR);
+  dump(f);
+  expect_state(f, ATSYNC_CONNECTED, NULL);
+  if (strcmp(a->add_app, a->create) != 0) /* the person was found */
+    assert_int_equal(journal(f, a->create, 0), 0);
+  assert_int_equal(journal(f, a->add_app, 0), 1);
+  /* the lost answer was settled by reading, not by a second add */
+  char unknown[128];
+  snprintf(unknown, sizeof unknown, "outcome of the %s request is unknown",
+           a->add_op);
+  assert_int_equal(log_has(f, "retry", unknown), 1);
+  expect_people(f, "alice@example.com", 1);
+  expect_apps(f, "alice@example.com", 1);
+  assert_int_equal(engfx_people_total(f), 1);
+  delivered(f, "Phone Screen");
+  clear(f, fid);
+}
+ON3(add_app_reset)
+
+/* The move is applied, its answer lost: read, do not move again. Needs an
+ * application outside the target: an existing person at the first stage. */
+static void move_reset(const struct ats *a)
+{
+  struct engfx *f = start(a);
+  action(f, "add_candidate",
+         kv("first_name=Alice last_name=Tester email=alice@example.com "
+            "job=4001 stage=%lld", (long long)f->stages[0]));
+  int fid = fault(f, "outage", kv("mode=reset commit=before count=1 route=%s",
+                                  sq(a->move)));
+  engfx_approve(f, "alice", NULL);
+  engfx_settle(f, HOUR);
+  dump(f);
+  expect_state(f, ATSYNC_CONNECTED, NULL);
+  assert_int_equal(journal(f, a->move, 0), 1);
+  assert_int_equal(journal(f, a->create, 0), 0);
+  assert_int_equal(log_has(f, "retry", "outcome of the move request is "
+                                       "unknown"), 1);
+  expect_people(f, "alice@example.com", 1);
+  expect_apps(f, "alice@example.com", 1);
+  delivered(f, "Phone Screen");
+  clear(f, fid);
+}
+ON3(move_reset)
+
+/* ---- a crash between the create and recording its id --------------------- */
+
+static bool create_held(struct engfx *f)
+{
+  return engfx_requests(f, 0, NULL, -1, NULL, NULL) > 0;
+}
+
+static void crash_after_create(const struct ats *a)
+{
+  char path[64];
+  struct engfx *f = start_store(a, path, sizeof path);
+  int fid = fault(f, "outage", kv("mode=hang commit=before route=%s",
+                                  sq(a->create)));
+  engfx_approve(f, "alice", NULL);
+  run_until(f, create_held, 20 * SEC, "the create to be held");
+  expect_people(f, "alice@example.com", 1); /* applied, id not recorded */
+  assert_true(engfx_cand(f, "alice").ats_candidate_id[0] == '\0');
+  engfx_restart(f); /* the engine dies */
+  clear(f, fid);
+  engfx_settle(f, 10 * MIN);
+  dump(f);
+  expect_state(f, ATSYNC_CONNECTED, NULL);
+  assert_int_equal(journal(f, a->create, 0), 1);
+  expect_people(f, "alice@example.com", 1);
+  expect_apps(f, "alice@example.com", 1);
+  delivered(f, "Phone Screen");
+}
+ON3(crash_after_create)
+
+/* The engine restarts while a candidate is held by a closed job: the
+ * 15-minute re-check goes on after the restart. */
+static void reopen_after_restart(const struct ats *a)
+{
+  char path[64];
+  struct engfx *f = start_store(a, path, sizeof path);
+  action(f, "close_job", "job=4001");
+  engfx_approve(f, "alice", NULL);
+  engfx_settle(f, 10 * MIN);
+  expect_cand(f, "alice", ATSYNC_NEEDS_ATTENTION, f->job_id, NULL);
+  engfx_restart(f);
+  expect_state(f, ATSYNC_MISCONFIGURED, f->job_id, NULL);
+  action(f, "reopen_job", "job=4001");
+  run_until(f, all_synced, RECHECK + 2 * MIN, "the re-check after a restart");
+  dump(f);
+  expect_state(f, ATSYNC_CONNECTED, NULL);
+  delivered(f, "Phone Screen");
+}
+ON3(reopen_after_restart)
+
+/* ---- the job and its stages ---------------------------------------------- */
+
+/* How long a story leaves a mapping problem standing: three re-checks, the
+ * fourth still some 10 minutes away. */
+#define HOLD (50 * MIN)
+
+/* The mapping problem stands for HOLD: the engine checks again every 15
+ * minutes, one candidate at a time and with reads only — never a write,
+ * never more than one job read per 15 minutes — and nobody is released.
+ * Returns how many re-checks the sync log has. */
+static int hold_checked(struct engfx *f, const struct ats *a,
+                        const char *const *held, size_t nheld)
+{
+  uint64_t mark = mark_now(f);
+  int people = engfx_people_total(f);
+  int checks = log_has(f, "retry", RECHECK_LOG);
+  engfx_run(f, HOLD);
+  int64_t gap;
+  size_t reads = engfx_requests(f, mark, a->job_read, 0, &gap, NULL);
+  int rechecks = log_has(f, "retry", RECHECK_LOG) - checks;
+  print_message("%s: %zu job reads, %d re-checks in %lld min; shortest gap "
+                "%lld s\n", a->display, reads, rechecks,
+                (long long)(HOLD / MIN), (long long)(gap / SEC));
+  assert_int_equal(writes_since(f, a, mark), 0);
+  assert_true(rechecks >= (int)(HOLD / RECHECK) - 1 &&
+              rechecks <= (int)(HOLD / RECHECK));
+  assert_int_equal(reads, (size_t)rechecks); /* one read, one candidate */
+  if (reads >= 2)
+    assert_true(gap >= RECHECK);
+  assert_int_equal(engfx_people_total(f), people);
+  for (size_t i = 0; i < nheld; i++)
+    expect_cand(f, held[i], ATSYNC_NEEDS_ATTENTION, NULL);
+  expect_pending(f, 0);
+  expect_state(f, ATSYNC_MISCONFIGURED, NULL);
+  return log_has(f, "retry", RECHECK_LOG);
+}
+
+/* The refused write of a push that reached the job's check in the ATS
+ * itself: the create that carries the application (Lever, Workable), or
+ * the application add (Ashby). */
+static const char *app_write(const struct ats *a)
+{
+  return a->person_only ? a->add_app : a->create;
+}
+
+/* People a refusal of the application leaves in the ATS: with the
+ * person created alone (Ashby), the person stays, without an
+ * application. */
+static int left_by_refusal(const struct ats *a, int refused)
+{
+  return a->person_only ? refused : 0;
+}
+
+/* The job is closed: needs attention, misconfigured naming the job
+ * mapping, and nobody with an application. Read closed, nothing is
+ * written; known open (cached), the write that carries the application is
+ * refused. While it stays closed, the engine checks it again every 15
+ * minutes with reads only. Reopened in the ATS, the re-check delivers both
+ * without anyone touching the mapping; when the engine had seen the job
+ * open (cached), one candidate comes back at once when its data is
+ * updated, the other when the mapping is saved again. */
+static void close_job_story(const struct ats *a, bool cached)
+{
+  struct engfx *f = start(a);
+  if (cached) { /* the engine has seen the job open */
+    engfx_approve(f, "early", NULL);
+    engfx_settle(f, MIN);
+    expect_cand(f, "early", ATSYNC_SYNCED, NULL);
+  }
+  action(f, "close_job", "job=4001");
+  engfx_approve(f, "alice", NULL);
+  engfx_approve(f, "bob", NULL);
+  engfx_settle(f, 10 * MIN);
+  dump(f);
+  expect_state(f, ATSYNC_MISCONFIGURED, "job", f->job_id, "mapping", NULL);
+  expect_cand(f, "alice", ATSYNC_NEEDS_ATTENTION, f->job_id, "job mapping",
+              NULL);
+  expect_cand(f, "bob", ATSYNC_NEEDS_ATTENTION, f->job_id, NULL);
+  expect_pending(f, 0); /* held for the user, not lost */
+  if (cached) /* early's, and at least one refused */
+    assert_true(journal(f, app_write(a), 0) >= 2);
+  else
+    assert_int_equal(writes_since(f, a, 0), 0);
+  assert_int_equal(engfx_people_total(f),
+                   cached ? 1 + left_by_refusal(a, 2) : 0);
+  expect_apps(f, "alice@example.com", 0);
+  expect_apps(f, "bob@example.com", 0);
+  const char *held[] = {"alice", "bob"};
+  int checks = hold_checked(f, a, held, 2);
+  action(f, "reopen_job", "job=4001");
+  int64_t t0 = now_ms(f);
+  if (!cached) {
+    /* nobody touches the mapping or the data: the next re-check finds the
+     * job open, its candidate goes through and the other follows */
+    int maps = log_has(f, "mapping", "");
+    run_until(f, all_synced, RECHECK + MIN, "the re-check to deliver");
+    int64_t took = now_ms(f) - t0;
+    print_message("%s: delivered %lld s after the job was reopened\n",
+                  a->display, (long long)(took / SEC));
+    assert_true(took <= RECHECK);
+    assert_int_equal(log_has(f, "retry", RECHECK_LOG), checks + 1);
+    assert_int_equal(log_has(f, "mapping", ""), maps);
+  } else {
+    /* bob's data changes: he goes at once, not at the next re-check;
+     * alice, the one the re-checks try, is not touched and stays held */
+    update_phone(f, "bob", "+14155550100");
+    engfx_settle(f, 2 * MIN);
+    expect_cand(f, "bob", ATSYNC_SYNCED, NULL);
+    expect_cand(f, "alice", ATSYNC_NEEDS_ATTENTION, NULL);
+    expect_state(f, ATSYNC_MISCONFIGURED, f->job_id, NULL);
+    /* the mapping saved again: alice at once */
+    map_job(f, f->job_id);
+    engfx_settle(f, 2 * MIN);
+    expect_cand(f, "alice", ATSYNC_SYNCED, NULL);
+    assert_true(now_ms(f) - t0 < 4 * MIN);
+    assert_int_equal(log_has(f, "retry", RECHECK_LOG), checks);
+  }
+  expect_state(f, ATSYNC_CONNECTED, NULL);
+  delivered(f, "Phone Screen");
+  /* the problem is gone: no more re-checks */
+  uint64_t mark = mark_now(f);
+  engfx_run(f, HOUR);
+  assert_int_equal(log_has(f, "retry", RECHECK_LOG), checks + !cached);
+  assert_int_equal(since(f, mark, a->api), 0);
+}
+
+static void close_job(const struct ats *a) { close_job_story(a, false); }
+static void close_job_cached(const struct ats *a) { close_job_story(a, true); }
+ON3(close_job)
+ON3(close_job_cached)
+
+/* The job is deleted: needs attention, and nobody with an application
+ * (known to exist, the write that carries the application is refused;
+ * otherwise the job read says so before any write); mapped to a new job,
+ * delivered there. */
+static void delete_job_story(const struct ats *a, bool cached)
+{
+  struct engfx *f = start(a);
+  if (cached) {
+    engfx_approve(f, "early", NULL);
+    engfx_settle(f, MIN);
+    expect_cand(f, "early", ATSYNC_SYNCED, NULL);
+  }
+  action(f, "delete_job", "job=4001");
+  engfx_approve(f, "alice", NULL);
+  engfx_settle(f, 10 * MIN);
+  dump(f);
+  expect_state(f, ATSYNC_MISCONFIGURED, f->job_id, "job mapping", NULL);
+  expect_cand(f, "alice", ATSYNC_NEEDS_ATTENTION, f->job_id, "job mapping",
+              NULL);
+  expect_pending(f, 0);
+  if (cached)
+    assert_int_equal(journal(f, app_write(a), 0), 2); /* early, alice */
+  else
+    assert_int_equal(writes_since(f, a, 0), 0);
+  expect_people(f, "alice@example.com", cached ? left_by_refusal(a, 1) : 0);
+  assert_int_equal(engfx_people_total(f),
+                   cached ? 1 + left_by_refusal(a, 1) : 0);
+  cJSON *j = fx_action(f->fx, "add_job",
+                       "id=4002 name=Backend~Engineer~II "
+                       "stages=Application~Review|Phone~Screen|Onsite");
+  cJSON_Delete(j);
+  char job2[64];
+  assert_int_equal(sim_wire_id(f->fx->sim, "job", 4002, job2, sizeof job2), 0);
+  map_job(f, job2);
+  engfx_settle(f, 10 * MIN);
+  dump(f);
+  expect_state(f, ATSYNC_CONNECTED, NULL);
+  expect_cand(f, "alice", ATSYNC_SYNCED, NULL);
+  f->job = 4002; /* check the new job */
+  expect_apps(f, "alice@example.com", 1);
+  expect_pending(f, 0);
+  if (cached) { /* early stays where it was, on the deleted job */
+    expect_people(f, "early@example.com", 1);
+    expect_people(f, "alice@example.com", 1);
+    char st[128];
+    assert_string_equal(engfx_ats_stage(f, "alice@example.com", st, sizeof st),
+                        "Phone Screen");
+  } else {
+    delivered(f, "Phone Screen");
+  }
+}
+
+/* KNOWN BUG (engine, with the Workable connector): delete_job_cached on
+ * Workable. The job is deleted while the engine's job cache (JOB_TTL, 10
+ * min) still has it open; Workable's search is per job
+ * (GET /spi/v3/candidates?email=&shortcode=), and answers 404 for a job
+ * that is gone. The push reads the 404 as "not found, look again" twice,
+ * then as transient: the connection goes ats_unavailable ("Workable is not
+ * answering properly (404 {"error":"Not found"})"), the whole connection
+ * backs off, and the search is sent again and again (33 times) until the
+ * cache lapses; only then does the job read (404) hold the candidate for
+ * the job mapping (needs_attention). The connection then stays
+ * ats_unavailable for good (nothing succeeds to clear it; the re-checks'
+ * job reads 404 too) instead of misconfigured. Want: misconfigured naming
+ * the job mapping within the story's 10 minutes, as on Lever and Ashby. */
+static void delete_job(const struct ats *a) { delete_job_story(a, false); }
+static void delete_job_cached(const struct ats *a) { delete_job_story(a, true); }
+ON3(delete_job)
+ON3(delete_job_cached)
+
+/* "Phone Screen" is removed from the pipeline: the stage mapping is
+ * invalid (misconfigured), and nobody with an application (a write with
+ * the removed stage is refused); mapped to "Onsite", delivered at Onsite. */
+static void remove_stage_story(const struct ats *a, bool cached)
+{
+  struct engfx *f = start(a);
+  if (cached) {
+    engfx_approve(f, "early", NULL);
+    engfx_settle(f, MIN);
+    expect_cand(f, "early", ATSYNC_SYNCED, NULL);
+  }
+  action(f, "remove_stage", kv("stage=%lld", (long long)f->stages[1]));
+  engfx_approve(f, "alice", NULL);
+  engfx_settle(f, 10 * MIN);
+  dump(f);
+  expect_state(f, ATSYNC_MISCONFIGURED, "Phone Screen", "stage mapping", NULL);
+  expect_cand(f, "alice", ATSYNC_NEEDS_ATTENTION, "Phone Screen",
+              "stage mapping", NULL);
+  expect_pending(f, 0);
+  if (cached)
+    assert_int_equal(journal(f, app_write(a), 0), 2); /* early, alice */
+  else
+    assert_int_equal(writes_since(f, a, 0), 0);
+  expect_people(f, "alice@example.com", cached ? left_by_refusal(a, 1) : 0);
+  expect_apps(f, "alice@example.com", 0);
+  assert_int_equal(engfx_people_total(f),
+                   cached ? 1 + left_by_refusal(a, 1) : 0);
+  map_stage(f, "Onsite");
+  engfx_settle(f, 10 * MIN);
+  expect_state(f, ATSYNC_CONNECTED, NULL);
+  expect_cand(f, "alice", ATSYNC_SYNCED, NULL);
+  char st[128];
+  assert_string_equal(engfx_ats_stage(f, "alice@example.com", st, sizeof st),
+                      "Onsite");
+  expect_people(f, "alice@example.com", 1);
+  expect_apps(f, "alice@example.com", 1);
+  if (!cached)
+    delivered(f, "Onsite");
+  else /* early was delivered at Phone Screen before the change */
+    assert_string_equal(engfx_ats_stage(f, "early@example.com", st, sizeof st),
+                        "Phone Screen");
+}
+
+static void remove_stage(const struct ats *a) { remove_stage_story(a, false); }
+static void remove_stage_cached(const struct ats *a) { remove_stage_story(a, true); }
+ON3(remove_stage)
+ON3(remove_stage_cached)
+
+/* The admin fixes it in the ATS, not in atsync: the job reopened, or the
+ * stage added back. Nobody touches the mapping or the data: the re-check
+ * 15 minutes after the problem appeared tries the oldest candidate held
+ * (nothing is sent before it), it goes through, and the others follow at
+ * once. */
+static void healed_in_ats(const struct ats *a, bool stage)
+{
+  struct engfx *f = start(a);
+  if (stage)
+    action(f, "remove_stage", kv("stage=%lld", (long long)f->stages[1]));
+  else
+    action(f, "close_job", "job=4001");
+  engfx_approve(f, "alice", NULL);
+  engfx_approve(f, "bob", NULL);
+  engfx_approve(f, "carol", NULL);
+  engfx_settle(f, 10 * MIN);
+  expect_state(f, ATSYNC_MISCONFIGURED,
+               stage ? "stage mapping" : "job mapping", NULL);
+  expect_cand(f, "alice", ATSYNC_NEEDS_ATTENTION, NULL);
+  expect_cand(f, "bob", ATSYNC_NEEDS_ATTENTION, NULL);
+  expect_cand(f, "carol", ATSYNC_NEEDS_ATTENTION, NULL);
+  assert_int_equal(engfx_people_total(f), 0);
+  int64_t held_at = log_when(f, "attention", "mapping").first;
+  assert_true(held_at > 0);
+  engfx_run(f, MIN);
+  uint64_t mark = mark_now(f);
+  if (stage)
+    action(f, "add_stage", "job=4001 name=Phone~Screen");
+  else
+    action(f, "reopen_job", "job=4001");
+  int maps = log_has(f, "mapping", "");
+  run_until(f, all_synced, RECHECK + MIN, "the re-check to deliver");
+  dump(f);
+  int64_t first;
+  engfx_requests(f, mark, a->api, 0, NULL, &first);
+  struct log_when rc = log_when(f, "retry", RECHECK_LOG);
+  struct log_when sy = log_when(f, "synced", "");
+  print_message("%s: held at 0, first request at +%lld s, re-check at +%lld "
+                "s, all synced by +%lld s\n", a->display,
+                (long long)((first - held_at) / SEC),
+                (long long)((rc.first - held_at) / SEC),
+                (long long)((sy.last - held_at) / SEC));
+  /* one re-check, of the oldest, 15 minutes after the problem appeared */
+  assert_int_equal(rc.n, 1);
+  assert_string_equal(rc.first_ref, "alice");
+  assert_true(rc.first >= held_at + RECHECK &&
+              rc.first < held_at + RECHECK + MIN);
+  /* nothing was sent before it */
+  assert_true(first >= rc.first);
+  /* alice went first, the others followed within the minute */
+  assert_string_equal(sy.first_ref, "alice");
+  assert_int_equal(sy.n, 3);
+  assert_true(sy.last - rc.first < MIN);
+  assert_int_equal(log_has(f, "mapping", ""), maps);
+  expect_state(f, ATSYNC_CONNECTED, NULL);
+  delivered(f, "Phone Screen");
+}
+
+static void reopen_job(const struct ats *a) { healed_in_ats(a, false); }
+static void add_stage_back(const struct ats *a) { healed_in_ats(a, true); }
+ON3(reopen_job)
+ON3(add_stage_back)
+
+/* "Phone Screen" is renamed "Phone Interview": the mapping by name no
+ * longer resolves; mapped to the new name, delivered there. */
+static void rename_stage(const struct ats *a)
+{
+  struct engfx *f = start(a);
+  action(f, "rename_stage", kv("stage=%lld name=Phone~Interview",
+                               (long long)f->stages[1]));
+  engfx_approve(f, "alice", NULL);
+  engfx_settle(f, 10 * MIN);
+  dump(f);
+  expect_state(f, ATSYNC_MISCONFIGURED, "Phone Screen", "stage mapping", NULL);
+  expect_cand(f, "alice", ATSYNC_NEEDS_ATTENTION, "Phone Screen", NULL);
+  expect_pending(f, 0);
+  assert_int_equal(engfx_people_total(f), 0);
+  map_stage(f, "Phone Interview");
+  engfx_settle(f, 10 * MIN);
+  expect_state(f, ATSYNC_CONNECTED, NULL);
+  delivered(f, "Phone Interview");
+}
+ON3(rename_stage)
+
+/* The same after the engine read the pipeline: renamed later, the stage is
+ * no longer where the mapping points once the engine reads the job again
+ * (it does not trust a pipeline read long ago). */
+static void rename_stage_cached(const struct ats *a)
+{
+  struct engfx *f = start(a);
+  engfx_approve(f, "early", NULL);
+  engfx_settle(f, MIN);
+  expect_cand(f, "early", ATSYNC_SYNCED, NULL);
+  action(f, "rename_stage", kv("stage=%lld name=Phone~Interview",
+                               (long long)f->stages[1]));
+  engfx_run(f, HOUR);
+  engfx_approve(f, "alice", NULL);
+  engfx_settle(f, 10 * MIN);
+  dump(f);
+  expect_state(f, ATSYNC_MISCONFIGURED, "Phone Screen", "stage mapping", NULL);
+  expect_cand(f, "alice", ATSYNC_NEEDS_ATTENTION, "Phone Screen", NULL);
+  expect_people(f, "alice@example.com", 0);
+  map_stage(f, "Phone Interview");
+  engfx_settle(f, 10 * MIN);
+  expect_state(f, ATSYNC_CONNECTED, NULL);
+  expect_cand(f, "alice", ATSYNC_SYNCED, NULL);
+  char st[128];
+  assert_string_equal(engfx_ats_stage(f, "alice@example.com", st, sizeof st),
+                      "Phone Interview");
+  expect_apps(f, "alice@example.com", 1);
+  expect_people(f, "early@example.com", 1);
+}
+ON3(rename_stage_cached)
+
+/* ---- OAuth (Lever, Workable) ----------------------------------------------- */
+
+/* The token endpoint is down while the access token has expired: an
+ * outage (ats_unavailable), never a disconnect. */
+static void token_outage(const struct ats *a)
+{
+  struct engfx *f = start_oauth(a);
+  int fid = fault(f, "outage", kv("mode=503 route=%s", sq(a->token)));
+  action(f, "expire_tokens", NULL);
+  engfx_approve(f, "alice", NULL);
+  engfx_run(f, 5 * MIN);
+  dump(f);
+  expect_state(f, ATSYNC_ATS_UNAVAILABLE, "sign-in", "503", NULL);
+  struct atsync_candidate_info c = engfx_cand(f, "alice");
+  assert_true(c.sync == ATSYNC_QUEUED || c.sync == ATSYNC_PUSHING);
+  assert_non_null(strcasestr(c.error, "nothing is lost"));
+  expect_pending(f, 1);
+  assert_int_equal(engfx_people_total(f), 0);
+  /* no disconnect on the way, and few token requests */
+  assert_int_equal(log_has(f, "state", "disconnected"), 0);
+  assert_true(journal(f, a->token, 503) <= 12);
+  clear(f, fid);
+  engfx_settle(f, HOUR);
+  expect_state(f, ATSYNC_CONNECTED, NULL);
+  delivered(f, "Phone Screen");
+}
+ON_OAUTH(token_outage)
+
+/* The token endpoint hangs (the engine's deadline decides) while a
+ * refresh is due: ats_unavailable, then delivered. */
+static void token_hang(const struct ats *a)
+{
+  struct engfx *f = start_oauth(a);
+  int fid = fault(f, "outage", kv("mode=hang for=2m route=%s", sq(a->token)));
+  action(f, "expire_tokens", NULL);
+  engfx_approve(f, "alice", NULL);
+  engfx_run(f, 90 * SEC);
+  expect_state(f, ATSYNC_ATS_UNAVAILABLE, "sign-in", "deadline", NULL);
+  expect_pending(f, 1);
+  engfx_settle(f, HOUR);
+  dump(f);
+  expect_state(f, ATSYNC_CONNECTED, NULL);
+  assert_int_equal(log_has(f, "state", "disconnected"), 0);
+  delivered(f, "Phone Screen");
+  clear(f, fid);
+}
+ON_OAUTH(token_hang)
+
+/* The authorization code cannot be exchanged for 20 s (503): the engine
+ * retries while the code lives and connects. */
+static void connect_outage(const struct ats *a)
+{
+  struct engfx_opts o = {.ats = a->name, .auth = ENGFX_V3_CODE,
+                         .no_connect = true, .latency = g_latency,
+                         .poll_ms = -1};
+  if (getenv("PUSH_FAULTS_SEED"))
+    o.seed = strtoull(getenv("PUSH_FAULTS_SEED"), NULL, 10);
+  struct engfx *f = g_fx = engfx_new(&o);
+  int fid = fault(f, "outage", kv("mode=503 for=20s route=%s", sq(a->token)));
+  engfx_connect(f, ENGFX_V3_CODE);
+  engfx_approve(f, "alice", NULL);
+  engfx_run(f, 5 * SEC);
+  expect_state(f, ATSYNC_ATS_UNAVAILABLE, "sign-in", "503", NULL);
+  expect_pending(f, 1);
+  engfx_settle(f, 10 * MIN);
+  dump(f);
+  expect_state(f, ATSYNC_CONNECTED, NULL);
+  delivered(f, "Phone Screen");
+  clear(f, fid);
+}
+ON_OAUTH(connect_outage)
+
+/* Two days and more without a push: neither Lever's refresh token (365 d
+ * in the fake) nor Workable's (no expiry) lapses, every access token has;
+ * the next approval goes through with one refresh, without a reconnect. */
+static void idle_days(const struct ats *a)
+{
+  struct engfx *f = start_oauth(a);
+  size_t tokens = journal(f, a->token, 200);
+  engfx_run(f, 50 * HOUR);
+  expect_state(f, ATSYNC_CONNECTED, NULL);
+  engfx_approve(f, "alice", NULL);
+  engfx_settle(f, 10 * MIN);
+  dump(f);
+  expect_state(f, ATSYNC_CONNECTED, NULL);
+  assert_true(journal(f, a->token, 200) >= tokens + 1);
+  assert_int_equal(journal(f, a->token, 400), 0);
+  assert_int_equal(journal(f, a->token, 403), 0);
+  assert_int_equal(log_has(f, "state", "disconnected"), 0);
+  delivered(f, "Phone Screen");
+}
+ON_OAUTH(idle_days)
+
+/* The refresh is applied (the refresh token rotated) but its answer is
+ * lost: the old refresh token is dead, so the engine can only say so
+ * (disconnected, reconnect), keep the queue, and deliver after the
+ * reconnect. */
+static void refresh_answer_lost(const struct ats *a)
+{
+  struct engfx *f = start_oauth(a);
+  int fid = fault(f, "outage", kv("mode=reset commit=before count=1 route=%s",
+                                  sq(a->token)));
+  action(f, "expire_tokens", NULL);
+  engfx_approve(f, "alice", NULL);
+  engfx_settle(f, 10 * MIN);
+  dump(f);
+  expect_state(f, ATSYNC_DISCONNECTED, "reconnect", NULL);
+  expect_cand(f, "alice", ATSYNC_WAITING, "reconnect", NULL);
+  expect_pending(f, 1);
+  assert_int_equal(engfx_people_total(f), 0);
+  engfx_connect(f, ENGFX_V3_CODE);
+  engfx_settle(f, 10 * MIN);
+  expect_state(f, ATSYNC_CONNECTED, NULL);
+  delivered(f, "Phone Screen");
+  clear(f, fid);
+}
+ON_OAUTH(refresh_answer_lost)
+
+/* Every test frees its fixture in its teardown (also after a failure). */
+#define TEST(fn) cmocka_unit_test_teardown(fn, free_fixture)
+#define T3(fn)                                                                 \
+  TEST(test_##fn##_lever), TEST(test_##fn##_workable), TEST(test_##fn##_ashby)
+#define T2(fn) TEST(test_##fn##_lever), TEST(test_##fn##_workable)
+
+int main(void)
+{
+  signal(SIGPIPE, SIG_IGN);
+  curl_global_init(CURL_GLOBAL_ALL);
+  const struct CMUnitTest tests[] = {
+      T3(rate_limit_storm),
+      T3(rate_limit_create),
+      T3(vendor_burst),
+      T3(outage_503),
+      T3(outage_503_requests),
+      T3(outage_500),
+      T3(outage_refused),
+      T3(outage_hang),
+      T3(outage_slow),
+      T3(outage_truncated),
+      T3(outage_malformed),
+      T3(outage_reset),
+      T3(outage_retry_after),
+      T3(create_reset),
+      T3(create_truncated),
+      T3(create_malformed),
+      T3(create_503),
+      T3(create_500),
+      T3(create_hang),
+      T3(add_app_reset),
+      T3(move_reset),
+      T3(crash_after_create),
+      T3(reopen_after_restart),
+      T3(close_job),
+      T3(close_job_cached),
+      T3(delete_job),
+      /* Workable: a known bug, in 'known' below */
+      TEST(test_delete_job_cached_lever),
+      TEST(test_delete_job_cached_ashby),
+      T3(remove_stage),
+      T3(remove_stage_cached),
+      T3(reopen_job),
+      T3(add_stage_back),
+      T3(rename_stage),
+      T3(rename_stage_cached),
+      T2(token_outage),
+      T2(token_hang),
+      T2(connect_outage),
+      T2(idle_days),
+      T2(refresh_answer_lost),
+  };
+  int rc = cmocka_run_group_tests_name("faults on lever, workable, ashby",
+                                       tests, NULL, NULL);
+  rc |= cmocka_run_group_tests_name("faults on lever, workable, ashby, sim "
+                                    "latency on", tests, latency_on, NULL);
+  /* The known engine bugs (described at each): they fail until fixed, so
+   * they run only when asked for. */
+  const struct CMUnitTest known[] = {
+      TEST(test_rate_limit_storm_lever_no_headers),
+      TEST(test_vendor_burst_lever_no_headers),
+      TEST(test_delete_job_cached_workable),
+  };
+  if (getenv("ATS_FAULTS_KNOWN_BUGS"))
+    rc |= cmocka_run_group_tests_name("known bugs", known, latency_off, NULL);
+  curl_global_cleanup();
+  return rc;
+}

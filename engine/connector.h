@@ -26,6 +26,8 @@
  * |           | /{id}/applications)                        |                                    |                                           |                                |
  * | MOVE      | POST /v3/applications/{id}/move            | PUT /opportunities/{id}/stage      | POST /candidates/{id}/move                | POST application.changeStage   |
  * |           | (POST /v1/applications/{id}/move)          |                                    |                                           |                                |
+ * | UPDATE_   | PATCH /v3/candidates/{id} (PATCH /v1/      | (not built: an opportunity carries | (not built: a candidate is per job and    | POST candidate.update          |
+ * | PERSON    | candidates/{id})                           | the person's data itself)          | carries its data)                         |                                |
  *
  * Outcome mapping, per ATS (HTTP status / body -> outcome):
  *   Greenhouse: 2xx ok; 401 auth; 403 permission (scope, endpoint permission
@@ -73,6 +75,8 @@ enum op {
   OP_CREATE,    /* a new person (v1: with the application) */
   OP_ADD_APP,   /* an application for an existing person */
   OP_MOVE,      /* move the application to the target stage */
+  OP_UPDATE_PERSON, /* set fields of an existing person: only those given
+                       (connector.update_person: which it can set) */
   /* status pull */
   OP_READ_APP,  /* one application by id: its person, job, status, stage */
   OP_CHANGED_APPS,   /* applications changed since args.since (one page;
@@ -83,6 +87,14 @@ enum op {
 };
 const char *op_name(enum op o);
 bool op_is_write(enum op o);
+
+/* The person's fields an OP_UPDATE_PERSON can set. */
+enum person_field {
+  PERSON_NAME = 1u << 0,   /* first and last name */
+  PERSON_PHONE = 1u << 1,  /* the phone (the person's primary one) */
+  PERSON_EMAIL = 1u << 2,  /* adds an email, one per request; never removes */
+  PERSON_FIELDS = 1u << 3  /* custom fields by key; the others untouched */
+};
 
 enum grant { GRANT_CODE, GRANT_REFRESH, GRANT_CLIENT_CREDENTIALS };
 
@@ -113,7 +125,11 @@ struct op_args {
   size_t nemails;
   /* create / add application: the application's source (an ATS source
    * id, from the job mapping's default; NULL = none) and custom fields
-   * (already normalised to the ATS's formats) */
+   * (already normalised to the ATS's formats).
+   * OP_UPDATE_PERSON (candidate_id): only what is to be set, never a
+   * blank: first and last together or both NULL, phone or NULL, one
+   * email to add (nemails 0 or 1; none is removed), custom fields to set
+   * (the others untouched). */
   const char *source_id;
   const char *const *field_keys, *const *field_values;
   size_t nfields;
@@ -279,6 +295,15 @@ struct connector {
 /* Free what a result owns (recs); the struct itself stays the caller's. */
 void outcome_result_free(struct op_result *r);
 
+  /* The OAuth token endpoint's path, when the credentials give no
+   * token_url (appended to the base URL; NULL: "/token"). */
+  const char *token_path;
+  /* What OP_UPDATE_PERSON can set on an existing person (PERSON_* bits;
+   * 0 = the operation is not built): after the ATS refused a person's
+   * data and the recruiter fixed it, the core sends what changed before
+   * it adds the application (Greenhouse, Ashby). 0 where the data travels
+   * with each application anyway (Lever, Workable). */
+  unsigned update_person;
 /* Fold the next page of a list into what the earlier pages gave. */
 void outcome_merge_page(enum op op, struct op_result *acc,
                         const struct op_result *page);

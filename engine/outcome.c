@@ -17,8 +17,8 @@ const char *outcome_name(enum outcome o) { return outcome_names[o]; }
 
 static const char *const op_names[] = {
     "token", "job", "pipeline", "find", "applications", "create",
-    "add application", "move", "read application", "changed applications",
-    "changed people"};
+    "add application", "move", "update person", "read application",
+    "changed applications", "changed people"};
 /* a new op without a name fails the build, not a log line at run time */
 _Static_assert(sizeof op_names / sizeof *op_names == OP__COUNT,
                "op_names: one name per enum op");
@@ -40,7 +40,8 @@ const char *sig_result_name(enum sig_result r)
 
 bool op_is_write(enum op o)
 {
-  return o == OP_CREATE || o == OP_ADD_APP || o == OP_MOVE;
+  return o == OP_CREATE || o == OP_ADD_APP || o == OP_MOVE ||
+         o == OP_UPDATE_PERSON;
 }
 
 /* A body excerpt on one line: control characters become spaces, and an

@@ -11,15 +11,24 @@
  * next step from what is known: after a crash, or after a write whose
  * outcome is unknown, the next run reads the ATS (by email, then the
  * person's applications) before it writes anything again. Nothing is
- * created twice. */
+ * created twice.
+ *
+ * When the ATS refuses the data of a person it already holds (a phone
+ * required on the application of a person we created or found), the push
+ * remembers a fingerprint of that data (as its step, "refused ..."); once
+ * the recruiter changed it, what changed is sent to the person
+ * (OP_UPDATE_PERSON: what the connector can set, never a blank) before
+ * the application is tried again. */
 #include "engine_int.h"
 
+#include <ctype.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <ctype.h>
 #include <string.h>
 #include <strings.h>
 
+#include "at_hash.h"
 #include "normalize.h"
 
 enum stage_rel { REL_BEFORE, REL_SAME, REL_AFTER, REL_UNKNOWN };
@@ -30,6 +39,29 @@ enum stage_rel { REL_BEFORE, REL_SAME, REL_AFTER, REL_UNKNOWN };
 
 /* A job and its pipeline are read again after this long. */
 #define JOB_TTL (10 * 60 * 1000LL)
+
+/* The person's data as the ATS refused it, one fingerprint per value
+ * (FNV-1a: "the same bytes"): what differs later is what the recruiter
+ * changed; what an update sent is folded in. */
+struct prints {
+  bool set;                    /* a refusal is remembered */
+  uint64_t name, phone;
+  uint64_t email[ATSYNC_MAX_EMAILS], field[ATSYNC_MAX_FIELDS];
+  size_t nemail, nfield;
+};
+
+/* The step that keeps them: "refused", then 18 characters per value. */
+#define STEP_MAX (8 + 18 * (2 + ATSYNC_MAX_EMAILS + ATSYNC_MAX_FIELDS))
+
+/* An OP_UPDATE_PERSON: what it sets (PERSON_* bits), the email it adds
+ * (an index into the push's emails; -1 none) and the custom fields it
+ * sets (their indices, and the arguments). */
+struct person_update {
+  unsigned what;
+  int email;
+  size_t field[ATSYNC_MAX_FIELDS], nfield;
+  const char *fkeys[ATSYNC_MAX_FIELDS], *fvals[ATSYNC_MAX_FIELDS];
+};
 
 struct push {
   struct conn *c;
@@ -65,6 +97,9 @@ struct push {
                           kept across runs as the push's step "created" */
   bool refreshed;      /* a 401 already cost one token refresh */
   unsigned token_gen;  /* the connection's token_gen when op was sent */
+  struct prints refused;    /* the person's data the ATS refused (kept
+                               across runs as the push's step) */
+  struct person_update upd; /* the OP_UPDATE_PERSON in flight */
   int rereads;
   enum op op;          /* the operation in flight */
   struct request *rq;
@@ -133,9 +168,15 @@ void push_abandon(struct push *p)
 
 /* ---- persistence --------------------------------------------------------------- */
 
+static const char *prints_step(const struct prints *r, char *buf, size_t len);
+
 static void save_ids(struct push *p, const char *step_name)
 {
-  if (p->created_now) /* survives a retry, a restart: see load() */
+  char refused[STEP_MAX];
+  /* these survive a retry, a restart: see load() */
+  if (p->refused.set)
+    step_name = prints_step(&p->refused, refused, sizeof refused);
+  else if (p->created_now)
     step_name = "created";
   store_q(p->e->st,
           "UPDATE candidates SET ats_candidate_id = ?, ats_application_id = ?, "
@@ -173,6 +214,7 @@ static void synced(struct push *p, const char *note)
   struct store *st = p->e->st;
   int64_t now = eng_now(p->e);
   p->created_now = false;
+  p->refused.set = false;
   store_begin(st);
   save_ids(p, "done");
   store_q(st,
@@ -281,7 +323,11 @@ static void on_transient(struct push *p, struct op_result *r, bool unknown)
     return;
   }
   int64_t hold = conn_outage(c, r, msg, sizeof msg);
-  if (unknown) {
+  if (unknown && p->op == OP_UPDATE_PERSON) {
+    snprintf(msg, sizeof msg, "The outcome of the update of candidate %s in "
+             "%s is unknown (%s): atsync sends it again (the same data twice "
+             "is harmless).", p->cand, ats(p), r->words);
+  } else if (unknown) {
     snprintf(msg, sizeof msg, "The outcome of the %s request is unknown "
              "(%s): atsync will look in %s before it writes again, so "
              "nothing is created twice.", op_name(p->op), r->words, ats(p));
@@ -329,10 +375,21 @@ static bool names(const char *what, const char *field)
 
 /* The ATS refused the candidate's data: say which field, why, and the
  * fix — the candidate's data, or the job mapping's default source. */
+static void prints_now(const struct push *p, struct prints *o);
+
 static void data_refused(struct push *p, struct op_result *r)
 {
   char msg[600], name[300];
   who(p, name, sizeof name);
+  if (p->cand[0]) {
+    /* the ATS holds the person and judged its data (so it is built):
+     * remember that data, unless a refusal is remembered already (what
+     * an update sent since is folded into it), so that what the
+     * recruiter changes reaches the person */
+    p->created_now = false;
+    if (!p->refused.set)
+      prints_now(p, &p->refused);
+  }
   const char *label = r->what[0] && p->c->ops->field_label
                           ? p->c->ops->field_label(r->what)
                           : NULL;
@@ -458,6 +515,175 @@ static void fail(struct push *p, struct op_result *r)
   }
 }
 
+/* ---- the person's data, when the ATS refused it ------------------------------------ */
+
+static uint64_t print_of(const char *a, const char *b)
+{
+  uint64_t h = at_fnv1a64(AT_FNV64_INIT, a, strlen(a) + 1);
+  return b ? at_fnv1a64(h, b, strlen(b) + 1) : h;
+}
+
+/* Emails are compared ignoring case, as the ATSes match them. */
+static uint64_t email_print(const char *email)
+{
+  char low[256];
+  size_t i = 0;
+  for (; email[i] && i + 1 < sizeof low; i++)
+    low[i] = (char)tolower((unsigned char)email[i]);
+  low[i] = '\0';
+  return print_of(low, NULL);
+}
+
+static bool has_print(const uint64_t *v, size_t n, uint64_t h)
+{
+  for (size_t i = 0; i < n; i++)
+    if (v[i] == h)
+      return true;
+  return false;
+}
+
+/* The person's data as the push holds it now. */
+static void prints_now(const struct push *p, struct prints *o)
+{
+  memset(o, 0, sizeof *o);
+  o->set = true;
+  o->name = print_of(p->first, p->last);
+  o->phone = print_of(p->phone, NULL);
+  for (size_t i = 0; i < p->nemails; i++)
+    o->email[o->nemail++] = email_print(p->emails[i]);
+  for (size_t i = 0; i < p->nfields; i++)
+    o->field[o->nfield++] = print_of(p->fkey[i], p->fval[i]);
+}
+
+/* "refused n<hex> p<hex> e<hex>... f<hex>...": the step that keeps them. */
+static const char *prints_step(const struct prints *r, char *buf, size_t len)
+{
+  size_t o = (size_t)snprintf(buf, len, "refused n%016" PRIx64 " p%016" PRIx64,
+                              r->name, r->phone);
+  for (size_t i = 0; i < r->nemail && o < len; i++)
+    o += (size_t)snprintf(buf + o, len - o, " e%016" PRIx64, r->email[i]);
+  for (size_t i = 0; i < r->nfield && o < len; i++)
+    o += (size_t)snprintf(buf + o, len - o, " f%016" PRIx64, r->field[i]);
+  return buf;
+}
+
+/* Read a step written by prints_step; false (nothing remembered) for any
+ * other step. */
+static bool prints_parse(const char *step_name, struct prints *o)
+{
+  memset(o, 0, sizeof *o);
+  if (strncmp(step_name, "refused ", 8) != 0)
+    return false;
+  for (const char *s = step_name + 8; *s;) {
+    char kind = *s++, *end;
+    uint64_t h = strtoull(s, &end, 16);
+    if (end != s + 16 || (*end && *end != ' '))
+      return false;
+    if (kind == 'n')
+      o->name = h;
+    else if (kind == 'p')
+      o->phone = h;
+    else if (kind == 'e' && o->nemail < ATSYNC_MAX_EMAILS)
+      o->email[o->nemail++] = h;
+    else if (kind == 'f' && o->nfield < ATSYNC_MAX_FIELDS)
+      o->field[o->nfield++] = h;
+    else
+      return false;
+    s = *end ? end + 1 : end;
+  }
+  o->set = true;
+  return true;
+}
+
+/* What the recruiter changed since the refusal that the connector can
+ * set, never a blank (a phone removed is not removed from the ATS): the
+ * name, the phone, one added email (one per request), the custom fields
+ * with a new value. Returns the PERSON_* bits, 0 when there is nothing
+ * to send. */
+static unsigned person_changes(const struct push *p, struct person_update *u)
+{
+  const struct prints *r = &p->refused;
+  unsigned can = p->c->ops->update_person;
+  memset(u, 0, sizeof *u);
+  u->email = -1;
+  if (!r->set || !p->cand[0])
+    return 0;
+  if ((can & PERSON_NAME) && p->first[0] && p->last[0] &&
+      print_of(p->first, p->last) != r->name)
+    u->what |= PERSON_NAME;
+  if ((can & PERSON_PHONE) && p->phone[0] &&
+      print_of(p->phone, NULL) != r->phone)
+    u->what |= PERSON_PHONE;
+  for (size_t i = 0; (can & PERSON_EMAIL) && i < p->nemails; i++) {
+    if (!has_print(r->email, r->nemail, email_print(p->emails[i]))) {
+      u->email = (int)i;
+      u->what |= PERSON_EMAIL;
+      break;
+    }
+  }
+  for (size_t i = 0; (can & PERSON_FIELDS) && i < p->nfields; i++) {
+    if (p->fval[i][0] &&
+        !has_print(r->field, r->nfield, print_of(p->fkey[i], p->fval[i]))) {
+      u->field[u->nfield] = i;
+      u->fkeys[u->nfield] = p->fkey[i];
+      u->fvals[u->nfield++] = p->fval[i];
+      u->what |= PERSON_FIELDS;
+    }
+  }
+  return u->what;
+}
+
+/* The update went through: what it set is what the ATS holds now. The
+ * emails and fields kept are those the push still has. */
+static void prints_fold(struct push *p)
+{
+  struct prints now, *r = &p->refused;
+  const struct person_update *u = &p->upd;
+  prints_now(p, &now);
+  if (u->what & PERSON_NAME)
+    r->name = now.name;
+  if (u->what & PERSON_PHONE)
+    r->phone = now.phone;
+  size_t n = 0;
+  for (size_t i = 0; i < now.nemail; i++)
+    if ((int)i == u->email || has_print(r->email, r->nemail, now.email[i]))
+      now.email[n++] = now.email[i];
+  memcpy(r->email, now.email, n * sizeof *r->email);
+  r->nemail = n;
+  n = 0;
+  for (size_t i = 0; i < now.nfield; i++) {
+    bool sent = false;
+    for (size_t k = 0; k < u->nfield; k++)
+      sent |= u->field[k] == i;
+    if (sent || has_print(r->field, r->nfield, now.field[i]))
+      now.field[n++] = now.field[i];
+  }
+  memcpy(r->field, now.field, n * sizeof *r->field);
+  r->nfield = n;
+}
+
+/* "the name, the phone, an email, the custom fields level, start" */
+static const char *update_words(const struct push *p, char *buf, size_t len)
+{
+  const struct person_update *u = &p->upd;
+  size_t o = 0;
+  buf[0] = '\0';
+  if (u->what & PERSON_NAME)
+    o += (size_t)snprintf(buf + o, len - o, "the name");
+  if ((u->what & PERSON_PHONE) && o < len)
+    o += (size_t)snprintf(buf + o, len - o, "%sthe phone", o ? ", " : "");
+  if ((u->what & PERSON_EMAIL) && o < len)
+    o += (size_t)snprintf(buf + o, len - o, "%sthe email %s", o ? ", " : "",
+                          p->emails[u->email]);
+  for (size_t i = 0; i < u->nfield && o < len; i++) {
+    const char *sep = i   ? ", "
+                      : o ? ", the custom fields "
+                          : "the custom fields ";
+    o += (size_t)snprintf(buf + o, len - o, "%s%s", sep, u->fkeys[i]);
+  }
+  return buf;
+}
+
 /* ---- the steps ------------------------------------------------------------------------ */
 
 static struct job_info *cached_job(struct conn *c, const char *id)
@@ -504,6 +730,19 @@ static void send_op(struct push *p, enum op op)
   a.nfields = p->nfields;
   if (op == OP_FIND)
     a.email = p->confirming ? p->twin_email : p->emails[p->email_i];
+  if (op == OP_UPDATE_PERSON) { /* what changed, nothing else */
+    const struct person_update *u = &p->upd;
+    bool name = u->what & PERSON_NAME;
+    a.first = name ? p->first : NULL;
+    a.last = name ? p->last : NULL;
+    a.phone = u->what & PERSON_PHONE ? p->phone : NULL;
+    a.emails = u->email >= 0 ? &p->emails[u->email] : NULL;
+    a.nemails = u->email >= 0 ? 1 : 0;
+    a.source_id = NULL;
+    a.field_keys = u->fkeys;
+    a.field_values = u->fvals;
+    a.nfields = u->nfield;
+  }
   p->op = op;
   p->token_gen = p->c->token_gen;
   p->rq = conn_request(p->c, op, &a, on_answer, p);
@@ -657,6 +896,12 @@ static void step(struct push *p)
       send_op(p, OP_CREATE);
     return;
   }
+  if (person_changes(p, &p->upd)) {
+    /* the ATS refused the person's data, and the recruiter changed it:
+     * the person gets it before the application is tried again */
+    send_op(p, OP_UPDATE_PERSON);
+    return;
+  }
   if (!p->app[0]) {
     send_op(p, p->apps_checked ? OP_ADD_APP : OP_APPS);
     return;
@@ -784,6 +1029,7 @@ static void on_answer(void *ud, struct op_result *r)
   case OP_CREATE:
     snprintf(p->cand, sizeof p->cand, "%s", r->candidate_id);
     p->created_now = true;
+    p->refused.set = false; /* a new person, with the data as it is now */
     /* the application was created with the person; without its id in the
      * answer (v3), read it before anything else. A connector whose create
      * makes the person alone adds the application next. */
@@ -806,6 +1052,14 @@ static void on_answer(void *ud, struct op_result *r)
     snprintf(p->stage_id, sizeof p->stage_id, "%s", p->target_id);
     snprintf(p->stage_name, sizeof p->stage_name, "%s", p->target_name);
     break;
+  case OP_UPDATE_PERSON: {
+    char what[400];
+    update_words(p, what, sizeof what);
+    prints_fold(p);
+    progress(p, "amended", "Updated candidate %s in %s with the data fixed "
+             "since it was refused: %s", p->cand, ats(p), what);
+    break;
+  }
   default:
     break;
   }
@@ -900,9 +1154,12 @@ static void load(struct push *p)
   /* a person we created may still be being built (async create) */
   if (store_q(st, "SELECT step FROM pushes WHERE candidate_id = ?", "I",
               p->id) == SQLITE_ROW) {
-    char stepname[32];
+    char stepname[STEP_MAX];
     store_col_text(st, 0, stepname, sizeof stepname);
     p->created_now = p->cand[0] && strcmp(stepname, "created") == 0;
+    /* the person's data the ATS refused, when it holds the person */
+    if (!p->cand[0] || !prints_parse(stepname, &p->refused))
+      p->refused.set = false;
   }
   store_done(st);
   if (store_q(st, "SELECT ats, source FROM job_maps WHERE org_id = ? AND "

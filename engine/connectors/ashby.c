@@ -38,6 +38,7 @@ static const char *rpc_name(enum op op)
   case OP_CREATE: return "candidate.create";
   case OP_ADD_APP: return "application.create";
   case OP_MOVE: return "application.changeStage";
+  case OP_UPDATE_PERSON: return "candidate.update";
   case OP_READ_APP: return "application.info";
   case OP_CHANGED_APPS: return "application.list";
   case OP_CHANGED_PEOPLE: return "candidate.list";
@@ -53,7 +54,8 @@ static const char *op_permission(enum op op)
   case OP_PIPELINE: return "jobsRead";
   case OP_CREATE:
   case OP_ADD_APP:
-  case OP_MOVE: return "candidatesWrite";
+  case OP_MOVE:
+  case OP_UPDATE_PERSON: return "candidatesWrite";
   default: return "candidatesRead";
   }
 }
@@ -225,6 +227,28 @@ static int ab_build(const struct conn_view *v, enum op op,
     put(b, "applicationId", a->application_id);
     put(b, "interviewStageId", a->to_stage_id);
     break;
+  case OP_UPDATE_PERSON: {
+    if (a->candidate_id == NULL || *a->candidate_id == '\0') {
+      cJSON_Delete(b);
+      snprintf(err, errlen, "ashby: updating a candidate needs its id");
+      return -1;
+    }
+    /* only what is given, never a blank. One name; the phone becomes the
+     * primary one; candidate.update adds one email per call
+     * (alternateEmail, beside the others) */
+    put(b, "candidateId", a->candidate_id);
+    if (a->first || a->last) {
+      char full[300];
+      wire_full_name(a->first, a->last, full, sizeof full);
+      put(b, "name", full);
+    }
+    put(b, "phoneNumber", a->phone);
+    if (a->nemails > 0)
+      put(b, "alternateEmail", a->emails[0]);
+    /* custom fields: not on candidate.update (customField.setValue, not
+     * served by the fake): not sent, as on create */
+    break;
+  }
   case OP_READ_APP:
     if (a->application_id == NULL || *a->application_id == '\0') {
       cJSON_Delete(b);
@@ -530,7 +554,8 @@ static bool parse_ok(const struct conn_view *v, enum op op,
     return parse_find(res, out);
   case OP_APPS:
     return parse_apps(a, res, out);
-  case OP_CREATE: {
+  case OP_CREATE:
+  case OP_UPDATE_PERSON: { /* the person as it is now */
     struct wire_rd rd = {.ids = &ab_ids};
     if (!cJSON_IsObject(res) ||
         wire_id(&rd, res, "results", "id", out->candidate_id,
@@ -791,6 +816,7 @@ static const char *ab_field_label(const char *what)
       {"phoneNumber", "phone"},
       {"email", "email"},
       {"alternateEmailAddresses", "email"},
+      {"alternateEmail", "email"},
       {"name", "name"},
       {"sourceId", "Source"},
       {"stage (interviewStageId)", "stage"},
@@ -857,4 +883,6 @@ const struct connector connector_ashby = {
     .refresh_ttl_ms = 0, /* no OAuth, no refresh tokens */
     .create_person_only = true,
     .find_without_apps = true, /* candidate.search: people only */
+    /* candidate.update: no custom fields (customField.setValue) */
+    .update_person = PERSON_NAME | PERSON_PHONE | PERSON_EMAIL,
 };

@@ -89,6 +89,30 @@ static void add_custom_fields(cJSON *person, const struct op_args *a, bool w3)
   }
 }
 
+/* PATCH of a person: only what is given, never a blank. Harvest replaces
+ * a contact list it is given: emails are never sent (the person may hold
+ * addresses we do not have; update_person leaves PERSON_EMAIL out), and
+ * the phone list becomes our number, which the core sends only when the
+ * recruiter changed it after the ATS refused the person's data. Custom
+ * fields are keyed: the others stay. */
+static cJSON *update_body(const struct op_args *a, bool w3)
+{
+  cJSON *o = cJSON_CreateObject();
+  if (a->first && *a->first)
+    cJSON_AddStringToObject(o, "first_name", a->first);
+  if (a->last && *a->last)
+    cJSON_AddStringToObject(o, "last_name", a->last);
+  if (a->phone && *a->phone) {
+    cJSON *ph = cJSON_AddArrayToObject(o, "phone_numbers");
+    cJSON *p = cJSON_CreateObject();
+    cJSON_AddStringToObject(p, "value", a->phone);
+    cJSON_AddStringToObject(p, "type", "mobile");
+    cJSON_AddItemToArray(ph, p);
+  }
+  add_custom_fields(o, a, w3);
+  return o;
+}
+
 static cJSON *app_body(const struct op_args *a, bool with_candidate)
 {
   cJSON *o = cJSON_CreateObject();
@@ -221,6 +245,16 @@ static int gh_build(const struct conn_view *v, enum op op,
     http_req_init(r, "POST", url);
     wire_json_body(r, app_body(a, w3));
     break;
+  case OP_UPDATE_PERSON:
+    if (a->candidate_id == NULL || *a->candidate_id == '\0') {
+      snprintf(err, errlen, "greenhouse: updating a candidate needs its id");
+      return -1;
+    }
+    wire_enc(q, sizeof q, a->candidate_id);
+    snprintf(url, sizeof url, "%s/%s/candidates/%s", b, w3 ? "v3" : "v1", q);
+    http_req_init(r, "PATCH", url);
+    wire_json_body(r, update_body(a, w3));
+    break;
   case OP_MOVE: {
     snprintf(url, sizeof url, "%s/%s/applications/%s/move", b, w3 ? "v3" : "v1",
              a->application_id);
@@ -304,6 +338,7 @@ static const char *v1_permission(enum op op)
   case OP_CREATE: return "POST /v1/candidates";
   case OP_ADD_APP: return "POST /v1/candidates/{id}/applications";
   case OP_MOVE: return "POST /v1/applications/{id}/move";
+  case OP_UPDATE_PERSON: return "PATCH /v1/candidates/{id}";
   case OP_READ_APP: return "GET /v1/applications/{id}";
   case OP_CHANGED_APPS: return "GET /v1/applications";
   case OP_CHANGED_PEOPLE: return "GET /v1/candidates";
@@ -679,6 +714,9 @@ static bool parse_ok(const struct conn_view *v, enum op op,
     if (cJSON_IsObject(j))
       take_app(j, out); /* v1 answers with the application; v3 with 204 */
     return true;
+  case OP_UPDATE_PERSON: /* the person as it is now */
+    return at_json_id(j, "id", out->candidate_id,
+                      sizeof out->candidate_id) == 0;
   default:
     return true;
   }
@@ -729,7 +767,7 @@ static void gh_parse(const struct conn_view *v, enum op op,
     next_link(r->link, out->next_url, sizeof out->next_url);
   cJSON *j = r->len ? cJSON_ParseWithLength(r->body, r->len) : NULL;
   if (out->outcome == OUT_OK) {
-    if (r->status == 204 && op == OP_MOVE) {
+    if (r->status == 204 && (op == OP_MOVE || op == OP_UPDATE_PERSON)) {
       cJSON_Delete(j);
       return;
     }
@@ -1032,5 +1070,7 @@ const struct connector connector_greenhouse = {
                           "integration's key",
     /* v3 partner refresh tokens live 24 h (ats-apis.md 1.2) */
     .refresh_ttl_ms = 24 * 3600 * 1000LL,
+    /* PATCH /v1|v3/candidates/{id}: no emails (a list PATCH replaces) */
+    .update_person = PERSON_NAME | PERSON_PHONE | PERSON_FIELDS,
 };
 

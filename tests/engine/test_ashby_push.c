@@ -3,8 +3,10 @@
  * (candidate.create, then application.create at the mapped stage), a
  * person already there, a revoked key, a 429 storm, an outage, an unknown
  * outcome after a create, a closed job and a removed stage, a required
- * field, a missing key permission, and the status pull by poll and by
- * signed webhook (Ashby-Signature: sha256=<hex>). */
+ * field (on the person, and on the application of a person already
+ * created: candidate.update then carries the fix), a missing key
+ * permission, and the status pull by poll and by signed webhook
+ * (Ashby-Signature: sha256=<hex>). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -15,6 +17,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <unistd.h>
 
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -405,6 +409,214 @@ static void test_required_field(void **state)
   engfx_free(f);
 }
 
+/* The person with this email in the fake Ashby's model (its state JSON;
+ * the caller deletes it), failing the test when there is not exactly
+ * one. */
+static cJSON *ats_person(struct engfx *f, const char *email)
+{
+  cJSON *st = sim_state_json(f->fx->sim), *found = NULL;
+  int n = 0;
+  const cJSON *c, *e;
+  cJSON_ArrayForEach(c, cJSON_GetObjectItem(st, "candidates"))
+  {
+    bool mine = false;
+    cJSON_ArrayForEach(e, cJSON_GetObjectItem(c, "emails"))
+        mine |= cJSON_IsString(e) && strcasecmp(e->valuestring, email) == 0;
+    if (mine && n++ == 0)
+      found = cJSON_Duplicate(c, true);
+  }
+  cJSON_Delete(st);
+  if (n != 1) {
+    cJSON_Delete(found);
+    fail_msg("%s: %d people in the fake Ashby, want 1", email, n);
+  }
+  return found;
+}
+
+/* The values of a list of the person's state ("phones", "emails"),
+ * comma separated. */
+static const char *ats_list(struct engfx *f, const char *email,
+                            const char *list)
+{
+  static char buf[512];
+  cJSON *c = ats_person(f, email);
+  size_t o = 0;
+  buf[0] = '\0';
+  const cJSON *e;
+  cJSON_ArrayForEach(e, cJSON_GetObjectItem(c, list))
+      o += (size_t)snprintf(buf + o, o < sizeof buf ? sizeof buf - o : 0,
+                            "%s%s", o ? "," : "", e->valuestring);
+  cJSON_Delete(c);
+  return buf;
+}
+
+static void update_phone(struct engfx *f, const char *ref, const char *phone)
+{
+  char err[256];
+  struct atsync_candidate patch = {.phone = phone};
+  if (atsync_update(f->e, f->org, ref, &patch, err, sizeof err) != 0)
+    fail_msg("update %s: %s", ref, err);
+}
+
+/* The person is created (candidate.create: nothing required there), the
+ * application refused: the job requires a phone. Needs attention naming
+ * the phone, no blind retry, and an engine restart keeps what was
+ * refused. The recruiter adds the phone: candidate.update gives it to
+ * that person, then application.create goes (the fault still stands, so
+ * it goes only with the phone on the person). One person, one
+ * application, the phone in Ashby. */
+static void test_required_on_application(void **state)
+{
+  (void)state;
+  char path[64];
+  snprintf(path, sizeof path, "/tmp/test_ashby_push.%d.db", (int)getpid());
+  struct engfx_opts o = {.latency = true, .rate_limit = -1, .store = path};
+  struct engfx *f = start_opts(o);
+  fx_fault(f->fx, "required_field", "field=phone job=4001");
+  engfx_approve(f, "alice", NULL);
+  engfx_settle(f, MIN);
+  expect_cand(f, "alice", ATSYNC_NEEDS_ATTENTION, "phone");
+  expect_state(f, ATSYNC_CONNECTED, NULL);
+  assert_int_equal(engfx_people(f, "alice@example.com"), 1);
+  assert_string_equal(ats_list(f, "alice@example.com", "phones"), "");
+  assert_int_equal(journal(f, "POST /candidate.create", 200), 1);
+  assert_int_equal(journal(f, "POST /application.create", 0), 1);
+  engfx_run(f, HOUR); /* a data problem: no blind retry */
+  assert_int_equal(journal(f, "POST /application.create", 0), 1);
+  assert_int_equal(journal(f, "POST /candidate.update", 0), 0);
+  engfx_restart(f); /* the refusal is kept in the store */
+  engfx_run(f, MIN);
+  expect_cand(f, "alice", ATSYNC_NEEDS_ATTENTION, "phone");
+  update_phone(f, "alice", "+14155550123");
+  engfx_settle(f, 5 * MIN);
+  expect_cand(f, "alice", ATSYNC_SYNCED, NULL);
+  /* (Ashby answers refusals with HTTP 200 too: counted as requests) */
+  assert_int_equal(journal(f, "POST /candidate.update", 0), 1);
+  assert_int_equal(journal(f, "POST /candidate.create", 0), 1);
+  assert_int_equal(journal(f, "POST /application.create", 0), 2);
+  assert_string_equal(ats_list(f, "alice@example.com", "phones"),
+                      "+14155550123");
+  assert_int_equal(engfx_people_total(f), 1);
+  delivered(f, "Phone Screen");
+  /* the same data again changes nothing: nothing more is sent */
+  update_phone(f, "alice", "+14155550123");
+  engfx_settle(f, MIN);
+  assert_int_equal(journal(f, "POST /candidate.update", 0), 1);
+  engfx_free(f);
+}
+
+/* candidate.update is applied, then the connection is reset: the outcome
+ * is unknown, the update is sent again (harmless: the same phone, once
+ * in Ashby), then the application. */
+static void test_update_answer_lost(void **state)
+{
+  (void)state;
+  struct engfx *f = start();
+  fx_fault(f->fx, "required_field", "field=phone job=4001");
+  engfx_approve(f, "alice", NULL);
+  engfx_settle(f, MIN);
+  expect_cand(f, "alice", ATSYNC_NEEDS_ATTENTION, "phone");
+  fx_fault(f->fx, "outage",
+           "mode=reset commit=before route=POST~/candidate.update count=1");
+  update_phone(f, "alice", "+14155550123");
+  engfx_settle(f, HOUR);
+  expect_cand(f, "alice", ATSYNC_SYNCED, NULL);
+  assert_int_equal(journal(f, "POST /candidate.update", 0), 2);
+  assert_int_equal(journal(f, "POST /candidate.update", 200), 1);
+  assert_string_equal(ats_list(f, "alice@example.com", "phones"),
+                      "+14155550123");
+  delivered(f, "Phone Screen");
+  engfx_free(f);
+}
+
+/* The update is throttled (429) and then Ashby is down (503): the same
+ * handling as any request (throttled, then ats_unavailable, retried);
+ * delivered once. */
+static void test_update_throttled_then_down(void **state)
+{
+  (void)state;
+  struct engfx *f = start();
+  fx_fault(f->fx, "required_field", "field=phone job=4001");
+  engfx_approve(f, "alice", NULL);
+  engfx_settle(f, MIN);
+  fx_fault(f->fx, "rate_limit",
+           "limit=0 window=20s route=POST~/candidate.update count=1");
+  fx_fault(f->fx, "outage", "mode=503 route=POST~/candidate.update count=1");
+  update_phone(f, "alice", "+14155550123");
+  engfx_run(f, 2 * SEC);
+  assert_true(journal(f, "POST /candidate.update", 429) >= 1);
+  engfx_settle(f, HOUR);
+  expect_cand(f, "alice", ATSYNC_SYNCED, NULL);
+  expect_state(f, ATSYNC_CONNECTED, NULL);
+  assert_true(journal(f, "POST /candidate.update", 503) >= 1);
+  assert_int_equal(journal(f, "POST /candidate.update", 200), 1);
+  assert_string_equal(ats_list(f, "alice@example.com", "phones"),
+                      "+14155550123");
+  delivered(f, "Phone Screen");
+  engfx_free(f);
+}
+
+/* The fixed phone is refused by candidate.update itself (Ashby wants
+ * E.164; the number has no country): needs attention naming the phone
+ * and why it could not be converted; fixed again, delivered. */
+static void test_update_refused(void **state)
+{
+  (void)state;
+  struct engfx *f = start();
+  fx_fault(f->fx, "required_field", "field=phone job=4001");
+  fx_fault(f->fx, "format_rule", "field=phone rule=e164");
+  engfx_approve(f, "alice", NULL);
+  engfx_settle(f, MIN);
+  expect_cand(f, "alice", ATSYNC_NEEDS_ATTENTION, "phone");
+  update_phone(f, "alice", "555-0123");
+  engfx_settle(f, MIN);
+  expect_cand(f, "alice", ATSYNC_NEEDS_ATTENTION, "E.164");
+  assert_int_equal(journal(f, "POST /candidate.update", 0), 1);
+  assert_int_equal(journal(f, "POST /application.create", 0), 1);
+  assert_string_equal(ats_list(f, "alice@example.com", "phones"), "");
+  update_phone(f, "alice", "+1 415 555 0123");
+  engfx_settle(f, 5 * MIN);
+  expect_cand(f, "alice", ATSYNC_SYNCED, NULL);
+  assert_int_equal(journal(f, "POST /candidate.update", 0), 2);
+  assert_int_equal(journal(f, "POST /application.create", 0), 2);
+  assert_string_equal(ats_list(f, "alice@example.com", "phones"),
+                      "+14155550123");
+  delivered(f, "Phone Screen");
+  engfx_free(f);
+}
+
+/* The recruiter adds two emails and the phone (and writes the first email
+ * in capitals, which is no new email): candidate.update takes one new
+ * email per call, so each goes in its own update (the phone with the
+ * first); nothing Ashby holds is removed. */
+static void test_update_adds_emails(void **state)
+{
+  (void)state;
+  struct engfx *f = start();
+  fx_fault(f->fx, "required_field", "field=phone job=4001");
+  engfx_approve(f, "alice", NULL);
+  engfx_settle(f, MIN);
+  expect_cand(f, "alice", ATSYNC_NEEDS_ATTENTION, "phone");
+  char err[256];
+  struct atsync_candidate patch = {
+      .phone = "+14155550123",
+      .emails = {"ALICE@example.com", "alice@work.example",
+                 "alice@home.example"},
+      .nemails = 3};
+  assert_int_equal(atsync_update(f->e, f->org, "alice", &patch, err,
+                                 sizeof err), 0);
+  engfx_settle(f, 5 * MIN);
+  expect_cand(f, "alice", ATSYNC_SYNCED, NULL);
+  assert_int_equal(journal(f, "POST /candidate.update", 0), 2);
+  assert_string_equal(ats_list(f, "alice@example.com", "emails"),
+                      "alice@example.com,alice@work.example,"
+                      "alice@home.example");
+  assert_string_equal(ats_list(f, "alice@example.com", "phones"),
+                      "+14155550123");
+  delivered(f, "Phone Screen");
+  engfx_free(f);
+}
+
 /* ---- the status pull --------------------------------------------------------------- */
 
 static int64_t wait_status(struct engfx *f, const char *ref, const char *want,
@@ -588,6 +800,11 @@ int main(void)
       cmocka_unit_test(test_closed_job),
       cmocka_unit_test(test_removed_stage),
       cmocka_unit_test(test_required_field),
+      cmocka_unit_test(test_required_on_application),
+      cmocka_unit_test(test_update_answer_lost),
+      cmocka_unit_test(test_update_throttled_then_down),
+      cmocka_unit_test(test_update_refused),
+      cmocka_unit_test(test_update_adds_emails),
       cmocka_unit_test(test_poll_brings_changes),
       cmocka_unit_test(test_webhook_brings_move),
       cmocka_unit_test(test_bad_signature_refused),

@@ -1,9 +1,9 @@
 /* test_gh_v3.c — Harvest v3 and the OAuth token lifecycle over HTTP, on a
  * virtual clock: lists with cursor pagination and filters, writes
- * (candidates, applications, move/reject/unreject/hire, merge), the /token
- * and /authorize endpoints, and what time, revocation, scope changes and
- * deactivation do to tokens. Each test gets a fresh fixture (the empty org
- * unless it says otherwise) and never sleeps. */
+ * (candidates and their edits, applications, move/reject/unreject/hire,
+ * merge), the /token and /authorize endpoints, and what time, revocation,
+ * scope changes and deactivation do to tokens. Each test gets a fresh
+ * fixture (the empty org unless it says otherwise) and never sleeps. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -1076,6 +1076,282 @@ static void test_merge(void **state)
   cJSON_Delete(j);
 }
 
+/* ==== PATCH /v3/candidates/{id} ================================================ */
+
+/* A person made through POST /v3/candidates with an e-mail, a phone, a
+ * tag, a custom field and a company; returns its id. */
+static int64_t patch_subject(struct simfx *f)
+{
+  cJSON *j;
+  assert_int_equal(
+      v3(f, f->access, "POST", "/v3/candidates",
+         "{\"first_name\":\"Ada\",\"last_name\":\"Lovelace\","
+         "\"company\":\"Analytical Engines\","
+         "\"email_addresses\":[{\"value\":\"ada@example.com\","
+         "\"type\":\"personal\"}],"
+         "\"phone_numbers\":[{\"value\":\"+15555550100\",\"type\":\"mobile\"}],"
+         "\"tags\":[\"math\"],\"custom_fields\":{\"current_salary\":\"$1\"}}",
+         &j),
+      201);
+  int64_t id = jget(j, "id");
+  cJSON_Delete(j);
+  assert_true(id > 0);
+  return id;
+}
+
+/* The candidate read back through GET /v3/candidates?ids= (caller frees). */
+static cJSON *cand_by_id(struct simfx *f, int64_t id)
+{
+  char path[96];
+  snprintf(path, sizeof path, "/v3/candidates?ids=%lld", (long long)id);
+  cJSON *arr = get_list(f, path);
+  assert_int_equal(cJSON_GetArraySize(arr), 1);
+  cJSON *c = cJSON_DetachItemFromArray(arr, 0);
+  cJSON_Delete(arr);
+  return c;
+}
+
+/* The candidate's compact JSON without its times (for "nothing changed"). */
+static char *cand_state(struct simfx *f, int64_t id)
+{
+  cJSON *c = cand_by_id(f, id);
+  cJSON_DeleteItemFromObjectCaseSensitive(c, "updated_at");
+  cJSON_DeleteItemFromObjectCaseSensitive(c, "last_activity_at");
+  char *s = cJSON_PrintUnformatted(c);
+  cJSON_Delete(c);
+  return s;
+}
+
+/* A v3 validation answer: "Unprocessable Content" with an errors[] entry
+ * {field: message}; returns the message. */
+static const char *v3_invalid(const cJSON *j, const char *field)
+{
+  assert_string_equal(jstr(j, "message"), "Unprocessable Content");
+  const cJSON *e;
+  cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(j, "errors"))
+  {
+    const char *m = jstr(e, field);
+    if (m)
+      return m;
+  }
+  char *t = cJSON_PrintUnformatted(j);
+  fail_msg("no error names '%s': %s", field, t);
+  return NULL;
+}
+
+static void test_candidate_patch(void **state)
+{
+  struct simfx *f = open_fx(state, false, 0);
+  int64_t id = patch_subject(f);
+  int64_t t0 = at_loop_now(f->loop);
+  fx_advance(f, 60000);
+  char path[96];
+  snprintf(path, sizeof path, "/v3/candidates/%lld", (long long)id);
+  cJSON *j;
+  assert_int_equal(
+      v3(f, f->access, "PATCH", path,
+         "{\"last_name\":\"Byron\",\"email_addresses\":[{\"value\":"
+         "\"countess@example.com\",\"type\":\"work\"}],\"custom_fields\":"
+         "{\"desired_salary\":\"$2\",\"current_salary\":null}}",
+         &j),
+      200);
+  /* the v3 candidate: no embedded applications, custom fields {key: value} */
+  assert_true(jget(j, "id") == id);
+  assert_string_equal(jstr(j, "first_name"), "Ada"); /* not sent: kept */
+  assert_string_equal(jstr(j, "last_name"), "Byron");
+  assert_string_equal(jstr(j, "company"), "Analytical Engines");
+  assert_non_null(cJSON_GetObjectItemCaseSensitive(j, "private"));
+  assert_null(cJSON_GetObjectItemCaseSensitive(j, "applications"));
+  assert_null(cJSON_GetObjectItemCaseSensitive(j, "keyed_custom_fields"));
+  const cJSON *em = cJSON_GetObjectItemCaseSensitive(j, "email_addresses");
+  assert_int_equal(cJSON_GetArraySize(em), 1); /* the list replaces */
+  assert_string_equal(jstr(cJSON_GetArrayItem(em, 0), "value"),
+                      "countess@example.com");
+  assert_string_equal(jstr(cJSON_GetArrayItem(em, 0), "type"), "work");
+  assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(
+                       j, "phone_numbers")), 1);
+  assert_true(jhas(j, "\"tags\":[\"math\"]"));
+  const cJSON *cf = cJSON_GetObjectItemCaseSensitive(j, "custom_fields");
+  assert_string_equal(jstr(cf, "current_salary"), "$1"); /* null: kept */
+  assert_string_equal(jstr(cf, "desired_salary"), "$2");
+  assert_string_not_equal(jstr(j, "updated_at"), jstr(j, "created_at"));
+  char updated[64];
+  snprintf(updated, sizeof updated, "%s", jstr(j, "updated_at"));
+  cJSON_Delete(j);
+
+  /* it reads back; the e-mail search follows the new list */
+  j = cand_by_id(f, id);
+  assert_string_equal(jstr(j, "last_name"), "Byron");
+  assert_string_equal(jstr(j, "updated_at"), updated);
+  assert_true(jhas(j, "countess@example.com"));
+  assert_false(jhas(j, "ada@example.com"));
+  assert_string_equal(
+      jstr(cJSON_GetObjectItemCaseSensitive(j, "custom_fields"),
+           "desired_salary"), "$2");
+  cJSON_Delete(j);
+  cJSON *arr = get_list(f, "/v3/candidates?email=countess%40example.com");
+  assert_int_equal(cJSON_GetArraySize(arr), 1);
+  cJSON_Delete(arr);
+  arr = get_list(f, "/v3/candidates?email=ada%40example.com");
+  assert_int_equal(cJSON_GetArraySize(arr), 0);
+  cJSON_Delete(arr);
+  /* and it counts as an update for updated_at filters */
+  char iso[AT_TIME_BUF], q[160];
+  at_time_iso8601(t0 + 30000, true, iso);
+  snprintf(q, sizeof q, "/v3/candidates?updated_at=gte%%7C%s", iso);
+  arr = get_list(f, q);
+  assert_int_equal(cJSON_GetArraySize(arr), 1);
+  assert_true(jget(cJSON_GetArrayItem(arr, 0), "id") == id);
+  cJSON_Delete(arr);
+}
+
+/* Only the members sent change. */
+static void test_candidate_patch_only_given(void **state)
+{
+  struct simfx *f = open_fx(state, false, 0);
+  int64_t id = patch_subject(f);
+  char path[96];
+  snprintf(path, sizeof path, "/v3/candidates/%lld", (long long)id);
+  char *before = cand_state(f, id);
+  cJSON *j;
+  assert_int_equal(v3(f, f->access, "PATCH", path, "{}", &j), 200);
+  cJSON_Delete(j);
+  assert_int_equal(v3(f, f->access, "PATCH", path,
+                      "{\"custom_fields\":{}}", &j), 200);
+  cJSON_Delete(j);
+  char *after = cand_state(f, id);
+  assert_string_equal(after, before);
+  free(after);
+  free(before);
+  assert_int_equal(v3(f, f->access, "PATCH", path,
+                      "{\"title\":\"Countess\",\"tags\":[]}", &j), 200);
+  assert_string_equal(jstr(j, "title"), "Countess");
+  assert_string_equal(jstr(j, "company"), "Analytical Engines");
+  assert_true(jhas(j, "\"tags\":[]"));
+  cJSON_Delete(j);
+  j = cand_by_id(f, id);
+  assert_string_equal(jstr(j, "first_name"), "Ada");
+  assert_string_equal(jstr(j, "last_name"), "Lovelace");
+  assert_string_equal(jstr(j, "title"), "Countess");
+  assert_true(jhas(j, "ada@example.com"));
+  assert_true(jhas(j, "+15555550100"));
+  assert_true(jhas(j, "\"current_salary\":\"$1\""));
+  cJSON_Delete(j);
+}
+
+static void test_candidate_patch_refused(void **state)
+{
+  struct simfx *f = open_fx(state, false, 0);
+  int64_t id = patch_subject(f);
+  char path[96];
+  snprintf(path, sizeof path, "/v3/candidates/%lld", (long long)id);
+  const char *edit = "{\"first_name\":\"Augusta\"}";
+  char *before = cand_state(f, id);
+  cJSON *j;
+  /* v3 routes first: a path id that is not a number is a 404 unauthenticated */
+  assert_int_equal(v3(f, NULL, "PATCH", "/v3/candidates/abc", edit, &j), 404);
+  cJSON_Delete(j);
+  /* no token, a token that does not decode */
+  assert_int_equal(v3(f, NULL, "PATCH", path, edit, &j), 401);
+  assert_string_equal(jstr(j, "message"), "Unauthorized");
+  cJSON_Delete(j);
+  assert_int_equal(v3(f, "not.a.jwt", "PATCH", path, edit, &j), 401);
+  cJSON_Delete(j);
+  /* an unknown candidate */
+  assert_int_equal(v3(f, f->access, "PATCH", "/v3/candidates/31999999", edit,
+                      &j), 404);
+  assert_string_equal(jstr(j, "message"), "Resource not found");
+  cJSON_Delete(j);
+  /* bodies that are not JSON objects: 400 */
+  static const char *const junk[] = {"{\"first_name\":", "[1]", "42"};
+  for (size_t i = 0; i < sizeof junk / sizeof *junk; i++) {
+    assert_int_equal(v3(f, f->access, "PATCH", path, junk[i], &j), 400);
+    assert_string_equal(jstr(j, "message"), "Bad Request");
+    assert_non_null(strstr(first_error(j), "Invalid JSON payload"));
+    cJSON_Delete(j);
+  }
+  /* members of the wrong shape: 422 naming each; v1's custom field list
+   * is not v3's {key: value} */
+  static const struct {
+    const char *body, *field;
+  } bad[] = {
+      {"{\"first_name\":\"\"}", "first_name"},
+      {"{\"last_name\":5}", "last_name"},
+      {"{\"company\":{}}", "company"},
+      {"{\"phone_numbers\":[{\"value\":\"+15555550101\",\"type\":\"fax\"}]}",
+       "phone_numbers"},
+      {"{\"custom_fields\":[{\"name_key\":\"k\",\"value\":\"v\"}]}",
+       "custom_fields"},
+      {"{\"custom_fields\":{\"k\":5}}", "custom_fields"},
+  };
+  for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+    long st = v3(f, f->access, "PATCH", path, bad[i].body, &j);
+    if (st != 422)
+      fail_msg("%s: %ld, want 422", bad[i].body, st);
+    v3_invalid(j, bad[i].field);
+    cJSON_Delete(j);
+  }
+  char *after = cand_state(f, id);
+  assert_string_equal(after, before);
+  free(after);
+  free(before);
+  /* the scope: removed, the edit is refused at once (reads still work);
+   * it is the edit's own (harvest:candidates:update, as the v3 reference
+   * read by [SV-CAP] names it): the create scope alone does not edit */
+  act(f, "remove_scope", "credential=client-1 scope=harvest:candidates:update");
+  assert_int_equal(v3(f, f->access, "PATCH", path, edit, &j), 403);
+  assert_string_equal(jstr(j, "message"), "Forbidden");
+  assert_string_equal(first_error(j),
+                      "Missing required scope: harvest:candidates:update");
+  cJSON_Delete(j);
+  j = cand_by_id(f, id);
+  assert_string_equal(jstr(j, "first_name"), "Ada");
+  cJSON_Delete(j);
+}
+
+/* The data faults judge the candidate as it would be after the edit. */
+static void test_candidate_patch_data_faults(void **state)
+{
+  struct simfx *f = open_fx(state, false, 0);
+  int64_t id = patch_subject(f);
+  char path[96];
+  snprintf(path, sizeof path, "/v3/candidates/%lld", (long long)id);
+  cJSON *j;
+  int rule = fx_fault(f, "required_field", "field=phone");
+  assert_int_equal(v3(f, f->access, "PATCH", path, "{\"title\":\"T\"}", &j),
+                   200);
+  cJSON_Delete(j);
+  assert_int_equal(v3(f, f->access, "PATCH", path,
+                      "{\"phone_numbers\":[],\"title\":\"U\"}", &j), 422);
+  assert_string_equal(v3_invalid(j, "phone_numbers"), "Is required");
+  cJSON_Delete(j);
+  j = cand_by_id(f, id);
+  assert_true(jhas(j, "+15555550100"));
+  assert_string_equal(jstr(j, "title"), "T");
+  cJSON_Delete(j);
+  sim_fault_clear(f->sim, rule);
+
+  rule = fx_fault(f, "format_rule", "rule=email field=email");
+  assert_int_equal(v3(f, f->access, "PATCH", path,
+                      "{\"email_addresses\":[{\"value\":\"ada.example.com\","
+                      "\"type\":\"personal\"}]}", &j), 422);
+  assert_non_null(strstr(v3_invalid(j, "email_addresses"), "valid email"));
+  cJSON_Delete(j);
+  sim_fault_clear(f->sim, rule);
+
+  fx_fault(f, "format_rule", "rule=date field=custom_fields.start_date");
+  assert_int_equal(v3(f, f->access, "PATCH", path,
+                      "{\"custom_fields\":{\"start_date\":\"03/02/2026\"}}",
+                      &j), 422);
+  v3_invalid(j, "custom_fields.start_date");
+  cJSON_Delete(j);
+  assert_int_equal(v3(f, f->access, "PATCH", path,
+                      "{\"custom_fields\":{\"start_date\":\"2026-03-02\"}}",
+                      &j), 200);
+  assert_true(jhas(j, "\"start_date\":\"2026-03-02\""));
+  cJSON_Delete(j);
+}
+
 static void test_rejection_reasons(void **state)
 {
   struct simfx *f = open_fx(state, false, 0);
@@ -1732,6 +2008,10 @@ int main(void)
       T(test_move),
       T(test_reject_unreject_hire),
       T(test_merge),
+      T(test_candidate_patch),
+      T(test_candidate_patch_only_given),
+      T(test_candidate_patch_refused),
+      T(test_candidate_patch_data_faults),
       T(test_rejection_reasons),
       T(test_rate_limit_headers),
       T(test_token_client_credentials),

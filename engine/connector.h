@@ -239,6 +239,11 @@ struct connector {
   const char *display;     /* "Greenhouse" */
   /* The rate-limit model of the API an auth mode talks to. */
   void (*window)(enum atsync_auth auth, int64_t *window, bool *fixed);
+  /* The requests per window the ATS documents for an auth mode, for an ATS
+   * whose answers carry no X-RateLimit-Limit (Lever): the pacing uses it
+   * until an answer names a limit. NULL or 0: none documented, not paced
+   * until an answer names one. */
+  int (*default_limit)(enum atsync_auth auth);
   /* Build the request for an operation. Returns 0, or -1 with a message
    * (e.g. an argument the ATS cannot take). */
   int (*build)(const struct conn_view *v, enum op op, const struct op_args *a,
@@ -290,11 +295,6 @@ struct connector {
    * application (Greenhouse v1), so a person found without one on the
    * job has none there. */
   bool find_without_apps;
-};
-
-/* Free what a result owns (recs); the struct itself stays the caller's. */
-void outcome_result_free(struct op_result *r);
-
   /* The OAuth token endpoint's path, when the credentials give no
    * token_url (appended to the base URL; NULL: "/token"). */
   const char *token_path;
@@ -304,6 +304,11 @@ void outcome_result_free(struct op_result *r);
    * it adds the application (Greenhouse, Ashby). 0 where the data travels
    * with each application anyway (Lever, Workable). */
   unsigned update_person;
+};
+
+/* Free what a result owns (recs); the struct itself stays the caller's. */
+void outcome_result_free(struct op_result *r);
+
 /* Fold the next page of a list into what the earlier pages gave. */
 void outcome_merge_page(enum op op, struct op_result *acc,
                         const struct op_result *page);

@@ -9,6 +9,9 @@
 
 static const char *ats(const struct conn *c) { return c->ops->display; }
 
+/* A 429: the connection holds until r->retry_at, which request.c set for
+ * every 429 (the time the ATS named, or its backoff when it named none:
+ * the pacing gate holds every request until then too). */
 int64_t conn_throttled(struct conn *c, const struct op_result *r, char *msg,
                        size_t len)
 {

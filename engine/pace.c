@@ -14,6 +14,12 @@ void pace_init(struct pace *p, int64_t window, bool fixed)
   p->fixed = fixed;
 }
 
+void pace_assume(struct pace *p, int limit)
+{
+  if (p->limit <= 0 && limit > 0) /* an answer's limit is never replaced */
+    p->limit = limit;
+}
+
 static int64_t oldest(const struct pace *p) { return p->sent[p->head]; }
 
 /* Forget rolling sends that left the window. */
@@ -125,19 +131,34 @@ void pace_block(struct pace *p, int64_t until)
     p->blocked_until = until;
 }
 
-int64_t backoff_delay(struct at_prng *r, int attempt, int64_t base,
-                      int64_t cap)
+/* min(cap, base * 2^attempt), without overflow. */
+static int64_t backoff_ceiling(int attempt, int64_t base, int64_t cap)
 {
   if (attempt < 0)
     attempt = 0;
   int64_t ceiling = base;
   for (int i = 0; i < attempt && ceiling < cap; i++)
     ceiling = ceiling > cap / 2 ? cap : ceiling * 2; /* never overflows */
-  if (ceiling > cap)
-    ceiling = cap;
+  return ceiling > cap ? cap : ceiling;
+}
+
+int64_t backoff_delay(struct at_prng *r, int attempt, int64_t base,
+                      int64_t cap)
+{
+  int64_t ceiling = backoff_ceiling(attempt, base, cap);
   if (ceiling <= 0)
     return 0;
   return (int64_t)at_prng_below(r, (uint64_t)ceiling + 1);
+}
+
+int64_t backoff_delay_equal(struct at_prng *r, int attempt, int64_t base,
+                            int64_t cap)
+{
+  int64_t ceiling = backoff_ceiling(attempt, base, cap);
+  if (ceiling <= 0)
+    return 0;
+  int64_t half = ceiling / 2;
+  return half + (int64_t)at_prng_below(r, (uint64_t)(ceiling - half) + 1);
 }
 
 int64_t retry_after_ms(const char *value, int64_t now, int64_t cap)

@@ -13,7 +13,9 @@
 #define PACE_RING 1024
 
 struct pace {
-  int limit;            /* requests per window (0 = not known yet) */
+  int limit;            /* requests per window (0 = not known yet): the
+                           documented one (pace_assume) until an answer
+                           names one */
   int64_t window;       /* ms */
   bool fixed;           /* fixed windows (reset at boundaries) vs rolling */
   int64_t window_end;   /* fixed: end of the current window, 0 = unknown */
@@ -24,8 +26,13 @@ struct pace {
 };
 
 /* Start pacing with the connector's window model; the limit is learned from
- * X-RateLimit-Limit on the first response. */
+ * X-RateLimit-Limit on the first response (or assumed, pace_assume). */
 void pace_init(struct pace *p, int64_t window, bool fixed);
+
+/* The limit the ATS documents (requests per window), for an ATS whose
+ * answers name none: used until an answer's X-RateLimit-Limit does (then
+ * that one). 0 changes nothing. Idempotent: call it before asking. */
+void pace_assume(struct pace *p, int limit);
 
 /* The earliest time a request may be sent (<= now: send now). */
 int64_t pace_when(const struct pace *p, int64_t now);
@@ -42,6 +49,11 @@ void pace_block(struct pace *p, int64_t until);
  * [0, min(cap, base * 2^attempt)]; attempt counts from 0. */
 int64_t backoff_delay(struct at_prng *r, int attempt, int64_t base,
                       int64_t cap);
+/* The same ceiling with equal jitter: a uniform wait in
+ * [ceiling / 2, ceiling]. Unlike full jitter it grows with every attempt,
+ * for a client that must slow down (a 429 that names no time). */
+int64_t backoff_delay_equal(struct at_prng *r, int attempt, int64_t base,
+                            int64_t cap);
 
 /* Retry-After as delta-seconds or an HTTP-date, relative to 'now' on the
  * engine's clock (never libcurl's). Returns the wait in ms clamped to

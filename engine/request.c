@@ -1,7 +1,9 @@
 /* request.c — one operation of a connection on the wire: built by the
  * connector, held back by the pacing gate until the rate limit allows it,
  * sent with a deadline, parsed back into an outcome, and its rate-limit
- * headers fed to the pacing. */
+ * headers fed to the pacing (a 429 holds every request of the connection:
+ * until the time the ATS named, or for a growing backoff when it named
+ * none). */
 #include "engine_int.h"
 
 #include <stdlib.h>
@@ -101,6 +103,41 @@ static bool caller_pages(enum op op)
   return op == OP_CHANGED_APPS || op == OP_CHANGED_PEOPLE;
 }
 
+/* A 429 that names no time (neither Retry-After nor a reset header) is
+ * held at most this long. */
+#define THROTTLE_CAP_MS 60000
+
+/* The connection's pacing gate, with the limit its connector documents
+ * until an answer names one: an ATS that sends no X-RateLimit-Limit
+ * (Lever) is paced all the same. */
+static struct pace *pacing(struct conn *c)
+{
+  if (c->ops->default_limit)
+    pace_assume(&c->pace, c->ops->default_limit(c->auth));
+  return &c->pace;
+}
+
+/* When a 429 lets the connection send again. With the ATS's Retry-After or
+ * reset: then (at least 1 s on when that time has passed). Without one,
+ * the connection backs off over its consecutive failures (hold_attempts,
+ * as for an outage; 0 again after the first success), exponentially with
+ * jitter from the engine's PRNG: 1 s, then 1-2 s, 2-4 s, 4-8 s ... up to
+ * a minute (the outage cap when smaller), then 30-60 s. Equal jitter, not
+ * the outage's full jitter: no wait is shorter than the one before (below
+ * the cap), so the ATS that said "too many" never sees a re-probe at once. */
+static int64_t throttled_until(struct conn *c, const struct op_result *res,
+                               int64_t now)
+{
+  if (res->retry_at != 0)
+    return res->retry_at > now ? res->retry_at : now + 1000;
+  struct atsync *e = c->e;
+  int64_t base = e->cfg.backoff_base_ms;
+  int64_t cap = e->cfg.backoff_cap_ms < THROTTLE_CAP_MS ? e->cfg.backoff_cap_ms
+                                                        : THROTTLE_CAP_MS;
+  int64_t wait = backoff_delay_equal(&e->prng, c->hold_attempts++, base, cap);
+  return now + (wait > base ? wait : base);
+}
+
 static void on_timer(void *ud);
 
 static void on_http(void *ud, struct http_resp *r)
@@ -115,8 +152,12 @@ static void on_http(void *ud, struct http_resp *r)
   c->ops->parse(&v, rq->op, &rq->a, r, now, res);
   if (rq->op != OP_TOKEN) {
     pace_seen(&c->pace, now, res->rl_limit, res->rl_remaining, res->rl_reset);
-    if (res->throttled)
-      pace_block(&c->pace, res->retry_at > now ? res->retry_at : now + 1000);
+    if (res->throttled) {
+      /* one hold for every reader: the pacing here, the connection's
+       * hold in fail.c (conn_throttled reads retry_at) */
+      res->retry_at = throttled_until(c, res, now);
+      pace_block(&c->pace, res->retry_at);
+    }
   }
   eng_redact(e, res->words, sizeof res->words);
   eng_redact(e, res->what, sizeof res->what);
@@ -192,7 +233,7 @@ static void on_timer(void *ud)
   rq->timer = NULL;
   /* the slot may have gone to a request that waited with us: ask again */
   int64_t now = eng_now(rq->c->e);
-  int64_t when = rq->op == OP_TOKEN ? now : pace_when(&rq->c->pace, now);
+  int64_t when = rq->op == OP_TOKEN ? now : pace_when(pacing(rq->c), now);
   if (when > now) {
     rq->timer = at_timer_add(rq->c->e->loop, when, on_timer, rq);
     return;
@@ -233,7 +274,7 @@ struct request *conn_request(struct conn *c, enum op op,
     rq->emails[i] = a->emails[i];
   rq->a.emails = rq->emails;
   int64_t now = eng_now(c->e);
-  int64_t when = op == OP_TOKEN ? now : pace_when(&c->pace, now);
+  int64_t when = op == OP_TOKEN ? now : pace_when(pacing(c), now);
   if (when > now) { /* the rate limit says wait: hold it, don't send it */
     rq->timer = at_timer_add(c->e->loop, when, on_timer, rq);
     return rq;

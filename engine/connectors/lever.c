@@ -39,6 +39,15 @@ static void lv_window(enum atsync_auth auth, int64_t *window, bool *fixed)
   *fixed = false;
 }
 
+/* Lever documents its bucket (10 req/s steady, bursts to 20: ats-apis.md
+ * 2.4) but no rate-limit header (docs/fidelity/lever.md, rate_headers):
+ * 20 per rolling 2 s window, per key or token, until an answer says. */
+static int lv_default_limit(enum atsync_auth auth)
+{
+  (void)auth;
+  return 20;
+}
+
 static void auth_headers(const struct conn_view *v, struct http_req *r)
 {
   if (v->auth == ATSYNC_AUTH_API_KEY)
@@ -753,6 +762,7 @@ const struct connector connector_lever = {
     .name = "lever",
     .display = "Lever",
     .window = lv_window,
+    .default_limit = lv_default_limit,
     .build = lv_build,
     .parse = lv_parse,
     .build_next = lv_build_next,

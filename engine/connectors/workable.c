@@ -28,6 +28,14 @@ static void wk_window(enum atsync_auth auth, int64_t *window, bool *fixed)
   *fixed = true;
 }
 
+/* Until the first answer's X-Rate-Limit-Limit: the documented 10 per 10 s
+ * for an account token (the API key), 50 for an OAuth token (ats-apis.md
+ * 3.4). */
+static int wk_default_limit(enum atsync_auth auth)
+{
+  return auth == ATSYNC_AUTH_API_KEY ? 10 : 50;
+}
+
 /* ---- building ---------------------------------------------------------------- */
 
 /* "<base>/spi/v3/<fmt with one path argument, percent-encoded>" */
@@ -711,6 +719,7 @@ const struct connector connector_workable = {
     .name = "workable",
     .display = "Workable",
     .window = wk_window,
+    .default_limit = wk_default_limit,
     .build = wk_build,
     .parse = wk_parse,
     .build_next = wk_build_next,

@@ -516,11 +516,14 @@ int atsync_connect(struct atsync *e, int64_t org,
   pull_abandon(c);
   creds_free(c);
   char token_url[1024];
-  if (blank(cr->token_url))
-    snprintf(token_url, sizeof token_url, "%s/token", cr->base_url);
+  size_t bl = strlen(cr->base_url);
+  const struct connector *ops = connector_find(cr->kind);
+  if (blank(cr->token_url)) /* the vendor's path on the base URL */
+    snprintf(token_url, sizeof token_url, "%.*s%s",
+             (int)(cr->base_url[bl - 1] == '/' ? bl - 1 : bl), cr->base_url,
+             ops && ops->token_path ? ops->token_path : "/token");
   else
     snprintf(token_url, sizeof token_url, "%s", cr->token_url);
-  size_t bl = strlen(cr->base_url);
   c->kind = strdup(cr->kind);
   c->base_url = strndup(cr->base_url, cr->base_url[bl - 1] == '/' ? bl - 1 : bl);
   c->auth = cr->auth;

@@ -76,7 +76,8 @@ struct atsync_credentials {
   const char *client_id, *client_secret;
   const char *auth_code;     /* ATSYNC_AUTH_OAUTH_CODE: exchanged at once */
   const char *redirect_uri;  /* sent with the code when set */
-  const char *token_url;     /* default: base_url + "/token" */
+  const char *token_url;     /* default: base_url + the ATS's token path
+                                ("/token"; Lever, Workable "/oauth/token") */
   const char *sub;           /* client credentials: acting user (optional) */
   const char *api_key;       /* ATSYNC_AUTH_API_KEY */
   const char *on_behalf_of;  /* ATSYNC_AUTH_API_KEY: acting user id */

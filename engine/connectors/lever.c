@@ -779,4 +779,6 @@ const struct connector connector_lever = {
      * rotating): not refreshed for idleness */
     .refresh_ttl_ms = 0,
     .create_person_only = false,
+    /* Auth0's endpoint (auth.lever.co/oauth/token: with the sim, one base) */
+    .token_path = "/oauth/token",
 };

@@ -736,4 +736,6 @@ const struct connector connector_workable = {
     /* refresh tokens do not lapse (every refresh returns a new pair) */
     .refresh_ttl_ms = 0,
     .create_person_only = false,
+    /* www.workable.com/oauth/token (with the sim, one base) */
+    .token_path = "/oauth/token",
 };

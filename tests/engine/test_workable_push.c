@@ -233,7 +233,7 @@ static void test_expired_token_refreshed(void **state)
   struct engfx *f = start(ENGFX_V3_CODE, false, 0);
   engfx_approve(f, "alice", NULL);
   engfx_settle(f, MIN);
-  size_t tokens = journal(f, "POST /token", 200);
+  size_t tokens = journal(f, "POST /oauth/token", 200);
   action(f, "expire_tokens", NULL);
   engfx_approve(f, "bob", NULL);
   engfx_settle(f, MIN);
@@ -241,14 +241,14 @@ static void test_expired_token_refreshed(void **state)
   expect_cand(f, "bob", ATSYNC_SYNCED, NULL);
   assert_int_equal(engfx_cand(f, "bob").attempts, 0);
   assert_true(journal(f, "/spi/v3/*", 401) >= 1);
-  assert_int_equal(journal(f, "POST /token", 200), tokens + 1);
+  assert_int_equal(journal(f, "POST /oauth/token", 200), tokens + 1);
   engfx_check_exactly_once(f, "Phone Screen");
   /* the rotated refresh token works: once more */
   action(f, "expire_tokens", NULL);
   engfx_approve(f, "cy", NULL);
   engfx_settle(f, MIN);
   expect_cand(f, "cy", ATSYNC_SYNCED, NULL);
-  assert_int_equal(journal(f, "POST /token", 400), 0);
+  assert_int_equal(journal(f, "POST /oauth/token", 400), 0);
   engfx_free(f);
 }
 
@@ -277,7 +277,7 @@ static struct race race_seen(struct engfx *f, uint64_t mark)
   size_t n = sim_journal_read(f->fx->sim, mark, j, 4096);
   int64_t refreshed = INT64_MAX;
   for (size_t i = 0; i < n && refreshed == INT64_MAX; i++)
-    if (sim_journal_match(&j[i], "POST /token"))
+    if (sim_journal_match(&j[i], "POST /oauth/token"))
       refreshed = j[i].sent;
   struct race r = {0, 0};
   for (size_t i = 0; i < n; i++) {
@@ -318,9 +318,9 @@ static void test_racing_refreshes(void **state)
     fail_msg("no race: %zu call(s) met the dead token, %zu late", r.denied,
              r.late);
   /* ... and one refresh answered them all, none refused */
-  assert_int_equal(journal_since(f, mark, "POST /token", 200), 1);
-  assert_int_equal(journal_since(f, mark, "POST /token", 0), 1);
-  assert_int_equal(journal(f, "POST /token", 400), 0);
+  assert_int_equal(journal_since(f, mark, "POST /oauth/token", 200), 1);
+  assert_int_equal(journal_since(f, mark, "POST /oauth/token", 0), 1);
+  assert_int_equal(journal(f, "POST /oauth/token", 400), 0);
   engfx_check_exactly_once(f, "Phone Screen");
   assert_int_equal(sim_fault_clear(f->fx->sim, fid), 0);
   engfx_free(f);
@@ -382,10 +382,10 @@ static void test_refresh_omits_refresh_token(void **state)
     engfx_settle(f, 5 * MIN);
     expect_cand(f, refs[round], ATSYNC_SYNCED, NULL);
     expect_state(f, ATSYNC_CONNECTED, NULL);
-    assert_int_equal(journal_since(f, mark, "POST /token", 200), 1);
-    assert_int_equal(journal_since(f, mark, "POST /token", 0), 1);
+    assert_int_equal(journal_since(f, mark, "POST /oauth/token", 200), 1);
+    assert_int_equal(journal_since(f, mark, "POST /oauth/token", 0), 1);
   }
-  assert_int_equal(journal(f, "POST /token", 400), 0);
+  assert_int_equal(journal(f, "POST /oauth/token", 400), 0);
   engfx_check_exactly_once(f, "Phone Screen");
   engfx_free(f);
 }

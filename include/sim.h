@@ -245,6 +245,17 @@ cJSON *sim_journal_json(const struct sim *s, uint64_t after, size_t max);
  * "GET /v3/candidates?email=*" is a search, not a poll. */
 bool sim_journal_match(const struct sim_journal_entry *e, const char *pattern);
 
+/* What a request is for, the same words on every ATS (NULL-terminated):
+ * "token" (the OAuth token endpoint), "job" (reading a job or its
+ * stages), "find" (people by email), "create" (a new person, with the
+ * application where the ATS makes both at once), "apply" (an application
+ * for a person who exists, where the ATS has such a call), "move" (an
+ * application to another stage). */
+extern const char *const sim_request_kinds[];
+/* Is entry 'e' of this sim's ATS a request of that kind? */
+bool sim_journal_is(const struct sim *s, const struct sim_journal_entry *e,
+                    const char *kind);
+
 /* A number that moves whenever the tenant's data changes (for caches). */
 uint64_t sim_generation(const struct sim *s);
 

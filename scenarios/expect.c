@@ -213,6 +213,8 @@ static long count_requests(struct world *w, const struct scn_cond *c)
       continue;
     if (c->text && !sim_journal_match(e, c->text))
       continue;
+    if (c->of && !sim_journal_is(w->sim, e, c->of))
+      continue;
     n++;
   }
   return n;

@@ -65,6 +65,7 @@ static void stmt_free(struct scn_stmt *st)
   free(st->expect.cond.text);
   free(st->expect.cond.job);
   free(st->expect.cond.stage);
+  free(st->expect.cond.of);
   p_strv_free(st->on, st->non);
 }
 

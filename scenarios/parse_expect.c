@@ -9,6 +9,7 @@
 
 #include "at_clock.h"
 #include "atsync.h"
+#include "sim.h"
 #include "strutil.h"
 
 static const struct named conn_states[] = {
@@ -261,6 +262,15 @@ static int c_webhooks(struct parser *p, struct line *L, struct scn_cond *c)
   return need_op_count(p, L, c);
 }
 
+/* 'requests KIND': is the word one of sim_request_kinds? */
+static bool request_kind(const char *w)
+{
+  for (const char *const *k = sim_request_kinds; *k; k++)
+    if (strcmp(*k, w) == 0)
+      return true;
+  return false;
+}
+
 static int c_requests(struct parser *p, struct line *L, struct scn_cond *c)
 {
   c->kind = SCN_C_REQUESTS;
@@ -270,6 +280,23 @@ static int c_requests(struct parser *p, struct line *L, struct scn_cond *c)
       return p_err_tok(p, L, t, "the route is empty (leave it out for every "
                        "request)");
     c->text = p_xstrdup(t->text);
+    L->pos++;
+  } else if (t != NULL && t->kind == SCN_TOK_WORD && !is_op(t) &&
+             strcmp(t->text, "status") != 0 &&
+             strcmp(t->text, "between") != 0) {
+    if (!request_kind(t->text)) {
+      struct scn_hint h;
+      scn_hint_init(&h, t->text);
+      for (const char *const *k = sim_request_kinds; *k; k++)
+        scn_hint_offer(&h, *k, strlen(*k));
+      if (scn_hint_best(&h))
+        return p_err_tok(p, L, t, "'%s' is not a kind of request (did you "
+                         "mean '%s'?)", t->text, scn_hint_best(&h));
+      return p_err_tok(p, L, t, "'%s' is not a kind of request (token, job, "
+                       "find, create, apply, move; or a \"ROUTE\" in "
+                       "quotes)", t->text);
+    }
+    c->of = p_xstrdup(t->text);
     L->pos++;
   }
   if (p_accept_word(L, "status")) {

@@ -195,6 +195,7 @@ struct scn_cond {
   char *who;        /* a candidate ref, or an email (contains '@') */
   char *text;
   char *job, *stage;
+  char *of;         /* requests: what they are for (sim_request_kinds) */
   int state;        /* enum atsync_state / enum atsync_sync; -1 = any */
   int status;       /* requests: 0 = any; webhooks: -1 = any */
   bool has_between;

@@ -42,6 +42,19 @@ const char *sim_field_alias(const struct sim_personality *p,
   return name;
 }
 
+const char *const sim_request_kinds[] = {"token", "job",  "find", "create",
+                                         "apply", "move", NULL};
+
+bool sim_journal_is(const struct sim *s, const struct sim_journal_entry *e,
+                    const char *kind)
+{
+  for (const struct sim_request_kind *k = s->p->request_kinds; k && k->kind;
+       k++)
+    if (strcmp(k->kind, kind) == 0 && sim_journal_match(e, k->route))
+      return true;
+  return false;
+}
+
 int sim_wire_id(const struct sim *s, const char *kind, int64_t id, char *out,
                 size_t len)
 {

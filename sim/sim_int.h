@@ -671,6 +671,10 @@ struct sim_alias {
   const char *from, *to;
 };
 
+struct sim_request_kind {
+  const char *kind, *route; /* "create", "POST /v3/candidates" */
+};
+
 /* A personality: the wire format of one ATS. Its handlers answer every
  * request with sim_reply*(); the core adds latency, faults and the journal.
  */
@@ -726,6 +730,10 @@ struct sim_personality {
    * ATS's request shape, as {from, to} pairs ending with {NULL, NULL};
    * a name not listed stands for itself (sim_field_alias). */
   const struct sim_alias *field_aliases;
+  /* Its routes by what they are for (sim_request_kinds): {kind, route
+   * pattern} pairs, a kind as often as it has routes, ending with
+   * {NULL, NULL}. A kind not listed has no route here. */
+  const struct sim_request_kind *request_kinds;
   /* Every permission an API key can hold (NULL-terminated). */
   const char *const *permissions;
   /* Every OAuth scope a client can hold (NULL-terminated). */

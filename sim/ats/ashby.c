@@ -1278,6 +1278,18 @@ static const char *rule_value(void *ud, const char *field, size_t i)
   return v;
 }
 
+/* Requests by what they are for (sim_request_kinds). API keys only: no
+ * token endpoint. */
+static const struct sim_request_kind ab_kinds[] = {
+    {"job", "POST /job.info"},
+    {"job", "POST /jobInterviewPlan.info"},
+    {"job", "POST /interviewStage.list"},
+    {"find", "POST /candidate.search"},
+    {"create", "POST /candidate.create"},
+    {"apply", "POST /application.create"},
+    {"move", "POST /application.changeStage"},
+    {NULL, NULL}};
+
 static const struct sim_alias ab_aliases[] = {
     {"phone", "phoneNumber"},        {"email", "email"},
     {"source", "sourceId"},          {"first_name", "name"},
@@ -1396,18 +1408,6 @@ static cJSON *cand_create_shape(const struct sim_candidate *cd)
   return o;
 }
 
-static void do_app_create(struct sim_call *c, const cJSON *body)
-{
-  struct sim_model *m = &c->s->model;
-  struct sim_candidate *cd = body_cand(c, body, "candidateId");
-  if (cd == NULL)
-    return;
-  struct sim_job *j = body_job(c, body, "jobId");
-  if (j == NULL)
-    return;
-  int64_t stage = 0, source = 0;
-  int rc = get_uuid(body, "interviewStageId", K_STAGE, &stage);
-  struct sim_stage *st = rc == 0 ? model_stage(m, stage) : NULL;
 /* Make 'v' the first (primary) contact of a list, adding it when it is not
  * there (emails compared ignoring case); the others stay, in order. */
 static void contact_first(struct sim_contact **list, size_t *n, const char *v,
@@ -1491,6 +1491,18 @@ static void do_cand_update(struct sim_call *c, const cJSON *body)
   reply_ok(c, cand_json(c, cd));
 }
 
+static void do_app_create(struct sim_call *c, const cJSON *body)
+{
+  struct sim_model *m = &c->s->model;
+  struct sim_candidate *cd = body_cand(c, body, "candidateId");
+  if (cd == NULL)
+    return;
+  struct sim_job *j = body_job(c, body, "jobId");
+  if (j == NULL)
+    return;
+  int64_t stage = 0, source = 0;
+  int rc = get_uuid(body, "interviewStageId", K_STAGE, &stage);
+  struct sim_stage *st = rc == 0 ? model_stage(m, stage) : NULL;
   if (rc < 0 || (rc == 0 && (st == NULL || !st->active ||
                              st->job_id != j->id))) {
     FAIL(c, "interview_stage_not_found", "No interview stage with that id in "
@@ -1622,6 +1634,7 @@ static void ab_handle(struct sim_call *c)
   case OP_CAND_INFO: do_cand_info(c, body); break;
   case OP_CAND_CREATE: do_cand_create(c, body); break;
   case OP_CAND_LIST: do_cand_list(c, body); break;
+  case OP_CAND_UPDATE: do_cand_update(c, body); break;
   case OP_APP_CREATE: do_app_create(c, body); break;
   case OP_APP_CHANGE_STAGE: do_change_stage(c, body); break;
   case OP_APP_INFO: do_app_info(c, body); break;
@@ -1634,7 +1647,6 @@ static void ab_handle(struct sim_call *c)
   cJSON_Delete(body);
 }
 
-  case OP_CAND_UPDATE: do_cand_update(c, body); break;
 /* Module permissions an API key can hold [AB-AUTH][AB-SPEC]. */
 static const char *const ab_permissions[] = {
     "apiKeysRead",    "candidatesRead", "candidatesWrite",
@@ -1675,6 +1687,7 @@ const struct sim_personality sim_ashby = {
     .serve_no_oauth = true,
     .status_api_component = "Ashby API",
     .field_aliases = ab_aliases,
+    .request_kinds = ab_kinds,
     .permissions = ab_permissions,
     .scopes = NULL, /* Ashby's API has no OAuth: API keys only */
     .webhook_events = ab_webhook_events,

@@ -1832,6 +1832,23 @@ static const char *rule_value(void *ud, const char *field, size_t i)
   return NULL;
 }
 
+/* Requests by what they are for (sim_request_kinds), v3 and v1. */
+static const struct sim_request_kind gh_kinds[] = {
+    {"token", "POST /token"},
+    {"job", "GET /v3/jobs"},
+    {"job", "GET /v3/job_interview_stages"},
+    {"job", "GET /v1/jobs/{id}"},
+    {"job", "GET /v1/jobs/{id}/stages"},
+    {"find", "GET /v3/candidates?*email=*"},
+    {"find", "GET /v1/candidates?*email=*"},
+    {"create", "POST /v3/candidates"},
+    {"create", "POST /v1/candidates"},
+    {"apply", "POST /v3/applications"},
+    {"apply", "POST /v1/candidates/{id}/applications"},
+    {"move", "POST /v3/applications/{id}/move"},
+    {"move", "POST /v1/applications/{id}/move"},
+    {NULL, NULL}};
+
 static const struct sim_alias gh_aliases[] = {
     {"phone", "phone_numbers"}, {"email", "email_addresses"},
     {"source", "source_id"},    {"first_name", "first_name"},
@@ -1881,6 +1898,8 @@ static bool check_rules(struct sim_call *c, struct verr *v, int64_t job_id,
   return true;
 }
 
+/* A person body's members onto the person: emails, phones and tags
+ * added, custom fields set, company and title when given. */
 static void apply_contacts(struct sim_candidate *cd, const cJSON *o)
 {
   const cJSON *e;
@@ -1898,8 +1917,6 @@ static void apply_contacts(struct sim_candidate *cd, const cJSON *o)
     cJSON_ArrayForEach(e, cf)
     {
       if (cJSON_IsString(e))
-/* A person body's members onto the person: emails, phones and tags
- * added, custom fields set, company and title when given. */
         model_cand_set_field(cd, e->string, e->valuestring);
     }
   } else {
@@ -2219,23 +2236,6 @@ static struct sim_candidate *create_candidate(struct sim_call *c,
   return cd;
 }
 
-static cJSON *truncated_cand(const struct sim_candidate *cd)
-{
-  cJSON *o = cJSON_CreateObject();
-  jput_id(o, "id", cd->id);
-  cJSON *ids = jadd_arr(o, "application_ids");
-  for (size_t i = 0; i < cd->apps.n; i++)
-    cJSON_AddItemToArray(ids, jid(((struct sim_app *)cd->apps.v[i])->id));
-  return o;
-}
-
-/* ==== v1 writes =================================================================== */
-
-static void v1_cand_create(struct sim_call *c)
-{
-  cJSON *body;
-  if (!body_object(c, &body))
-    return;
 /* ==== PATCH a candidate (v1 and v3) ================================================= */
 
 /* A PATCH body's members: each one given must be well formed; none is
@@ -2364,6 +2364,23 @@ static void cand_patch(struct sim_call *c)
   sim_reply_json(c, 200, w3 ? v3_cand_json(cd) : v1_cand_json(c->s, cd));
 }
 
+static cJSON *truncated_cand(const struct sim_candidate *cd)
+{
+  cJSON *o = cJSON_CreateObject();
+  jput_id(o, "id", cd->id);
+  cJSON *ids = jadd_arr(o, "application_ids");
+  for (size_t i = 0; i < cd->apps.n; i++)
+    cJSON_AddItemToArray(ids, jid(((struct sim_app *)cd->apps.v[i])->id));
+  return o;
+}
+
+/* ==== v1 writes =================================================================== */
+
+static void v1_cand_create(struct sim_call *c)
+{
+  cJSON *body;
+  if (!body_object(c, &body))
+    return;
   struct verr v;
   verr_init(&v, GH_V1);
   check_person(&v, body);
@@ -3085,6 +3102,7 @@ static void v1_dispatch(struct sim_call *c)
   case OP_V1_CAND: v1_cand(c); break;
   case OP_V1_CAND_CREATE: v1_cand_create(c); break;
   case OP_V1_CAND_ADD_APP: v1_add_app(c); break;
+  case OP_V1_CAND_PATCH: cand_patch(c); break;
   case OP_V1_MERGE: v1_merge(c); break;
   case OP_V1_APPS: v1_apps(c, &q); break;
   case OP_V1_APP: v1_app(c); break;
@@ -3102,7 +3120,6 @@ static void v3_dispatch(struct sim_call *c)
 {
   enum gh_op op = ctx(c)->r->op;
   struct sim_query q = {0};
-  case OP_V1_CAND_PATCH: cand_patch(c); break;
   long off = 0;
   if (strcmp(c->method, "GET") == 0) {
     if (!v3_args(c, &q, &off))
@@ -3116,6 +3133,7 @@ static void v3_dispatch(struct sim_call *c)
   case OP_V3_APPS: v3_apps(c, &q, off); break;
   case OP_V3_REASONS: list_all(c, &q, &c->s->model.reasons, r_v3_reason, true, off); break;
   case OP_V3_CAND_CREATE: v3_cand_create(c); break;
+  case OP_V3_CAND_PATCH: cand_patch(c); break;
   case OP_V3_MERGE: v3_merge(c); break;
   case OP_V3_APP_CREATE: v3_app_create(c); break;
   case OP_V3_MOVE: do_move(c); break;
@@ -3133,7 +3151,6 @@ static void gh_handle(struct sim_call *c)
   at_req_body(c->req, &blen);
   if (x->api == GH_AUTH) {
     if (x->r == NULL) {
-  case OP_V3_CAND_PATCH: cand_patch(c); break;
       reply_not_found(c);
       return;
     }
@@ -3180,6 +3197,7 @@ static const char *const gh_permissions[] = {
     "GET /v1/jobs", "GET /v1/jobs/{id}", "GET /v1/jobs/{id}/stages",
     "GET /v1/users", "GET /v1/users/{id}", "GET /v1/candidates",
     "GET /v1/candidates/{id}", "POST /v1/candidates",
+    "PATCH /v1/candidates/{id}",
     "POST /v1/candidates/{id}/applications", "PUT /v1/candidates/merge",
     "GET /v1/applications", "GET /v1/applications/{id}",
     "POST /v1/applications/{id}/move", "POST /v1/applications/{id}/reject",
@@ -3198,7 +3216,6 @@ static const char *const gh_scopes[] = {
 
 const struct sim_personality sim_greenhouse = {
     .name = "greenhouse",
-    "PATCH /v1/candidates/{id}",
     .display = "Greenhouse",
     .serve_paths = "v1: /v1/..., v3: /v3/..., OAuth: /token",
     .serve_key_use = "v1",
@@ -3213,6 +3230,7 @@ const struct sim_personality sim_greenhouse = {
     .nlimiters = 3,
     .limiter_defaults = gh_limiter_defaults,
     .field_aliases = gh_aliases,
+    .request_kinds = gh_kinds,
     .permissions = gh_permissions,
     .scopes = gh_scopes,
     .webhook_events = gh_webhook_events,

@@ -1239,6 +1239,19 @@ static const char *rule_value(void *ud, const char *field, size_t i)
   return NULL;
 }
 
+/* Requests by what they are for (sim_request_kinds). An opportunity is
+ * the application: the create makes it, for a new contact or the one with
+ * that email (no separate "apply"). */
+static const struct sim_request_kind lv_kinds[] = {
+    {"token", "POST /oauth/token"},
+    {"token", "POST /token"},
+    {"job", "GET /v1/postings/{id}"},
+    {"job", "GET /v1/stages"},
+    {"find", "GET /v1/opportunities?*email=*"},
+    {"create", "POST /v1/opportunities"},
+    {"move", "PUT /v1/opportunities/{id}/stage"},
+    {NULL, NULL}};
+
 static const struct sim_alias lv_aliases[] = {
     {"phone", "phones"},   {"phone_numbers", "phones"},
     {"email", "emails"},   {"email_addresses", "emails"},
@@ -2147,6 +2160,7 @@ const struct sim_personality sim_lever = {
     .serve_key_use = "Basic",
     .status_api_component = "Lever API",
     .field_aliases = lv_aliases,
+    .request_kinds = lv_kinds,
     .permissions = lv_permissions,
     .scopes = lv_scopes,
     .webhook_events = lv_webhook_events,

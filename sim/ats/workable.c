@@ -1137,6 +1137,19 @@ static const char *rule_value(void *ud, const char *field, size_t i)
   return NULL;
 }
 
+/* Requests by what they are for (sim_request_kinds). A candidate is per
+ * job: the create makes the person's candidate on this job (no separate
+ * "apply"). */
+static const struct sim_request_kind wk_kinds[] = {
+    {"token", "POST /oauth/token"},
+    {"token", "POST /token"},
+    {"job", "GET " WK_BASE "/jobs/{shortcode}"},
+    {"job", "GET " WK_BASE "/jobs/{shortcode}/stages"},
+    {"find", "GET " WK_BASE "/candidates?*email=*"},
+    {"create", "POST " WK_BASE "/jobs/{shortcode}/candidates"},
+    {"move", "POST " WK_BASE "/candidates/{id}/move"},
+    {NULL, NULL}};
+
 static const struct sim_alias wk_aliases[] = {
     {"phone", "phone"},          {"email", "email"},
     {"first_name", "firstname"}, {"last_name", "lastname"},
@@ -1809,6 +1822,7 @@ const struct sim_personality sim_workable = {
     .limiter_defaults = wk_limiter_defaults,
     .flag = wk_flag,
     .field_aliases = wk_aliases,
+    .request_kinds = wk_kinds,
     .permissions = wk_scopes,
     .scopes = wk_scopes,
     .webhook_events = wk_webhook_events,

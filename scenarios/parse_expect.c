@@ -312,8 +312,11 @@ static int c_requests(struct parser *p, struct line *L, struct scn_cond *c)
     return -1;
   t = p_peek(L);
   if (t != NULL && !is_op(t))
-    return p_expected(p, L, t, "\"ROUTE\" (quoted), status CODE, between T1 "
-                      "and T2, or an operator");
+    return p_expected(p, L, t, c->of || c->text
+                                   ? "status CODE, between T1 and T2, or an "
+                                     "operator (one KIND or one \"ROUTE\")"
+                                   : "\"ROUTE\" (quoted), status CODE, "
+                                     "between T1 and T2, or an operator");
   return need_op_count(p, L, c);
 }
 

@@ -1051,7 +1051,14 @@ static const struct bad_case bad_cases[] = {
     {HEAD "expect ats has x@y in\n", "2:22: missing an ATS job id"},
     {HEAD "expect ats people with bob == 1\n", "2:24: no candidate 'bob'"},
     {HEAD "expect ats people\n", "2:18: missing an operator"},
-    {HEAD "expect requests /v1/x == 1\n", "2:17: expected \"ROUTE\" (quoted)"},
+    {HEAD "expect requests /v1/x == 1\n", "2:17: '/v1/x' is not a kind of "
+                                          "request (token, job, find, create, "
+                                          "apply, move; or a \"ROUTE\" in "
+                                          "quotes)"},
+    {HEAD "expect requests creat == 1\n", "2:17: 'creat' is not a kind of "
+                                          "request (did you mean 'create'?)"},
+    {HEAD "expect requests create \"/v1/x\" == 1\n",
+     "2:24: expected status CODE"},
     {HEAD "expect requests status 99 == 1\n", "2:24: '99' is not an HTTP "
                                               "status (100..599)"},
     {HEAD "expect requests status 600 == 1\n", "2:24: is not an HTTP status"},

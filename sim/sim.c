@@ -453,6 +453,8 @@ static void rule_message(const char *rule, char *msg, size_t len)
     snprintf(msg, len, "Must contain only digits");
 }
 
+const char sim_rule_na[] = "(not judged here)";
+
 struct sim_fault *sim_rules_check(struct sim_call *c, int64_t job_id,
                                   const char *(*values)(void *, const char *,
                                                         size_t),
@@ -468,6 +470,8 @@ struct sim_fault *sim_rules_check(struct sim_call *c, int64_t job_id,
       continue;
     const char *name = sim_field_alias(s->p, f->field);
     bool bad = false;
+    if (values(ud, name, 0) == SIM_RULE_NA)
+      continue;
     if (f->kind == SIM_F_REQUIRED_FIELD) {
       const char *v = values(ud, name, 0);
       bad = v == NULL || *v == '\0';

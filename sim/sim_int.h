@@ -858,7 +858,11 @@ struct sim_fault *sim_fault_hit(struct sim_call *c, enum sim_fault_kind kind,
                                 int64_t job_id);
 /* Check required_field and format_rule faults against a value set. The
  * personality passes the values found under 'field' (in its own request
- * shape). Returns the fault violated, writing its message, or NULL. */
+ * shape), or SIM_RULE_NA for a field the request does not judge (an
+ * application's source on an edit of the person alone): its rules are
+ * skipped. Returns the fault violated, writing its message, or NULL. */
+extern const char sim_rule_na[];
+#define SIM_RULE_NA sim_rule_na
 struct sim_fault *sim_rules_check(struct sim_call *c, int64_t job_id,
                                   const char *(*values)(void *ud,
                                                         const char *field,

@@ -1254,6 +1254,7 @@ static void do_user_info(struct sim_call *c, const cJSON *body)
 struct rule_src {
   const cJSON *body;
   const cJSON *cand; /* candidate.create-shaped, or NULL */
+  bool edit;         /* candidate.update: the person alone */
 };
 
 static const char *rule_from(const cJSON *o, const char *field, size_t i)
@@ -1268,14 +1269,22 @@ static const char *rule_from(const cJSON *o, const char *field, size_t i)
   return NULL;
 }
 
+/* A member the body does not send is the stored person's (r->cand). On an
+ * update one sent as null or "" is left as it is too, and the source is
+ * not kept on the person: an update that sends none is not judged by a
+ * source rule. */
 static const char *rule_value(void *ud, const char *field, size_t i)
 {
   const struct rule_src *r = ud;
-  const char *v = rule_from(r->body, field, i);
-  if (v == NULL && r->cand && cJSON_GetObjectItemCaseSensitive(r->body, field)
-                                  == NULL)
-    v = rule_from(r->cand, field, i);
-  return v;
+  const cJSON *sent = cJSON_GetObjectItemCaseSensitive(r->body, field);
+  bool kept = sent == NULL ||
+              (r->edit && (cJSON_IsNull(sent) || (cJSON_IsString(sent) &&
+                                                  !sent->valuestring[0])));
+  if (r->edit && kept && strcmp(field, "sourceId") == 0)
+    return i == 0 ? SIM_RULE_NA : NULL;
+  if (r->cand && kept)
+    return rule_from(r->cand, field, i);
+  return rule_from(r->body, field, i);
 }
 
 /* Requests by what they are for (sim_request_kinds). API keys only: no
@@ -1301,9 +1310,9 @@ static const struct sim_alias ab_aliases[] = {
 
 /* Apply the data faults; true when one refused the write (answered). */
 static bool rules_refuse(struct sim_call *c, int64_t job, const cJSON *body,
-                         const cJSON *cand)
+                         const cJSON *cand, bool edit)
 {
-  struct rule_src rs = {body, cand};
+  struct rule_src rs = {body, cand, edit};
   char msg[160];
   const char *field = NULL;
   if (sim_rules_check(c, job, rule_value, &rs, msg, sizeof msg, &field)) {
@@ -1358,7 +1367,7 @@ static void do_cand_create(struct sim_call *c, const cJSON *body)
     FAIL(c, "invalid_input", "sourceId is not a source of this organization");
     return;
   }
-  if (rules_refuse(c, 0, body, NULL))
+  if (rules_refuse(c, 0, body, NULL, false))
     return;
   struct sim_model *m = &c->s->model;
   const char *email = jget_str(body, "email");
@@ -1462,7 +1471,7 @@ static void do_cand_update(struct sim_call *c, const cJSON *body)
     return;
   }
   cJSON *shape = cand_create_shape(cd);
-  bool refused = rules_refuse(c, 0, body, shape);
+  bool refused = rules_refuse(c, 0, body, shape, true);
   cJSON_Delete(shape);
   if (refused)
     return;
@@ -1526,7 +1535,7 @@ static void do_app_create(struct sim_call *c, const cJSON *body)
     return;
   }
   cJSON *shape = cand_create_shape(cd);
-  bool refused = rules_refuse(c, j->id, body, shape);
+  bool refused = rules_refuse(c, j->id, body, shape, false);
   cJSON_Delete(shape);
   if (refused)
     return;

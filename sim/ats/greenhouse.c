@@ -1815,6 +1815,8 @@ static const char *rule_value(void *ud, const char *field, size_t i)
     return NULL;
   }
   if (!strcmp(field, "source_id") || !strcmp(field, "initial_stage_id")) {
+    if (r->app == NULL) /* an edit of the person: no application here */
+      return i == 0 ? SIM_RULE_NA : NULL;
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(r->app, field);
     if (i != 0 || v == NULL || cJSON_IsNull(v))
       return NULL;
@@ -2328,11 +2330,13 @@ static void cand_patch(struct sim_call *c)
   verr_init(&v, w3 ? GH_V3 : GH_V1);
   check_patch(&v, body, w3);
   if (!verr_any(&v)) {
-    /* the person as it would be, in v1's shape (what the rules read) */
+    /* the person as it would be, in v1's shape (what the rules read); a
+     * member sent as null changes nothing, so the rules see the stored
+     * value */
     cJSON *shape = v1_cand_json(c->s, cd), *e;
     cJSON_ArrayForEach(e, body)
     {
-      if (strcmp(e->string, "custom_fields") != 0)
+      if (strcmp(e->string, "custom_fields") != 0 && !cJSON_IsNull(e))
         cJSON_ReplaceItemInObjectCaseSensitive(shape, e->string,
                                                cJSON_Duplicate(e, true));
     }

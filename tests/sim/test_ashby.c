@@ -690,16 +690,16 @@ static void test_candidate_update_faults(void **state)
   cJSON_Delete(UPDATE(f, id, "\"name\":\"A B\",\"phoneNumber\":\"4155550100\""));
   sim_fault_clear(f->sim, rule);
 
-  /* SIM BUG (left out): a member sent as null or "" is left as it is by
-   * the update, but the faults judge it as absent (rule_value does not
-   * fall back to the candidate when the member is present), so with
-   * required_field email {"candidateId":ID,"email":null} is refused
-   * "email: Is required" although she keeps her e-mail. Expected:
-   *   fx_fault(f, "required_field", "field=email");
-   *   cJSON_Delete(UPDATE(f, id, "\"email\":null"));
-   * Likewise sourceId is checked but not kept, so a required_field source
-   * refuses every later update that does not send sourceId again.
-   */
+  /* a member sent as null or "" is left as it is: the rules judge what
+   * stays; the source is not the person's, an update without one is not
+   * judged by a source rule */
+  rule = fx_fault(f, "required_field", "field=email");
+  cJSON_Delete(UPDATE(f, id, "\"email\":null"));
+  cJSON_Delete(UPDATE(f, id, "\"email\":\"\""));
+  sim_fault_clear(f->sim, rule);
+  rule = fx_fault(f, "required_field", "field=source");
+  cJSON_Delete(UPDATE(f, id, "\"name\":\"A C\""));
+  sim_fault_clear(f->sim, rule);
 }
 
 /* ==== pagination and sync tokens ============================================= */

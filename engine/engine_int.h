@@ -3,6 +3,8 @@
  *   engine.c   the handle, organizations, connections and their state,
  *              mappings, approvals, queries, the scheduler
  *   push.c     one candidate's push: find, create or add, move, record
+ *   refused.c  the person's data as the ATS refused it, and what changed
+ *              since (refused.h: pure, for push.c)
  *   auth.c     tokens: code exchange, refresh (single flight), client
  *              credentials, idle refresh
  *   pull.c     status pull: applications re-read on a webhook's hint,
@@ -74,6 +76,9 @@ struct conn {
   size_t nwaiters, capwaiters;
   struct job_info *jobs;   /* cache of the mapped jobs */
   size_t njobs;
+  uint64_t job_waits;      /* waits so far for a read of a job by another
+                              push: each wait's turn (push.c reads a job
+                              and its pipeline once at a time) */
   int64_t recheck_at;      /* while a job or stage mapping problem stands:
                               when one held candidate tries again (a job
                               reopened, a stage added back); 0 = none */

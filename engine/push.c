@@ -13,23 +13,27 @@
  * person's applications) before it writes anything again. Nothing is
  * created twice.
  *
+ * The job and its pipeline are read by one push at a time per connection
+ * and job: a push that needs them while another reads them waits for that
+ * read (job_wait) and goes on when it ends — with the cache, or as the
+ * failure says (read_over).
+ *
  * When the ATS refuses the data of a person it already holds (a phone
  * required on the application of a person we created or found), the push
  * remembers a fingerprint of that data (as its step, "refused ..."); once
  * the recruiter changed it, what changed is sent to the person
  * (OP_UPDATE_PERSON: what the connector can set, never a blank) before
- * the application is tried again. */
+ * the application is tried again (refused.h). */
 #include "engine_int.h"
 
 #include <ctype.h>
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-#include "at_hash.h"
 #include "normalize.h"
+#include "refused.h"
 
 enum stage_rel { REL_BEFORE, REL_SAME, REL_AFTER, REL_UNKNOWN };
 
@@ -39,29 +43,6 @@ enum stage_rel { REL_BEFORE, REL_SAME, REL_AFTER, REL_UNKNOWN };
 
 /* A job and its pipeline are read again after this long. */
 #define JOB_TTL (10 * 60 * 1000LL)
-
-/* The person's data as the ATS refused it, one fingerprint per value
- * (FNV-1a: "the same bytes"): what differs later is what the recruiter
- * changed; what an update sent is folded in. */
-struct prints {
-  bool set;                    /* a refusal is remembered */
-  uint64_t name, phone;
-  uint64_t email[ATSYNC_MAX_EMAILS], field[ATSYNC_MAX_FIELDS];
-  size_t nemail, nfield;
-};
-
-/* The step that keeps them: "refused", then 18 characters per value. */
-#define STEP_MAX (8 + 18 * (2 + ATSYNC_MAX_EMAILS + ATSYNC_MAX_FIELDS))
-
-/* An OP_UPDATE_PERSON: what it sets (PERSON_* bits), the email it adds
- * (an index into the push's emails; -1 none) and the custom fields it
- * sets (their indices, and the arguments). */
-struct person_update {
-  unsigned what;
-  int email;
-  size_t field[ATSYNC_MAX_FIELDS], nfield;
-  const char *fkeys[ATSYNC_MAX_FIELDS], *fvals[ATSYNC_MAX_FIELDS];
-};
 
 struct push {
   struct conn *c;
@@ -97,10 +78,13 @@ struct push {
                           kept across runs as the push's step "created" */
   bool refreshed;      /* a 401 already cost one token refresh */
   unsigned token_gen;  /* the connection's token_gen when op was sent */
-  struct prints refused;    /* the person's data the ATS refused (kept
+  struct refused refused;   /* the person's data the ATS refused (kept
                                across runs as the push's step) */
   struct person_update upd; /* the OP_UPDATE_PERSON in flight */
   int rereads;
+  uint64_t job_wait;   /* waiting for another push's read of the job and
+                          its pipeline: the turn of this wait (the
+                          connection's job_waits then); 0 = not waiting */
   enum op op;          /* the operation in flight */
   struct request *rq;
   struct at_timer *timer;
@@ -140,18 +124,33 @@ bool push_shares_email(const struct conn *c, const char *emails)
   return false;
 }
 
+static void wake_later(struct conn *c, const char *job);
+
+/* Is this push reading the job (its job or pipeline request in flight)? */
+static bool reads_job(const struct push *p, const struct conn *c,
+                      const char *job)
+{
+  return p->c == c && p->rq != NULL &&
+         (p->op == OP_JOB || p->op == OP_PIPELINE) &&
+         strcmp(p->ats_job, job) == 0;
+}
+
 static void release(struct push *p)
 {
   struct atsync *e = p->e;
+  struct conn *c = p->c;
+  bool reading = reads_job(p, c, p->ats_job);
   for (size_t i = 0; i < e->nrunning; i++) {
     if (e->running[i] == p) {
       e->running[i] = e->running[--e->nrunning];
       break;
     }
   }
-  p->c->inflight--;
+  c->inflight--;
   at_timer_cancel(e->loop, p->timer);
   request_cancel(p->rq);
+  if (reading) /* abandoned in the middle of its read of the job */
+    wake_later(c, p->ats_job);
   free(p);
   eng_kick(e, 0);
 }
@@ -168,14 +167,12 @@ void push_abandon(struct push *p)
 
 /* ---- persistence --------------------------------------------------------------- */
 
-static const char *prints_step(const struct prints *r, char *buf, size_t len);
-
 static void save_ids(struct push *p, const char *step_name)
 {
-  char refused[STEP_MAX];
+  char refused[REFUSED_STEP_MAX];
   /* these survive a retry, a restart: see load() */
   if (p->refused.set)
-    step_name = prints_step(&p->refused, refused, sizeof refused);
+    step_name = refused_step(&p->refused, refused, sizeof refused);
   else if (p->created_now)
     step_name = "created";
   store_q(p->e->st,
@@ -293,6 +290,28 @@ static void wait_for_connection(struct push *p, int64_t due, const char *error,
   release(p);
 }
 
+/* Held until the connection's hold ends (a backoff, a missing permission;
+ * now when none): its state says why. */
+static void hold(struct push *p, const char *words)
+{
+  struct conn *c = p->c;
+  int64_t due = c->hold_until > eng_now(p->e) ? c->hold_until : eng_now(p->e);
+  wait_for_connection(p, due, c->reason, words);
+}
+
+/* The person's data as the push holds it (refused.h). */
+static struct person_data person_of(const struct push *p)
+{
+  return (struct person_data){.first = p->first,
+                              .last = p->last,
+                              .phone = p->phone,
+                              .emails = p->emails,
+                              .nemails = p->nemails,
+                              .fkeys = p->fkeys,
+                              .fvals = p->fvals,
+                              .nfields = p->nfields};
+}
+
 /* ---- messages ---------------------------------------------------------------------- */
 
 static const char *ats(const struct push *p) { return p->c->ops->display; }
@@ -375,8 +394,6 @@ static bool names(const char *what, const char *field)
 
 /* The ATS refused the candidate's data: say which field, why, and the
  * fix — the candidate's data, or the job mapping's default source. */
-static void prints_now(const struct push *p, struct prints *o);
-
 static void data_refused(struct push *p, struct op_result *r)
 {
   char msg[600], name[300];
@@ -387,8 +404,10 @@ static void data_refused(struct push *p, struct op_result *r)
      * an update sent since is folded into it), so that what the
      * recruiter changes reaches the person */
     p->created_now = false;
-    if (!p->refused.set)
-      prints_now(p, &p->refused);
+    if (!p->refused.set) {
+      struct person_data d = person_of(p);
+      refused_take(&p->refused, &d);
+    }
   }
   const char *label = r->what[0] && p->c->ops->field_label
                           ? p->c->ops->field_label(r->what)
@@ -515,175 +534,6 @@ static void fail(struct push *p, struct op_result *r)
   }
 }
 
-/* ---- the person's data, when the ATS refused it ------------------------------------ */
-
-static uint64_t print_of(const char *a, const char *b)
-{
-  uint64_t h = at_fnv1a64(AT_FNV64_INIT, a, strlen(a) + 1);
-  return b ? at_fnv1a64(h, b, strlen(b) + 1) : h;
-}
-
-/* Emails are compared ignoring case, as the ATSes match them. */
-static uint64_t email_print(const char *email)
-{
-  char low[256];
-  size_t i = 0;
-  for (; email[i] && i + 1 < sizeof low; i++)
-    low[i] = (char)tolower((unsigned char)email[i]);
-  low[i] = '\0';
-  return print_of(low, NULL);
-}
-
-static bool has_print(const uint64_t *v, size_t n, uint64_t h)
-{
-  for (size_t i = 0; i < n; i++)
-    if (v[i] == h)
-      return true;
-  return false;
-}
-
-/* The person's data as the push holds it now. */
-static void prints_now(const struct push *p, struct prints *o)
-{
-  memset(o, 0, sizeof *o);
-  o->set = true;
-  o->name = print_of(p->first, p->last);
-  o->phone = print_of(p->phone, NULL);
-  for (size_t i = 0; i < p->nemails; i++)
-    o->email[o->nemail++] = email_print(p->emails[i]);
-  for (size_t i = 0; i < p->nfields; i++)
-    o->field[o->nfield++] = print_of(p->fkey[i], p->fval[i]);
-}
-
-/* "refused n<hex> p<hex> e<hex>... f<hex>...": the step that keeps them. */
-static const char *prints_step(const struct prints *r, char *buf, size_t len)
-{
-  size_t o = (size_t)snprintf(buf, len, "refused n%016" PRIx64 " p%016" PRIx64,
-                              r->name, r->phone);
-  for (size_t i = 0; i < r->nemail && o < len; i++)
-    o += (size_t)snprintf(buf + o, len - o, " e%016" PRIx64, r->email[i]);
-  for (size_t i = 0; i < r->nfield && o < len; i++)
-    o += (size_t)snprintf(buf + o, len - o, " f%016" PRIx64, r->field[i]);
-  return buf;
-}
-
-/* Read a step written by prints_step; false (nothing remembered) for any
- * other step. */
-static bool prints_parse(const char *step_name, struct prints *o)
-{
-  memset(o, 0, sizeof *o);
-  if (strncmp(step_name, "refused ", 8) != 0)
-    return false;
-  for (const char *s = step_name + 8; *s;) {
-    char kind = *s++, *end;
-    uint64_t h = strtoull(s, &end, 16);
-    if (end != s + 16 || (*end && *end != ' '))
-      return false;
-    if (kind == 'n')
-      o->name = h;
-    else if (kind == 'p')
-      o->phone = h;
-    else if (kind == 'e' && o->nemail < ATSYNC_MAX_EMAILS)
-      o->email[o->nemail++] = h;
-    else if (kind == 'f' && o->nfield < ATSYNC_MAX_FIELDS)
-      o->field[o->nfield++] = h;
-    else
-      return false;
-    s = *end ? end + 1 : end;
-  }
-  o->set = true;
-  return true;
-}
-
-/* What the recruiter changed since the refusal that the connector can
- * set, never a blank (a phone removed is not removed from the ATS): the
- * name, the phone, one added email (one per request), the custom fields
- * with a new value. Returns the PERSON_* bits, 0 when there is nothing
- * to send. */
-static unsigned person_changes(const struct push *p, struct person_update *u)
-{
-  const struct prints *r = &p->refused;
-  unsigned can = p->c->ops->update_person;
-  memset(u, 0, sizeof *u);
-  u->email = -1;
-  if (!r->set || !p->cand[0])
-    return 0;
-  if ((can & PERSON_NAME) && p->first[0] && p->last[0] &&
-      print_of(p->first, p->last) != r->name)
-    u->what |= PERSON_NAME;
-  if ((can & PERSON_PHONE) && p->phone[0] &&
-      print_of(p->phone, NULL) != r->phone)
-    u->what |= PERSON_PHONE;
-  for (size_t i = 0; (can & PERSON_EMAIL) && i < p->nemails; i++) {
-    if (!has_print(r->email, r->nemail, email_print(p->emails[i]))) {
-      u->email = (int)i;
-      u->what |= PERSON_EMAIL;
-      break;
-    }
-  }
-  for (size_t i = 0; (can & PERSON_FIELDS) && i < p->nfields; i++) {
-    if (p->fval[i][0] &&
-        !has_print(r->field, r->nfield, print_of(p->fkey[i], p->fval[i]))) {
-      u->field[u->nfield] = i;
-      u->fkeys[u->nfield] = p->fkey[i];
-      u->fvals[u->nfield++] = p->fval[i];
-      u->what |= PERSON_FIELDS;
-    }
-  }
-  return u->what;
-}
-
-/* The update went through: what it set is what the ATS holds now. The
- * emails and fields kept are those the push still has. */
-static void prints_fold(struct push *p)
-{
-  struct prints now, *r = &p->refused;
-  const struct person_update *u = &p->upd;
-  prints_now(p, &now);
-  if (u->what & PERSON_NAME)
-    r->name = now.name;
-  if (u->what & PERSON_PHONE)
-    r->phone = now.phone;
-  size_t n = 0;
-  for (size_t i = 0; i < now.nemail; i++)
-    if ((int)i == u->email || has_print(r->email, r->nemail, now.email[i]))
-      now.email[n++] = now.email[i];
-  memcpy(r->email, now.email, n * sizeof *r->email);
-  r->nemail = n;
-  n = 0;
-  for (size_t i = 0; i < now.nfield; i++) {
-    bool sent = false;
-    for (size_t k = 0; k < u->nfield; k++)
-      sent |= u->field[k] == i;
-    if (sent || has_print(r->field, r->nfield, now.field[i]))
-      now.field[n++] = now.field[i];
-  }
-  memcpy(r->field, now.field, n * sizeof *r->field);
-  r->nfield = n;
-}
-
-/* "the name, the phone, an email, the custom fields level, start" */
-static const char *update_words(const struct push *p, char *buf, size_t len)
-{
-  const struct person_update *u = &p->upd;
-  size_t o = 0;
-  buf[0] = '\0';
-  if (u->what & PERSON_NAME)
-    o += (size_t)snprintf(buf + o, len - o, "the name");
-  if ((u->what & PERSON_PHONE) && o < len)
-    o += (size_t)snprintf(buf + o, len - o, "%sthe phone", o ? ", " : "");
-  if ((u->what & PERSON_EMAIL) && o < len)
-    o += (size_t)snprintf(buf + o, len - o, "%sthe email %s", o ? ", " : "",
-                          p->emails[u->email]);
-  for (size_t i = 0; i < u->nfield && o < len; i++) {
-    const char *sep = i   ? ", "
-                      : o ? ", the custom fields "
-                          : "the custom fields ";
-    o += (size_t)snprintf(buf + o, len - o, "%s%s", sep, u->fkeys[i]);
-  }
-  return buf;
-}
-
 /* ---- the steps ------------------------------------------------------------------------ */
 
 static struct job_info *cached_job(struct conn *c, const char *id)
@@ -750,6 +600,125 @@ static void send_op(struct push *p, enum op op)
     struct op_result r = {.outcome = OUT_TRANSIENT};
     snprintf(r.words, sizeof r.words, "out of memory");
     on_transient(p, &r, false);
+  }
+}
+
+/* ---- one read of a job at a time ------------------------------------------------ */
+
+static bool job_being_read(const struct conn *c, const char *job)
+{
+  const struct atsync *e = c->e;
+  for (size_t i = 0; i < e->nrunning; i++)
+    if (reads_job(e->running[i], c, job))
+      return true;
+  return false;
+}
+
+/* Read the job (OP_JOB) or its pipeline (OP_PIPELINE), unless another push
+ * of the connection reads it now: then wait for that read, which resumes
+ * this push when it is over (read_over). */
+static void read_job(struct push *p, enum op op)
+{
+  struct conn *c = p->c;
+  if (job_being_read(c, p->ats_job)) {
+    p->job_wait = ++c->job_waits;
+    return;
+  }
+  send_op(p, op);
+}
+
+/* The push that waits longest for a read of the job, among the waits up
+ * to turn 'upto' (NULL: none). */
+static struct push *next_waiter(const struct conn *c, const char *job,
+                                uint64_t upto)
+{
+  const struct atsync *e = c->e;
+  struct push *first = NULL;
+  for (size_t i = 0; i < e->nrunning; i++) {
+    struct push *w = e->running[i];
+    if (w->c == c && w->job_wait && w->job_wait <= upto &&
+        strcmp(w->ats_job, job) == 0 &&
+        (first == NULL || w->job_wait < first->job_wait))
+      first = w;
+  }
+  return first;
+}
+
+/* A push that waited for another's read of its job goes on as that read
+ * ended ('op' the request, 'r' its answer), as if the read had been its
+ * own — except that the connection's trouble (an outage, a 429, a missing
+ * permission, credentials refused) was counted once, by the reader, whose
+ * handling set the connection's state and hold. Answered: the cache has
+ * the job (open or not). The job's own verdict (not found, refused) is
+ * this push's too. An outage or a 429: a retry when the connection's hold
+ * ends (with this push's backoff after an outage). A missing permission,
+ * credentials refused: held by the connection. Anything else (a token
+ * being refreshed): the next step, which reads or waits again. */
+static void job_resume(struct push *p, enum op op, struct op_result *r)
+{
+  struct conn *c = p->c;
+  enum outcome o = p->generation == c->generation ? r->outcome : OUT_OK;
+  int64_t now = eng_now(p->e);
+  int64_t held = c->hold_until > now ? c->hold_until : now;
+  switch (o) {
+  case OUT_NOT_FOUND:
+  case OUT_INVALID:
+    p->op = op;
+    fail(p, r);
+    break;
+  case OUT_TRANSIENT:
+  case OUT_UNKNOWN:
+    p->op = op;
+    retry(p, r->throttled ? held : later(p, held), c->reason, r->words);
+    break;
+  case OUT_PERMISSION:
+    hold(p, r->words);
+    break;
+  case OUT_AUTH:
+    if (c->state == ATSYNC_DISCONNECTED)
+      hold(p, r->words);
+    else
+      step(p); /* waits for the token the reader asked for */
+    break;
+  default:
+    step(p); /* a stale generation is released there */
+    break;
+  }
+}
+
+/* The read of the job is over: the pushes that waited for it go on, first
+ * come first. One may start the next read; the others wait again. */
+static void read_over(struct conn *c, const char *job, enum op op,
+                      struct op_result *r)
+{
+  uint64_t upto = c->job_waits; /* not those that wait again meanwhile */
+  struct push *w;
+  while ((w = next_waiter(c, job, upto)) != NULL) {
+    w->job_wait = 0;
+    job_resume(w, op, r);
+  }
+}
+
+static void on_wake(void *ud)
+{
+  struct push *p = ud;
+  p->timer = NULL;
+  step(p);
+}
+
+/* The reader was abandoned in the middle of its read (push_abandon): its
+ * waiters go on from the loop, not from inside the caller, which may be
+ * abandoning them too (a reconnect, the engine closing: release cancels
+ * their timers). */
+static void wake_later(struct conn *c, const char *job)
+{
+  struct atsync *e = c->e;
+  uint64_t upto = c->job_waits;
+  struct push *w;
+  while ((w = next_waiter(c, job, upto)) != NULL) {
+    w->timer = at_timer_add(e->loop, eng_now(e), on_wake, w);
+    /* without a timer (out of memory) it waits for the next read */
+    w->job_wait = w->timer ? 0 : ++c->job_waits;
   }
 }
 
@@ -873,8 +842,8 @@ static void step(struct push *p)
   struct job_info *j = cached_job(c, p->ats_job);
   if (j == NULL || j->status[0] == '\0' ||
       (j->fetched && eng_now(p->e) - j->fetched > JOB_TTL)) {
-    send_op(p, OP_JOB); /* new, or read long ago: stages get renamed,
-                           removed, jobs closed */
+    read_job(p, OP_JOB); /* new, or read long ago: stages get renamed,
+                            removed, jobs closed */
     return;
   }
   if (strcmp(j->status, "open") != 0) {
@@ -884,7 +853,7 @@ static void step(struct push *p)
     return;
   }
   if (j->nstages == 0 && j->fetched == 0) {
-    send_op(p, OP_PIPELINE);
+    read_job(p, OP_PIPELINE);
     return;
   }
   if (!p->target_id[0] && !resolve_stage(p, j))
@@ -896,7 +865,8 @@ static void step(struct push *p)
       send_op(p, OP_CREATE);
     return;
   }
-  if (person_changes(p, &p->upd)) {
+  struct person_data d = person_of(p);
+  if (refused_changes(&p->refused, &d, c->ops->update_person, &p->upd)) {
     /* the ATS refused the person's data, and the recruiter changed it:
      * the person gets it before the application is tried again */
     send_op(p, OP_UPDATE_PERSON);
@@ -935,11 +905,9 @@ static void take_app(struct push *p, const struct op_result *r)
     snprintf(p->stage_name, sizeof p->stage_name, "%s", p->target_name);
 }
 
-static void on_answer(void *ud, struct op_result *r)
+static void answer(struct push *p, struct op_result *r)
 {
-  struct push *p = ud;
   struct conn *c = p->c;
-  p->rq = NULL;
   if (p->generation != c->generation) {
     release(p);
     return;
@@ -1054,8 +1022,9 @@ static void on_answer(void *ud, struct op_result *r)
     break;
   case OP_UPDATE_PERSON: {
     char what[400];
-    update_words(p, what, sizeof what);
-    prints_fold(p);
+    struct person_data d = person_of(p);
+    person_update_words(&p->upd, &d, what, sizeof what);
+    refused_fold(&p->refused, &d, &p->upd);
     progress(p, "amended", "Updated candidate %s in %s with the data fixed "
              "since it was refused: %s", p->cand, ats(p), what);
     break;
@@ -1064,6 +1033,21 @@ static void on_answer(void *ud, struct op_result *r)
     break;
   }
   step(p);
+}
+
+static void on_answer(void *ud, struct op_result *r)
+{
+  struct push *p = ud;
+  struct conn *c = p->c;
+  enum op op = p->op;
+  char job[sizeof p->ats_job];
+  snprintf(job, sizeof job, "%s", p->ats_job);
+  p->rq = NULL;
+  answer(p, r); /* p may be gone now */
+  /* a read of the job that is over (not followed by its pipeline's, nor
+   * tried again): those that waited for it go on */
+  if ((op == OP_JOB || op == OP_PIPELINE) && !job_being_read(c, job))
+    read_over(c, job, op, r);
 }
 
 /* ---- starting --------------------------------------------------------------------------- */
@@ -1154,11 +1138,11 @@ static void load(struct push *p)
   /* a person we created may still be being built (async create) */
   if (store_q(st, "SELECT step FROM pushes WHERE candidate_id = ?", "I",
               p->id) == SQLITE_ROW) {
-    char stepname[STEP_MAX];
+    char stepname[REFUSED_STEP_MAX];
     store_col_text(st, 0, stepname, sizeof stepname);
     p->created_now = p->cand[0] && strcmp(stepname, "created") == 0;
     /* the person's data the ATS refused, when it holds the person */
-    if (!p->cand[0] || !prints_parse(stepname, &p->refused))
+    if (!p->cand[0] || !refused_parse(stepname, &p->refused))
       p->refused.set = false;
   }
   store_done(st);
@@ -1211,8 +1195,5 @@ void push_resume(struct push *p, bool token_ok)
     step(p);
     return;
   }
-  /* no token for now: the connection state says why; try again later */
-  struct conn *c = p->c;
-  int64_t due = c->hold_until > eng_now(p->e) ? c->hold_until : eng_now(p->e);
-  wait_for_connection(p, due, c->reason, "");
+  hold(p, ""); /* no token for now: the connection state says why */
 }

@@ -17,14 +17,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <unistd.h>
 
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
-
 #include "../../engine/connector.h"
-#include "engfx.h"
+#include "engfx_expect.h"
 #include "tclient.h"
 
 #define SEC 1000LL
@@ -46,29 +42,6 @@ static struct engfx *start(void)
   return start_opts(o);
 }
 
-static const char *kv(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static const char *kv(const char *fmt, ...)
-{
-  static char buf[8][512];
-  static int i;
-  char *b = buf[i++ % 8];
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(b, 512, fmt, ap);
-  va_end(ap);
-  return b;
-}
-
-static void action(struct engfx *f, const char *name, const char *kvs)
-{
-  cJSON_Delete(fx_action(f->fx, name, kvs));
-}
-
-static size_t journal(struct engfx *f, const char *route, int status)
-{
-  return sim_journal_count(f->fx->sim, route, status);
-}
-
 /* The model id of an Ashby wire id ("a5b0KKKK-HHHH-4000-8000-LLLL..."):
  * the fake's actions take model ids. */
 static long long model_id(const char *uuid)
@@ -78,55 +51,6 @@ static long long model_id(const char *uuid)
   memcpy(hi, uuid + 9, 4);
   hi[4] = '\0';
   return (strtoll(hi, NULL, 16) << 48) | strtoll(uuid + 24, NULL, 16);
-}
-
-static void expect_state(struct engfx *f, enum atsync_state want,
-                         const char *phrase)
-{
-  char why[600];
-  enum atsync_state s = engfx_state(f, why, sizeof why);
-  if (s != want)
-    fail_msg("connection: want %s, got %s (%s)", atsync_state_name(want),
-             atsync_state_name(s), why);
-  if (phrase && strcasestr(why, phrase) == NULL)
-    fail_msg("connection %s: the reason does not mention '%s': %s",
-             atsync_state_name(s), phrase, why);
-  if (f->fx->key[0] && strstr(why, f->fx->key))
-    fail_msg("the key in the reason: %s", why);
-}
-
-static void expect_cand(struct engfx *f, const char *ref,
-                        enum atsync_sync want, const char *phrase)
-{
-  struct atsync_candidate_info c = engfx_cand(f, ref);
-  if (c.sync != want)
-    fail_msg("%s: want %s, got %s (error: %s)", ref, atsync_sync_name(want),
-             atsync_sync_name(c.sync), c.error);
-  if (phrase && strcasestr(c.error, phrase) == NULL)
-    fail_msg("%s: the error does not mention '%s': %s", ref, phrase, c.error);
-}
-
-static void delivered(struct engfx *f, const char *stage)
-{
-  assert_int_equal(atsync_pending(f->e, f->org), 0);
-  engfx_check_exactly_once(f, stage);
-}
-
-/* The id of the newest API key (the one the engine was given). */
-static void engine_key(struct engfx *f, char *out, size_t len)
-{
-  cJSON *a = sim_credentials_json(f->fx->sim);
-  out[0] = '\0';
-  const cJSON *c;
-  cJSON_ArrayForEach(c, a)
-  {
-    const char *t = cJSON_GetStringValue(cJSON_GetObjectItem(c, "type"));
-    if (t && strcmp(t, "api_key") == 0)
-      snprintf(out, len, "%s",
-               cJSON_GetStringValue(cJSON_GetObjectItem(c, "id")));
-  }
-  cJSON_Delete(a);
-  assert_true(out[0] != '\0');
 }
 
 /* ---- pushes ---------------------------------------------------------------------- */
@@ -141,14 +65,14 @@ static void test_healthy(void **state)
   engfx_approve(f, "alice", NULL);
   engfx_approve(f, "bob", "Bob@Example.com");
   int64_t took = engfx_settle(f, 60 * SEC);
-  expect_cand(f, "alice", ATSYNC_SYNCED, NULL);
-  expect_cand(f, "bob", ATSYNC_SYNCED, NULL);
-  expect_state(f, ATSYNC_CONNECTED, NULL);
-  delivered(f, "Phone Screen");
+  engfx_expect_cand(f, "alice", ATSYNC_SYNCED, NULL);
+  engfx_expect_cand(f, "bob", ATSYNC_SYNCED, NULL);
+  engfx_expect_state(f, ATSYNC_CONNECTED, NULL);
+  engfx_expect_delivered(f, "Phone Screen");
   assert_true(took < 5 * SEC);
-  assert_int_equal(journal(f, "POST /candidate.create", 200), 2);
-  assert_int_equal(journal(f, "POST /application.create", 200), 2);
-  assert_int_equal(journal(f, "POST /application.changeStage", 0), 0);
+  assert_int_equal(engfx_journal(f, "POST /candidate.create", 200), 2);
+  assert_int_equal(engfx_journal(f, "POST /application.create", 200), 2);
+  assert_int_equal(engfx_journal(f, "POST /application.changeStage", 0), 0);
   /* ids are Ashby's uuids, kept whole */
   struct atsync_candidate_info a = engfx_cand(f, "alice");
   assert_int_equal(strlen(a.ats_candidate_id), 36);
@@ -174,11 +98,11 @@ static void test_existing_person(void **state)
                                sizeof want), 0);
   engfx_approve(f, "ada", "ADA@Example.com");
   engfx_settle(f, 60 * SEC);
-  expect_cand(f, "ada", ATSYNC_SYNCED, NULL);
+  engfx_expect_cand(f, "ada", ATSYNC_SYNCED, NULL);
   assert_string_equal(engfx_cand(f, "ada").ats_candidate_id, want);
   assert_int_equal(engfx_people(f, "ada@example.com"), 1);
-  assert_int_equal(journal(f, "POST /candidate.create", 0), 0);
-  delivered(f, "Phone Screen");
+  assert_int_equal(engfx_journal(f, "POST /candidate.create", 0), 0);
+  engfx_expect_delivered(f, "Phone Screen");
   engfx_free(f);
 }
 
@@ -188,15 +112,16 @@ static void test_existing_application_moved(void **state)
 {
   (void)state;
   struct engfx *f = start();
-  action(f, "add_candidate", kv("first_name=Grace last_name=Hopper "
-                                "email=grace@example.com job=4001 stage=%lld",
-                                (long long)f->stages[0]));
+  engfx_action(f, "add_candidate",
+               "first_name=Grace last_name=Hopper "
+               "email=grace@example.com job=4001 stage=%lld",
+               (long long)f->stages[0]);
   engfx_approve(f, "grace", "grace@example.com");
   engfx_settle(f, 60 * SEC);
-  expect_cand(f, "grace", ATSYNC_SYNCED, NULL);
-  assert_int_equal(journal(f, "POST /application.create", 0), 0);
-  assert_int_equal(journal(f, "POST /application.changeStage", 200), 1);
-  delivered(f, "Phone Screen");
+  engfx_expect_cand(f, "grace", ATSYNC_SYNCED, NULL);
+  assert_int_equal(engfx_journal(f, "POST /application.create", 0), 0);
+  assert_int_equal(engfx_journal(f, "POST /application.changeStage", 200), 1);
+  engfx_expect_delivered(f, "Phone Screen");
   engfx_free(f);
 }
 
@@ -222,20 +147,21 @@ static void test_revoked_key(void **state)
   (void)state;
   struct engfx *f = start();
   char key[32];
-  engine_key(f, key, sizeof key);
-  action(f, "revoke_api_key", kv("credential=%s", key));
+  engfx_api_key_id(f, key, sizeof key);
+  engfx_action(f, "revoke_api_key", "credential=%s", key);
   engfx_approve(f, "alice", NULL);
   engfx_settle(f, 10 * MIN);
-  expect_state(f, ATSYNC_DISCONNECTED, "Ashby rejected the API key");
-  expect_state(f, ATSYNC_DISCONNECTED, "API Keys");
-  expect_cand(f, "alice", ATSYNC_WAITING, "reconnect");
-  size_t sent = journal(f, NULL, 0);
+  engfx_expect_state(f, ATSYNC_DISCONNECTED, "Ashby rejected the API key",
+                     NULL);
+  engfx_expect_state(f, ATSYNC_DISCONNECTED, "API Keys", NULL);
+  engfx_expect_cand(f, "alice", ATSYNC_WAITING, "reconnect", NULL);
+  size_t sent = engfx_journal(f, NULL, 0);
   engfx_run(f, HOUR);
-  assert_int_equal(journal(f, NULL, 0), sent);
+  assert_int_equal(engfx_journal(f, NULL, 0), sent);
   engfx_connect(f, ENGFX_V1_KEY);
   engfx_settle(f, 10 * MIN);
-  expect_state(f, ATSYNC_CONNECTED, NULL);
-  delivered(f, "Phone Screen");
+  engfx_expect_state(f, ATSYNC_CONNECTED, NULL);
+  engfx_expect_delivered(f, "Phone Screen");
   engfx_free(f);
 }
 
@@ -247,20 +173,20 @@ static void test_missing_permission(void **state)
   (void)state;
   struct engfx *f = start();
   char key[32];
-  engine_key(f, key, sizeof key);
-  action(f, "remove_permission",
-         kv("credential=%s permission=candidatesWrite", key));
+  engfx_api_key_id(f, key, sizeof key);
+  engfx_action(f, "remove_permission",
+               "credential=%s permission=candidatesWrite", key);
   engfx_approve(f, "alice", NULL);
   engfx_settle(f, 5 * MIN);
-  expect_state(f, ATSYNC_PERMISSION_MISSING, "candidatesWrite");
-  expect_state(f, ATSYNC_PERMISSION_MISSING, "API Keys");
-  expect_cand(f, "alice", ATSYNC_WAITING, "candidatesWrite");
+  engfx_expect_state(f, ATSYNC_PERMISSION_MISSING, "candidatesWrite", NULL);
+  engfx_expect_state(f, ATSYNC_PERMISSION_MISSING, "API Keys", NULL);
+  engfx_expect_cand(f, "alice", ATSYNC_WAITING, "candidatesWrite", NULL);
   assert_int_equal(engfx_people_total(f), 0);
-  action(f, "grant_permission",
-         kv("credential=%s permission=candidatesWrite", key));
+  engfx_action(f, "grant_permission",
+               "credential=%s permission=candidatesWrite", key);
   engfx_settle(f, HOUR);
-  expect_state(f, ATSYNC_CONNECTED, NULL);
-  delivered(f, "Phone Screen");
+  engfx_expect_state(f, ATSYNC_CONNECTED, NULL);
+  engfx_expect_delivered(f, "Phone Screen");
   engfx_free(f);
 }
 
@@ -269,18 +195,18 @@ static void test_429_storm(void **state)
 {
   (void)state;
   struct engfx *f = start();
-  int fid = fx_fault(f->fx, "rate_limit", "limit=0 window=20s for=60s");
+  int fid = engfx_fault(f, "rate_limit", "limit=0 window=20s for=60s");
   assert_true(fid > 0);
   const char *refs[] = {"a1", "a2", "a3", "a4", "a5", "a6"};
   for (size_t i = 0; i < 6; i++)
     engfx_approve(f, refs[i], NULL);
   engfx_run(f, 5 * SEC);
-  expect_state(f, ATSYNC_THROTTLED, NULL);
-  assert_true(journal(f, NULL, 429) > 0);
+  engfx_expect_state(f, ATSYNC_THROTTLED, NULL);
+  assert_true(engfx_journal(f, NULL, 429) > 0);
   engfx_settle(f, 30 * MIN);
-  expect_state(f, ATSYNC_CONNECTED, NULL);
-  delivered(f, "Phone Screen");
-  assert_int_equal(journal(f, "POST /candidate.create", 200), 6);
+  engfx_expect_state(f, ATSYNC_CONNECTED, NULL);
+  engfx_expect_delivered(f, "Phone Screen");
+  assert_int_equal(engfx_journal(f, "POST /candidate.create", 200), 6);
   engfx_free(f);
 }
 
@@ -289,14 +215,14 @@ static void test_outage(void **state)
 {
   (void)state;
   struct engfx *f = start();
-  fx_fault(f->fx, "outage", "mode=503 for=10m");
+  engfx_fault(f, "outage", "mode=503 for=10m");
   engfx_approve(f, "alice", NULL);
   engfx_run(f, 30 * SEC);
-  expect_state(f, ATSYNC_ATS_UNAVAILABLE, NULL);
-  expect_cand(f, "alice", ATSYNC_PUSHING, NULL);
+  engfx_expect_state(f, ATSYNC_ATS_UNAVAILABLE, NULL);
+  engfx_expect_cand(f, "alice", ATSYNC_PUSHING, NULL);
   engfx_settle(f, HOUR);
-  expect_state(f, ATSYNC_CONNECTED, NULL);
-  delivered(f, "Phone Screen");
+  engfx_expect_state(f, ATSYNC_CONNECTED, NULL);
+  engfx_expect_delivered(f, "Phone Screen");
   engfx_free(f);
 }
 
@@ -307,13 +233,13 @@ static void test_unknown_after_create(void **state)
 {
   (void)state;
   struct engfx *f = start();
-  fx_fault(f->fx, "outage",
-           "mode=reset commit=before route=POST~/candidate.create count=1");
+  engfx_fault(f, "outage",
+              "mode=reset commit=before route=POST~/candidate.create count=1");
   engfx_approve(f, "alice", NULL);
   engfx_settle(f, HOUR);
-  expect_cand(f, "alice", ATSYNC_SYNCED, NULL);
-  delivered(f, "Phone Screen");
-  assert_int_equal(journal(f, "POST /candidate.create", 0), 1);
+  engfx_expect_cand(f, "alice", ATSYNC_SYNCED, NULL);
+  engfx_expect_delivered(f, "Phone Screen");
+  assert_int_equal(engfx_journal(f, "POST /candidate.create", 0), 1);
   assert_int_equal(engfx_people_total(f), 1);
   engfx_free(f);
 }
@@ -324,13 +250,13 @@ static void test_unknown_after_add_application(void **state)
 {
   (void)state;
   struct engfx *f = start();
-  fx_fault(f->fx, "outage",
-           "mode=reset commit=before route=POST~/application.create count=1");
+  engfx_fault(f, "outage", "mode=reset commit=before "
+                           "route=POST~/application.create count=1");
   engfx_approve(f, "alice", NULL);
   engfx_settle(f, HOUR);
-  expect_cand(f, "alice", ATSYNC_SYNCED, NULL);
-  delivered(f, "Phone Screen");
-  assert_int_equal(journal(f, "POST /application.create", 0), 1);
+  engfx_expect_cand(f, "alice", ATSYNC_SYNCED, NULL);
+  engfx_expect_delivered(f, "Phone Screen");
+  assert_int_equal(engfx_journal(f, "POST /application.create", 0), 1);
   cJSON *st = sim_state_json(f->fx->sim);
   const cJSON *c = cJSON_GetArrayItem(cJSON_GetObjectItem(st, "candidates"), 0);
   assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(c, "applications")),
@@ -345,17 +271,17 @@ static void test_closed_job(void **state)
 {
   (void)state;
   struct engfx *f = start();
-  action(f, "close_job", "job=4001");
+  engfx_action(f, "close_job", "job=4001");
   engfx_approve(f, "alice", NULL);
   engfx_settle(f, MIN);
-  expect_cand(f, "alice", ATSYNC_NEEDS_ATTENTION, "closed");
-  expect_state(f, ATSYNC_MISCONFIGURED, NULL);
-  action(f, "reopen_job", "job=4001");
+  engfx_expect_cand(f, "alice", ATSYNC_NEEDS_ATTENTION, "closed", NULL);
+  engfx_expect_state(f, ATSYNC_MISCONFIGURED, NULL);
+  engfx_action(f, "reopen_job", "job=4001");
   engfx_run(f, 16 * MIN); /* the re-check of a mapping problem */
   engfx_settle(f, 5 * MIN);
-  expect_cand(f, "alice", ATSYNC_SYNCED, NULL);
-  expect_state(f, ATSYNC_CONNECTED, NULL);
-  delivered(f, "Phone Screen");
+  engfx_expect_cand(f, "alice", ATSYNC_SYNCED, NULL);
+  engfx_expect_state(f, ATSYNC_CONNECTED, NULL);
+  engfx_expect_delivered(f, "Phone Screen");
   engfx_free(f);
 }
 
@@ -368,19 +294,19 @@ static void test_removed_stage(void **state)
   struct engfx *f = start();
   engfx_approve(f, "alice", NULL);
   engfx_settle(f, MIN);
-  expect_cand(f, "alice", ATSYNC_SYNCED, NULL);
-  action(f, "remove_stage", kv("stage=%lld", (long long)f->stages[1]));
+  engfx_expect_cand(f, "alice", ATSYNC_SYNCED, NULL);
+  engfx_action(f, "remove_stage", "stage=%lld", (long long)f->stages[1]);
   engfx_approve(f, "bob", NULL);
   engfx_settle(f, 5 * MIN);
-  expect_cand(f, "bob", ATSYNC_NEEDS_ATTENTION, "stage");
-  expect_state(f, ATSYNC_MISCONFIGURED, NULL);
+  engfx_expect_cand(f, "bob", ATSYNC_NEEDS_ATTENTION, "stage", NULL);
+  engfx_expect_state(f, ATSYNC_MISCONFIGURED, NULL);
   assert_int_equal(engfx_people(f, "bob@example.com"), 1); /* the person */
   char err[256];
   assert_int_equal(atsync_map_stage(f->e, f->org, "approved", "Onsite", err,
                                     sizeof err), 0);
   engfx_settle(f, 5 * MIN);
-  expect_cand(f, "bob", ATSYNC_SYNCED, NULL);
-  expect_state(f, ATSYNC_CONNECTED, NULL);
+  engfx_expect_cand(f, "bob", ATSYNC_SYNCED, NULL);
+  engfx_expect_state(f, ATSYNC_CONNECTED, NULL);
   assert_int_equal(engfx_people(f, "bob@example.com"), 1); /* no second */
   char st[128];
   assert_string_equal(engfx_ats_stage(f, "bob@example.com", st, sizeof st),
@@ -394,68 +320,16 @@ static void test_required_field(void **state)
 {
   (void)state;
   struct engfx *f = start();
-  fx_fault(f->fx, "required_field", "field=phone");
+  engfx_fault(f, "required_field", "field=phone");
   engfx_approve(f, "alice", NULL);
   engfx_settle(f, MIN);
-  expect_cand(f, "alice", ATSYNC_NEEDS_ATTENTION, "phone");
+  engfx_expect_cand(f, "alice", ATSYNC_NEEDS_ATTENTION, "phone", NULL);
   assert_int_equal(engfx_people_total(f), 0);
-  char err[256];
-  struct atsync_candidate patch = {.phone = "+14155550123"};
-  assert_int_equal(atsync_update(f->e, f->org, "alice", &patch, err,
-                                 sizeof err), 0);
+  engfx_update_phone(f, "alice", "+14155550123");
   engfx_settle(f, 5 * MIN);
-  expect_cand(f, "alice", ATSYNC_SYNCED, NULL);
-  delivered(f, "Phone Screen");
+  engfx_expect_cand(f, "alice", ATSYNC_SYNCED, NULL);
+  engfx_expect_delivered(f, "Phone Screen");
   engfx_free(f);
-}
-
-/* The person with this email in the fake Ashby's model (its state JSON;
- * the caller deletes it), failing the test when there is not exactly
- * one. */
-static cJSON *ats_person(struct engfx *f, const char *email)
-{
-  cJSON *st = sim_state_json(f->fx->sim), *found = NULL;
-  int n = 0;
-  const cJSON *c, *e;
-  cJSON_ArrayForEach(c, cJSON_GetObjectItem(st, "candidates"))
-  {
-    bool mine = false;
-    cJSON_ArrayForEach(e, cJSON_GetObjectItem(c, "emails"))
-        mine |= cJSON_IsString(e) && strcasecmp(e->valuestring, email) == 0;
-    if (mine && n++ == 0)
-      found = cJSON_Duplicate(c, true);
-  }
-  cJSON_Delete(st);
-  if (n != 1) {
-    cJSON_Delete(found);
-    fail_msg("%s: %d people in the fake Ashby, want 1", email, n);
-  }
-  return found;
-}
-
-/* The values of a list of the person's state ("phones", "emails"),
- * comma separated. */
-static const char *ats_list(struct engfx *f, const char *email,
-                            const char *list)
-{
-  static char buf[512];
-  cJSON *c = ats_person(f, email);
-  size_t o = 0;
-  buf[0] = '\0';
-  const cJSON *e;
-  cJSON_ArrayForEach(e, cJSON_GetObjectItem(c, list))
-      o += (size_t)snprintf(buf + o, o < sizeof buf ? sizeof buf - o : 0,
-                            "%s%s", o ? "," : "", e->valuestring);
-  cJSON_Delete(c);
-  return buf;
-}
-
-static void update_phone(struct engfx *f, const char *ref, const char *phone)
-{
-  char err[256];
-  struct atsync_candidate patch = {.phone = phone};
-  if (atsync_update(f->e, f->org, ref, &patch, err, sizeof err) != 0)
-    fail_msg("update %s: %s", ref, err);
 }
 
 /* The person is created (candidate.create: nothing required there), the
@@ -472,36 +346,36 @@ static void test_required_on_application(void **state)
   snprintf(path, sizeof path, "/tmp/test_ashby_push.%d.db", (int)getpid());
   struct engfx_opts o = {.latency = true, .rate_limit = -1, .store = path};
   struct engfx *f = start_opts(o);
-  fx_fault(f->fx, "required_field", "field=phone job=4001");
+  engfx_fault(f, "required_field", "field=phone job=4001");
   engfx_approve(f, "alice", NULL);
   engfx_settle(f, MIN);
-  expect_cand(f, "alice", ATSYNC_NEEDS_ATTENTION, "phone");
-  expect_state(f, ATSYNC_CONNECTED, NULL);
+  engfx_expect_cand(f, "alice", ATSYNC_NEEDS_ATTENTION, "phone", NULL);
+  engfx_expect_state(f, ATSYNC_CONNECTED, NULL);
   assert_int_equal(engfx_people(f, "alice@example.com"), 1);
-  assert_string_equal(ats_list(f, "alice@example.com", "phones"), "");
-  assert_int_equal(journal(f, "POST /candidate.create", 200), 1);
-  assert_int_equal(journal(f, "POST /application.create", 0), 1);
+  assert_string_equal(engfx_ats_list(f, "alice@example.com", "phones"), "");
+  assert_int_equal(engfx_journal(f, "POST /candidate.create", 200), 1);
+  assert_int_equal(engfx_journal(f, "POST /application.create", 0), 1);
   engfx_run(f, HOUR); /* a data problem: no blind retry */
-  assert_int_equal(journal(f, "POST /application.create", 0), 1);
-  assert_int_equal(journal(f, "POST /candidate.update", 0), 0);
+  assert_int_equal(engfx_journal(f, "POST /application.create", 0), 1);
+  assert_int_equal(engfx_journal(f, "POST /candidate.update", 0), 0);
   engfx_restart(f); /* the refusal is kept in the store */
   engfx_run(f, MIN);
-  expect_cand(f, "alice", ATSYNC_NEEDS_ATTENTION, "phone");
-  update_phone(f, "alice", "+14155550123");
+  engfx_expect_cand(f, "alice", ATSYNC_NEEDS_ATTENTION, "phone", NULL);
+  engfx_update_phone(f, "alice", "+14155550123");
   engfx_settle(f, 5 * MIN);
-  expect_cand(f, "alice", ATSYNC_SYNCED, NULL);
+  engfx_expect_cand(f, "alice", ATSYNC_SYNCED, NULL);
   /* (Ashby answers refusals with HTTP 200 too: counted as requests) */
-  assert_int_equal(journal(f, "POST /candidate.update", 0), 1);
-  assert_int_equal(journal(f, "POST /candidate.create", 0), 1);
-  assert_int_equal(journal(f, "POST /application.create", 0), 2);
-  assert_string_equal(ats_list(f, "alice@example.com", "phones"),
+  assert_int_equal(engfx_journal(f, "POST /candidate.update", 0), 1);
+  assert_int_equal(engfx_journal(f, "POST /candidate.create", 0), 1);
+  assert_int_equal(engfx_journal(f, "POST /application.create", 0), 2);
+  assert_string_equal(engfx_ats_list(f, "alice@example.com", "phones"),
                       "+14155550123");
   assert_int_equal(engfx_people_total(f), 1);
-  delivered(f, "Phone Screen");
+  engfx_expect_delivered(f, "Phone Screen");
   /* the same data again changes nothing: nothing more is sent */
-  update_phone(f, "alice", "+14155550123");
+  engfx_update_phone(f, "alice", "+14155550123");
   engfx_settle(f, MIN);
-  assert_int_equal(journal(f, "POST /candidate.update", 0), 1);
+  assert_int_equal(engfx_journal(f, "POST /candidate.update", 0), 1);
   engfx_free(f);
 }
 
@@ -512,20 +386,20 @@ static void test_update_answer_lost(void **state)
 {
   (void)state;
   struct engfx *f = start();
-  fx_fault(f->fx, "required_field", "field=phone job=4001");
+  engfx_fault(f, "required_field", "field=phone job=4001");
   engfx_approve(f, "alice", NULL);
   engfx_settle(f, MIN);
-  expect_cand(f, "alice", ATSYNC_NEEDS_ATTENTION, "phone");
-  fx_fault(f->fx, "outage",
-           "mode=reset commit=before route=POST~/candidate.update count=1");
-  update_phone(f, "alice", "+14155550123");
+  engfx_expect_cand(f, "alice", ATSYNC_NEEDS_ATTENTION, "phone", NULL);
+  engfx_fault(f, "outage",
+              "mode=reset commit=before route=POST~/candidate.update count=1");
+  engfx_update_phone(f, "alice", "+14155550123");
   engfx_settle(f, HOUR);
-  expect_cand(f, "alice", ATSYNC_SYNCED, NULL);
-  assert_int_equal(journal(f, "POST /candidate.update", 0), 2);
-  assert_int_equal(journal(f, "POST /candidate.update", 200), 1);
-  assert_string_equal(ats_list(f, "alice@example.com", "phones"),
+  engfx_expect_cand(f, "alice", ATSYNC_SYNCED, NULL);
+  assert_int_equal(engfx_journal(f, "POST /candidate.update", 0), 2);
+  assert_int_equal(engfx_journal(f, "POST /candidate.update", 200), 1);
+  assert_string_equal(engfx_ats_list(f, "alice@example.com", "phones"),
                       "+14155550123");
-  delivered(f, "Phone Screen");
+  engfx_expect_delivered(f, "Phone Screen");
   engfx_free(f);
 }
 
@@ -536,23 +410,23 @@ static void test_update_throttled_then_down(void **state)
 {
   (void)state;
   struct engfx *f = start();
-  fx_fault(f->fx, "required_field", "field=phone job=4001");
+  engfx_fault(f, "required_field", "field=phone job=4001");
   engfx_approve(f, "alice", NULL);
   engfx_settle(f, MIN);
-  fx_fault(f->fx, "rate_limit",
-           "limit=0 window=20s route=POST~/candidate.update count=1");
-  fx_fault(f->fx, "outage", "mode=503 route=POST~/candidate.update count=1");
-  update_phone(f, "alice", "+14155550123");
+  engfx_fault(f, "rate_limit",
+              "limit=0 window=20s route=POST~/candidate.update count=1");
+  engfx_fault(f, "outage", "mode=503 route=POST~/candidate.update count=1");
+  engfx_update_phone(f, "alice", "+14155550123");
   engfx_run(f, 2 * SEC);
-  assert_true(journal(f, "POST /candidate.update", 429) >= 1);
+  assert_true(engfx_journal(f, "POST /candidate.update", 429) >= 1);
   engfx_settle(f, HOUR);
-  expect_cand(f, "alice", ATSYNC_SYNCED, NULL);
-  expect_state(f, ATSYNC_CONNECTED, NULL);
-  assert_true(journal(f, "POST /candidate.update", 503) >= 1);
-  assert_int_equal(journal(f, "POST /candidate.update", 200), 1);
-  assert_string_equal(ats_list(f, "alice@example.com", "phones"),
+  engfx_expect_cand(f, "alice", ATSYNC_SYNCED, NULL);
+  engfx_expect_state(f, ATSYNC_CONNECTED, NULL);
+  assert_true(engfx_journal(f, "POST /candidate.update", 503) >= 1);
+  assert_int_equal(engfx_journal(f, "POST /candidate.update", 200), 1);
+  assert_string_equal(engfx_ats_list(f, "alice@example.com", "phones"),
                       "+14155550123");
-  delivered(f, "Phone Screen");
+  engfx_expect_delivered(f, "Phone Screen");
   engfx_free(f);
 }
 
@@ -563,25 +437,25 @@ static void test_update_refused(void **state)
 {
   (void)state;
   struct engfx *f = start();
-  fx_fault(f->fx, "required_field", "field=phone job=4001");
-  fx_fault(f->fx, "format_rule", "field=phone rule=e164");
+  engfx_fault(f, "required_field", "field=phone job=4001");
+  engfx_fault(f, "format_rule", "field=phone rule=e164");
   engfx_approve(f, "alice", NULL);
   engfx_settle(f, MIN);
-  expect_cand(f, "alice", ATSYNC_NEEDS_ATTENTION, "phone");
-  update_phone(f, "alice", "555-0123");
+  engfx_expect_cand(f, "alice", ATSYNC_NEEDS_ATTENTION, "phone", NULL);
+  engfx_update_phone(f, "alice", "555-0123");
   engfx_settle(f, MIN);
-  expect_cand(f, "alice", ATSYNC_NEEDS_ATTENTION, "E.164");
-  assert_int_equal(journal(f, "POST /candidate.update", 0), 1);
-  assert_int_equal(journal(f, "POST /application.create", 0), 1);
-  assert_string_equal(ats_list(f, "alice@example.com", "phones"), "");
-  update_phone(f, "alice", "+1 415 555 0123");
+  engfx_expect_cand(f, "alice", ATSYNC_NEEDS_ATTENTION, "E.164", NULL);
+  assert_int_equal(engfx_journal(f, "POST /candidate.update", 0), 1);
+  assert_int_equal(engfx_journal(f, "POST /application.create", 0), 1);
+  assert_string_equal(engfx_ats_list(f, "alice@example.com", "phones"), "");
+  engfx_update_phone(f, "alice", "+1 415 555 0123");
   engfx_settle(f, 5 * MIN);
-  expect_cand(f, "alice", ATSYNC_SYNCED, NULL);
-  assert_int_equal(journal(f, "POST /candidate.update", 0), 2);
-  assert_int_equal(journal(f, "POST /application.create", 0), 2);
-  assert_string_equal(ats_list(f, "alice@example.com", "phones"),
+  engfx_expect_cand(f, "alice", ATSYNC_SYNCED, NULL);
+  assert_int_equal(engfx_journal(f, "POST /candidate.update", 0), 2);
+  assert_int_equal(engfx_journal(f, "POST /application.create", 0), 2);
+  assert_string_equal(engfx_ats_list(f, "alice@example.com", "phones"),
                       "+14155550123");
-  delivered(f, "Phone Screen");
+  engfx_expect_delivered(f, "Phone Screen");
   engfx_free(f);
 }
 
@@ -593,10 +467,10 @@ static void test_update_adds_emails(void **state)
 {
   (void)state;
   struct engfx *f = start();
-  fx_fault(f->fx, "required_field", "field=phone job=4001");
+  engfx_fault(f, "required_field", "field=phone job=4001");
   engfx_approve(f, "alice", NULL);
   engfx_settle(f, MIN);
-  expect_cand(f, "alice", ATSYNC_NEEDS_ATTENTION, "phone");
+  engfx_expect_cand(f, "alice", ATSYNC_NEEDS_ATTENTION, "phone", NULL);
   char err[256];
   struct atsync_candidate patch = {
       .phone = "+14155550123",
@@ -606,35 +480,24 @@ static void test_update_adds_emails(void **state)
   assert_int_equal(atsync_update(f->e, f->org, "alice", &patch, err,
                                  sizeof err), 0);
   engfx_settle(f, 5 * MIN);
-  expect_cand(f, "alice", ATSYNC_SYNCED, NULL);
-  assert_int_equal(journal(f, "POST /candidate.update", 0), 2);
-  assert_string_equal(ats_list(f, "alice@example.com", "emails"),
+  engfx_expect_cand(f, "alice", ATSYNC_SYNCED, NULL);
+  assert_int_equal(engfx_journal(f, "POST /candidate.update", 0), 2);
+  assert_string_equal(engfx_ats_list(f, "alice@example.com", "emails"),
                       "alice@example.com,alice@work.example,"
                       "alice@home.example");
-  assert_string_equal(ats_list(f, "alice@example.com", "phones"),
+  assert_string_equal(engfx_ats_list(f, "alice@example.com", "phones"),
                       "+14155550123");
-  delivered(f, "Phone Screen");
+  engfx_expect_delivered(f, "Phone Screen");
   engfx_free(f);
 }
 
 /* ---- the status pull --------------------------------------------------------------- */
 
-static int64_t wait_status(struct engfx *f, const char *ref, const char *want,
-                           int64_t limit)
-{
-  for (int64_t t = 0; t <= limit; t += 250) {
-    if (strcmp(engfx_cand(f, ref).status, want) == 0)
-      return t;
-    engfx_run(f, 250);
-  }
-  return -1;
-}
-
 static void pushed(struct engfx *f, const char *ref)
 {
   engfx_approve(f, ref, NULL);
   engfx_settle(f, MIN);
-  expect_cand(f, ref, ATSYNC_SYNCED, NULL);
+  engfx_expect_cand(f, ref, ATSYNC_SYNCED, NULL);
 }
 
 /* Without webhooks, a recruiter's move, rejection and hire in Ashby come
@@ -653,16 +516,16 @@ static void test_poll_brings_changes(void **state)
   long long ada = model_id(engfx_cand(f, "ada").ats_application_id);
   long long bob = model_id(engfx_cand(f, "bob").ats_application_id);
   long long cy = model_id(engfx_cand(f, "cy").ats_application_id);
-  action(f, "move_application",
-         kv("application=%lld stage=%lld", ada, (long long)f->stages[2]));
-  action(f, "reject_application", kv("application=%lld", bob));
-  action(f, "hire_application", kv("application=%lld", cy));
-  int64_t took = wait_status(f, "ada", "onsite", 6 * MIN);
+  engfx_action(f, "move_application", "application=%lld stage=%lld", ada,
+               (long long)f->stages[2]);
+  engfx_action(f, "reject_application", "application=%lld", bob);
+  engfx_action(f, "hire_application", "application=%lld", cy);
+  int64_t took = engfx_wait_status(f, "ada", "onsite", 6 * MIN);
   assert_true(took >= 0 && took <= 5 * MIN + 5 * SEC);
   assert_string_equal(engfx_cand(f, "ada").ats_stage, "Onsite");
-  assert_true(wait_status(f, "bob", "rejected", MIN) >= 0);
-  assert_true(wait_status(f, "cy", "hired", MIN) >= 0);
-  assert_true(journal(f, "POST /application.list", 200) >= 1);
+  assert_true(engfx_wait_status(f, "bob", "rejected", MIN) >= 0);
+  assert_true(engfx_wait_status(f, "cy", "hired", MIN) >= 0);
+  assert_true(engfx_journal(f, "POST /application.list", 200) >= 1);
   engfx_free(f);
 }
 
@@ -678,25 +541,14 @@ static void test_webhook_brings_move(void **state)
                                     sizeof err), 0);
   pushed(f, "ada");
   long long app = model_id(engfx_cand(f, "ada").ats_application_id);
-  action(f, "move_application",
-         kv("application=%lld stage=%lld", app, (long long)f->stages[2]));
-  int64_t took = wait_status(f, "ada", "onsite", MIN);
+  engfx_action(f, "move_application", "application=%lld stage=%lld", app,
+               (long long)f->stages[2]);
+  int64_t took = engfx_wait_status(f, "ada", "onsite", MIN);
   assert_true(took >= 0 && took <= 10 * SEC);
-  action(f, "hire_application", kv("application=%lld", app));
-  assert_true(wait_status(f, "ada", "hired", MIN) >= 0);
-  assert_true(journal(f, "POST /application.info", 200) >= 2);
+  engfx_action(f, "hire_application", "application=%lld", app);
+  assert_true(engfx_wait_status(f, "ada", "hired", MIN) >= 0);
+  assert_true(engfx_journal(f, "POST /application.info", 200) >= 2);
   engfx_free(f);
-}
-
-static void sign(const char *body, const char *secret, char *hdr, size_t len)
-{
-  unsigned char mac[32];
-  unsigned int n = 0;
-  HMAC(EVP_sha256(), secret, (int)strlen(secret),
-       (const unsigned char *)body, strlen(body), mac, &n);
-  int o = snprintf(hdr, len, "Ashby-Signature: sha256=");
-  for (unsigned i = 0; i < n; i++)
-    o += snprintf(hdr + o, len - (size_t)o, "%02x", mac[i]);
 }
 
 /* A delivery signed with another secret is refused (401) and changes
@@ -716,7 +568,8 @@ static void test_bad_signature_refused(void **state)
            "\"%s\"}}}}",
            c.ats_application_id, c.ats_candidate_id, f->job_id);
   struct tc_opts to = {0};
-  sign(body, "not-the-secret", sig, sizeof sig);
+  engfx_sign_header(sig, sizeof sig, "Ashby-Signature: sha256=", body,
+                    "not-the-secret");
   to.extra[0] = sig;
   struct tc_resp r = tc_do(f->fx->loop, "POST", f->webhook_url, body, &to);
   assert_int_equal(r.status, 401);
@@ -725,7 +578,8 @@ static void test_bad_signature_refused(void **state)
   r = tc_do(f->fx->loop, "POST", f->webhook_url, body, &to); /* unsigned */
   assert_int_equal(r.status, 401);
   tc_free(&r);
-  sign(body, ENGFX_WEBHOOK_SECRET, sig, sizeof sig);
+  engfx_sign_header(sig, sizeof sig, "Ashby-Signature: sha256=", body,
+                    ENGFX_WEBHOOK_SECRET);
   to.extra[0] = sig;
   r = tc_do(f->fx->loop, "POST", f->webhook_url, body, &to);
   assert_int_equal(r.status, 200);
@@ -735,18 +589,18 @@ static void test_bad_signature_refused(void **state)
   char err[256];
   assert_int_equal(atsync_map_stage(f->e, f->org, "onsite", "Onsite", err,
                                     sizeof err), 0);
-  int fid = fx_fault(f->fx, "webhook_bad_signature", "");
+  int fid = engfx_fault(f, "webhook_bad_signature", NULL);
   long long app = model_id(c.ats_application_id);
-  action(f, "move_application",
-         kv("application=%lld stage=%lld", app, (long long)f->stages[2]));
-  assert_true(wait_status(f, "ada", "onsite", 30 * SEC) < 0);
+  engfx_action(f, "move_application", "application=%lld stage=%lld", app,
+               (long long)f->stages[2]);
+  assert_true(engfx_wait_status(f, "ada", "onsite", 30 * SEC) < 0);
   struct atsync_connection conn;
   atsync_connection(f->e, f->org, &conn);
   assert_true(conn.webhooks_rejected >= 1);
-  assert_int_equal(sim_fault_clear(f->fx->sim, fid), 0);
-  action(f, "move_application",
-         kv("application=%lld stage=%lld", app, (long long)f->stages[3]));
-  assert_true(wait_status(f, "ada", "onsite", 30 * SEC) < 0); /* Offer */
+  engfx_clear(f, fid);
+  engfx_action(f, "move_application", "application=%lld stage=%lld", app,
+               (long long)f->stages[3]);
+  assert_true(engfx_wait_status(f, "ada", "onsite", 30 * SEC) < 0); /* Offer */
   assert_string_equal(engfx_cand(f, "ada").ats_stage, "Offer");
   engfx_free(f);
 }

@@ -88,7 +88,7 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include "engfx.h"
+#include "engfx_expect.h"
 
 #define SEC 1000LL
 #define MIN (60 * SEC)
@@ -232,168 +232,16 @@ static struct engfx *start_store(const struct ats *a, char *path, size_t len)
   return start_opts(a, &o);
 }
 
-static void update_phone(struct engfx *f, const char *ref, const char *phone)
-{
-  char err[256];
-  struct atsync_candidate patch = {.phone = phone};
-  if (atsync_update(f->e, f->org, ref, &patch, err, sizeof err) != 0)
-    fail_msg("update %s: %s", ref, err);
-}
-
-/* Nothing a user reads may carry a secret. */
-static void no_secret(struct engfx *f, const char *text)
-{
-  const char *bad[] = {f->fx->client_secret, f->fx->key, "Bearer ey",
-                       "Authorization:"};
-  for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
-    if (bad[i][0] && strstr(text, bad[i]))
-      fail_msg("a secret ('%.12s...') in: %s", bad[i], text);
-}
-
-/* The connection is in 'want' and its reason holds every given phrase
- * (ignoring case; the list ends with NULL). */
-static void expect_state(struct engfx *f, enum atsync_state want, ...)
-{
-  char why[600];
-  enum atsync_state s = engfx_state(f, why, sizeof why);
-  if (s != want)
-    fail_msg("connection: want %s, got %s (%s)", atsync_state_name(want),
-             atsync_state_name(s), why);
-  no_secret(f, why);
-  if (want == ATSYNC_CONNECTED && why[0])
-    fail_msg("connected, yet a reason: %s", why);
-  va_list ap;
-  va_start(ap, want);
-  for (const char *p = va_arg(ap, const char *); p;
-       p = va_arg(ap, const char *))
-    if (strcasestr(why, p) == NULL)
-      fail_msg("connection %s: the reason does not mention '%s': %s",
-               atsync_state_name(s), p, why);
-  va_end(ap);
-}
-
-/* The candidate is in 'want' and its error holds every given phrase. */
-static void expect_cand(struct engfx *f, const char *ref, enum atsync_sync want,
-                        ...)
-{
-  struct atsync_candidate_info c = engfx_cand(f, ref);
-  if (c.sync != want)
-    fail_msg("%s: want %s, got %s (error: %s)", ref, atsync_sync_name(want),
-             atsync_sync_name(c.sync), c.error);
-  no_secret(f, c.error);
-  no_secret(f, c.ats_words);
-  if (want == ATSYNC_SYNCED && c.error[0])
-    fail_msg("%s: synced, yet an error: %s", ref, c.error);
-  va_list ap;
-  va_start(ap, want);
-  for (const char *p = va_arg(ap, const char *); p;
-       p = va_arg(ap, const char *))
-    if (strcasestr(c.error, p) == NULL)
-      fail_msg("%s (%s): the error does not mention '%s': '%s'", ref,
-               atsync_sync_name(c.sync), p, c.error);
-  va_end(ap);
-}
-
-static void expect_pending(struct engfx *f, int n)
-{
-  int got = atsync_pending(f->e, f->org);
-  if (got != n)
-    fail_msg("pending: want %d, got %d", n, got);
-}
-
-static void dump_log_entry(void *ud, const struct atsync_log_entry *l)
-{
-  (void)ud;
-  print_message("  log %lld %s %s: %s\n", (long long)l->at, l->candidate,
-                l->kind, l->message);
-}
-
-/* The engine's sync log and the sim's journal (DUMP=1), for a failing
- * story. */
-static void dump(struct engfx *f)
-{
-  if (getenv("DUMP") == NULL)
-    return;
-  atsync_log(f->e, f->org, 0, dump_log_entry, NULL);
-  static struct sim_journal_entry j[4096];
-  size_t n = sim_journal_read(f->fx->sim, 0, j, 4096);
-  for (size_t i = 0; i < n; i++)
-    print_message("  sim %lld %s %s -> %d %s\n", (long long)j[i].t,
-                  j[i].method, j[i].target, j[i].status, j[i].note);
-}
-
-static int log_has(struct engfx *f, const char *kind, const char *phrase)
-{
-  return engfx_log_count(f, kind, phrase);
-}
-
-/* Requests of the whole story matching 'route' with 'status' (0 = any). */
-static size_t journal(struct engfx *f, const char *route, int status)
-{
-  return engfx_requests(f, 0, route, status, NULL, NULL);
-}
-
-static size_t since(struct engfx *f, uint64_t mark, const char *route)
-{
-  return engfx_requests(f, mark, route, 0, NULL, NULL);
-}
-
 /* The writes a push makes (create, add an application, move) after
  * 'mark'. */
 static size_t writes_since(struct engfx *f, const struct ats *a,
                            uint64_t mark)
 {
-  size_t n = since(f, mark, a->create) + since(f, mark, a->move);
+  size_t n = engfx_journal_since(f, mark, a->create, 0) +
+             engfx_journal_since(f, mark, a->move, 0);
   if (strcmp(a->add_app, a->create) != 0)
-    n += since(f, mark, a->add_app);
+    n += engfx_journal_since(f, mark, a->add_app, 0);
   return n;
-}
-
-static uint64_t mark_now(struct engfx *f)
-{
-  return sim_journal_last(f->fx->sim);
-}
-
-/* A key=value string for fx_fault/fx_action ('~' stands for a space). */
-static const char *kv(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static const char *kv(const char *fmt, ...)
-{
-  static char buf[8][512];
-  static int i;
-  char *b = buf[i++ % 8];
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(b, 512, fmt, ap);
-  va_end(ap);
-  return b;
-}
-
-/* A value with spaces for a key=value string: '~' stands for a space. */
-static const char *sq(const char *s)
-{
-  static char buf[8][256];
-  static int i;
-  char *b = buf[i++ % 8];
-  snprintf(b, 256, "%s", s);
-  for (char *p = b; *p; p++)
-    if (*p == ' ')
-      *p = '~';
-  return b;
-}
-
-static int fault(struct engfx *f, const char *kind, const char *kvs)
-{
-  return fx_fault(f->fx, kind, kvs);
-}
-
-static void action(struct engfx *f, const char *name, const char *kvs)
-{
-  cJSON_Delete(fx_action(f->fx, name, kvs));
-}
-
-static void clear(struct engfx *f, int id)
-{
-  assert_int_equal(sim_fault_clear(f->fx->sim, id), 0);
 }
 
 static void setting(struct engfx *f, const char *key, const char *value)
@@ -417,65 +265,6 @@ static void map_stage(struct engfx *f, const char *stage)
     fail_msg("map stage %s: %s", stage, err);
 }
 
-static int apps_on_job(struct engfx *f, const char *email)
-{
-  return engfx_apps_on_job(f, email, f->job);
-}
-
-struct rec_check {
-  struct engfx *f;
-  const char *stage;
-  char problem[700];
-};
-
-static void check_record(void *ud, const struct atsync_candidate_info *c)
-{
-  struct rec_check *x = ud;
-  char first[256];
-  snprintf(first, sizeof first, "%s", c->emails);
-  first[strcspn(first, ",")] = '\0';
-  int apps = apps_on_job(x->f, first);
-  if (x->problem[0])
-    return;
-  if (strcmp(c->ats_stage, x->stage) != 0 || !c->ats_candidate_id[0] ||
-      !c->ats_application_id[0] || c->error[0] || apps != 1)
-    snprintf(x->problem, sizeof x->problem,
-             "%s: recorded stage '%s' (want '%s'), candidate '%s', "
-             "application '%s', %d applications on the job, error '%s'",
-             c->ref, c->ats_stage, x->stage, c->ats_candidate_id,
-             c->ats_application_id, apps, c->error);
-}
-
-/* The end of every story: each approved candidate exactly once in the
- * ATS at 'stage', one application each, the engine's records agree, and
- * nothing is left in the queue. */
-static void delivered(struct engfx *f, const char *stage)
-{
-  expect_pending(f, 0);
-  engfx_check_exactly_once(f, stage);
-  struct rec_check x = {.f = f, .stage = stage};
-  atsync_candidates(f->e, f->org, check_record, &x);
-  if (x.problem[0])
-    fail_msg("%s", x.problem);
-}
-
-static void expect_people(struct engfx *f, const char *email, int n)
-{
-  int got = engfx_people(f, email);
-  if (got != n)
-    fail_msg("%s: want %d people in the ATS, got %d", email, n, got);
-}
-
-static void expect_apps(struct engfx *f, const char *email, int n)
-{
-  int got = apps_on_job(f, email);
-  if (got != n)
-    fail_msg("%s: want %d applications on job %lld, got %d", email, n,
-             (long long)f->job, got);
-}
-
-static int64_t now_ms(struct engfx *f) { return at_loop_now(f->fx->loop); }
-
 struct until {
   struct engfx *f;
   bool (*pred)(struct engfx *);
@@ -493,80 +282,9 @@ static void run_until(struct engfx *f, bool (*pred)(struct engfx *),
                       int64_t limit, const char *what)
 {
   struct until u = {f, pred};
-  at_loop_run_while(f->fx->loop, until_done, &u, now_ms(f) + limit);
+  at_loop_run_while(f->fx->loop, until_done, &u, engfx_now(f) + limit);
   if (!pred(f))
     fail_msg("timed out waiting for %s", what);
-}
-
-struct log_when {
-  const char *kind, *phrase;
-  int n;
-  int64_t first, last;
-  char first_ref[64];
-};
-
-static void when_entry(void *ud, const struct atsync_log_entry *l)
-{
-  struct log_when *x = ud;
-  if (strcmp(l->kind, x->kind) != 0 ||
-      strcasestr(l->message, x->phrase) == NULL)
-    return;
-  if (x->n++ == 0) {
-    x->first = l->at;
-    snprintf(x->first_ref, sizeof x->first_ref, "%s", l->candidate);
-  }
-  x->last = l->at;
-}
-
-/* The entries of the sync log of 'kind' holding 'phrase': how many, when
- * the first and the last were written (0 when none), whose the first was. */
-static struct log_when log_when(struct engfx *f, const char *kind,
-                                const char *phrase)
-{
-  struct log_when x = {.kind = kind, .phrase = phrase};
-  atsync_log(f->e, f->org, 0, when_entry, &x);
-  return x;
-}
-
-/* A mapping problem is checked again this often (engine RECHECK_MS), and
- * the sync log says so in these words. */
-#define RECHECK (15 * MIN)
-#define RECHECK_LOG "checking again whether the mapping problem"
-
-static void synced_one(void *ud, const struct atsync_candidate_info *c)
-{
-  bool *all = ud;
-  *all &= c->sync == ATSYNC_SYNCED;
-}
-
-static bool all_synced(struct engfx *f)
-{
-  bool all = true;
-  atsync_candidates(f->e, f->org, synced_one, &all);
-  return all;
-}
-
-/* No request to the API inside 'window' ms after any answer with 'status'
- * after 'mark'. Returns how many such answers. */
-static int honoured(struct engfx *f, const struct ats *a, uint64_t mark,
-                    int status, int64_t window)
-{
-  static struct sim_journal_entry j[4096];
-  size_t n = sim_journal_read(f->fx->sim, mark, j, 4096);
-  int hits = 0;
-  for (size_t i = 0; i < n; i++) {
-    if (j[i].status != status)
-      continue;
-    hits++;
-    for (size_t k = 0; k < n; k++)
-      if (sim_journal_match(&j[k], a->api) && j[k].t > j[i].t &&
-          j[k].t < j[i].t + window)
-        fail_msg("%s %s at +%lld ms: inside the %lld s window of the %d at "
-                 "+%lld ms", j[k].method, j[k].target,
-                 (long long)(j[k].t - j[0].t), (long long)(window / SEC),
-                 status, (long long)(j[i].t - j[0].t));
-  }
-  return hits;
 }
 
 /* One cmocka test per ATS for a story 'fn(const struct ats *)'. */
@@ -610,20 +328,20 @@ static void rate_limit_storm_story(const struct ats *a, bool lever_headers)
   struct engfx *f = start(a);
   if (strcmp(a->name, "lever") == 0 && lever_headers)
     setting(f, "rate_headers", "retry_after");
-  uint64_t mark = mark_now(f);
-  int fid = fault(f, "rate_limit", kv("limit=0 window=20s for=60s route=%s",
-                                      a->api));
+  uint64_t mark = engfx_mark(f);
+  int fid = engfx_fault(f, "rate_limit", "limit=0 window=20s for=60s route=%s",
+                        a->api);
   engfx_approve(f, "alice", NULL);
   engfx_approve(f, "bob", NULL);
   engfx_approve(f, "carol", NULL);
   engfx_run(f, 5 * SEC);
-  expect_state(f, ATSYNC_THROTTLED, "429", "nothing is lost", NULL);
-  expect_cand(f, "alice", ATSYNC_PUSHING, "429", NULL);
-  expect_pending(f, 3);
+  engfx_expect_state(f, ATSYNC_THROTTLED, "429", "nothing is lost", NULL);
+  engfx_expect_cand(f, "alice", ATSYNC_PUSHING, "429", NULL);
+  engfx_expect_pending(f, 3);
   int64_t took = 5 * SEC + engfx_settle(f, 10 * MIN);
-  dump(f);
-  expect_state(f, ATSYNC_CONNECTED, NULL);
-  delivered(f, "Phone Screen");
+  engfx_dump(f);
+  engfx_expect_state(f, ATSYNC_CONNECTED, NULL);
+  engfx_expect_delivered(f, "Phone Screen");
   print_message("%s: %zu 429s, delivered after %lld s\n", a->display,
                 engfx_requests(f, mark, NULL, 429, NULL, NULL),
                 (long long)(took / SEC));
@@ -631,14 +349,14 @@ static void rate_limit_storm_story(const struct ats *a, bool lever_headers)
    * X-Rate-Limit-Reset: the window's end); with no header nothing names
    * it, and the engine's own backoff is what keeps it a handful */
   bool named = strcmp(a->name, "lever") != 0 || lever_headers;
-  int n429 = named ? honoured(f, a, mark, 429, 20 * SEC)
+  int n429 = named ? engfx_honoured(f, mark, a->api, 429, 20 * SEC)
                    : (int)engfx_requests(f, mark, NULL, 429, NULL, NULL);
   /* three windows of 20 s: a handful, not a storm */
   assert_true(n429 >= 1);
   assert_true(n429 <= 9);
   assert_true(took >= 60 * SEC);
   assert_true(took < 3 * MIN);
-  clear(f, fid);
+  engfx_clear(f, fid);
 }
 
 static void rate_limit_storm(const struct ats *a)
@@ -664,21 +382,21 @@ static void rate_limit_create(const struct ats *a)
   struct engfx *f = start(a);
   if (strcmp(a->name, "lever") == 0)
     setting(f, "rate_headers", "retry_after");
-  int fid = fault(f, "rate_limit", kv("limit=0 window=10s for=25s route=%s",
-                                      sq(a->create)));
+  int fid = engfx_fault(f, "rate_limit", "limit=0 window=10s for=25s route=%s",
+                        engfx_sq(a->create));
   engfx_approve(f, "alice", NULL);
   engfx_run(f, 5 * SEC);
-  expect_state(f, ATSYNC_THROTTLED, "429", NULL);
-  expect_cand(f, "alice", ATSYNC_PUSHING, "429", NULL);
+  engfx_expect_state(f, ATSYNC_THROTTLED, "429", NULL);
+  engfx_expect_cand(f, "alice", ATSYNC_PUSHING, "429", NULL);
   engfx_settle(f, 10 * MIN);
-  dump(f);
-  expect_state(f, ATSYNC_CONNECTED, NULL);
-  assert_int_equal(journal(f, a->create, 429), 3);
-  assert_int_equal(journal(f, a->create, a->create_ok), 1);
-  assert_int_equal(journal(f, a->create, 0), 4);
-  expect_people(f, "alice@example.com", 1);
-  delivered(f, "Phone Screen");
-  clear(f, fid);
+  engfx_dump(f);
+  engfx_expect_state(f, ATSYNC_CONNECTED, NULL);
+  assert_int_equal(engfx_journal(f, a->create, 429), 3);
+  assert_int_equal(engfx_journal(f, a->create, a->create_ok), 1);
+  assert_int_equal(engfx_journal(f, a->create, 0), 4);
+  engfx_expect_people(f, "alice@example.com", 1);
+  engfx_expect_delivered(f, "Phone Screen");
+  engfx_clear(f, fid);
 }
 ON3(rate_limit_create)
 
@@ -704,16 +422,16 @@ static void vendor_burst_story(const struct ats *a, bool lever_headers)
     engfx_approve(f, ref, NULL);
   }
   int64_t took = engfx_settle(f, 10 * MIN);
-  size_t sent = journal(f, a->api, 0);
+  size_t sent = engfx_journal(f, a->api, 0);
   print_message("%s: 30 candidates in %lld s, %zu requests, %zu 429s\n",
                 a->display, (long long)(took / SEC), sent,
-                journal(f, NULL, 429));
-  dump(f);
-  expect_state(f, ATSYNC_CONNECTED, NULL);
-  assert_int_equal(journal(f, NULL, 429), 0);
+                engfx_journal(f, NULL, 429));
+  engfx_dump(f);
+  engfx_expect_state(f, ATSYNC_CONNECTED, NULL);
+  assert_int_equal(engfx_journal(f, NULL, 429), 0);
   /* more requests than one window allows: the pacing had work to do */
   assert_true(sent > a->window_requests);
-  delivered(f, "Phone Screen");
+  engfx_expect_delivered(f, "Phone Screen");
 }
 
 static void vendor_burst(const struct ats *a) { vendor_burst_story(a, true); }
@@ -748,27 +466,28 @@ static void outage_story(const struct ats *a, const char *mode,
     snprintf(spec, sizeof spec, "mode=%s for=%llds route=%s%s", mode,
              (long long)(length / SEC), a->api,
              strcmp(mode, "slow") == 0 ? " delay=40s" : "");
-  int fid = fault(f, "outage", spec);
+  int fid = engfx_fault(f, "outage", "%s", spec);
   engfx_approve(f, "alice", NULL);
   engfx_approve(f, "bob", NULL);
   engfx_run(f, 2 * MIN);
-  expect_state(f, ATSYNC_ATS_UNAVAILABLE, a->display, words,
-               "nothing is lost", NULL);
-  expect_cand(f, "alice", ATSYNC_PUSHING, words, NULL);
-  expect_pending(f, 2);
+  engfx_expect_state(f, ATSYNC_ATS_UNAVAILABLE, a->display, words,
+                     "nothing is lost", NULL);
+  engfx_expect_cand(f, "alice", ATSYNC_PUSHING, words, NULL);
+  engfx_expect_pending(f, 2);
   assert_int_equal(engfx_people_total(f), 0);
   int64_t took = engfx_settle(f, length + HOUR);
   print_message("%s %s for %lld min: delivered %lld s after it ended; %zu "
-                "API requests\n", a->display, mode, (long long)(length / MIN),
+                "API requests\n",
+                a->display, mode, (long long)(length / MIN),
                 (long long)((took + 2 * MIN - length) / SEC),
-                journal(f, a->api, 0));
-  dump(f);
-  expect_state(f, ATSYNC_CONNECTED, NULL);
-  delivered(f, "Phone Screen");
+                engfx_journal(f, a->api, 0));
+  engfx_dump(f);
+  engfx_expect_state(f, ATSYNC_CONNECTED, NULL);
+  engfx_expect_delivered(f, "Phone Screen");
   /* the backoff is capped at 10 minutes */
   assert_true(took + 2 * MIN - length <= 11 * MIN);
   assert_true(engfx_cand(f, "alice").error[0] == '\0');
-  clear(f, fid);
+  engfx_clear(f, fid);
 }
 
 static void outage_503(const struct ats *a)
@@ -829,21 +548,21 @@ ON3(outage_reset)
 static void outage_retry_after(const struct ats *a)
 {
   struct engfx *f = start(a);
-  uint64_t mark = mark_now(f);
-  int fid = fault(f, "outage", kv("mode=503 retry_after=5m for=4m route=%s",
-                                  a->api));
+  uint64_t mark = engfx_mark(f);
+  int fid = engfx_fault(f, "outage", "mode=503 retry_after=5m for=4m route=%s",
+                        a->api);
   engfx_approve(f, "alice", NULL);
   engfx_approve(f, "bob", NULL);
   engfx_run(f, MIN);
-  expect_state(f, ATSYNC_ATS_UNAVAILABLE, "503", NULL);
+  engfx_expect_state(f, ATSYNC_ATS_UNAVAILABLE, "503", NULL);
   int64_t took = MIN + engfx_settle(f, HOUR);
-  dump(f);
-  expect_state(f, ATSYNC_CONNECTED, NULL);
-  delivered(f, "Phone Screen");
-  int n503 = honoured(f, a, mark, 503, 5 * MIN);
+  engfx_dump(f);
+  engfx_expect_state(f, ATSYNC_CONNECTED, NULL);
+  engfx_expect_delivered(f, "Phone Screen");
+  int n503 = engfx_honoured(f, mark, a->api, 503, 5 * MIN);
   assert_true(n503 >= 1 && n503 <= 2);
   assert_true(took >= 5 * MIN && took < 6 * MIN);
-  clear(f, fid);
+  engfx_clear(f, fid);
 }
 ON3(outage_retry_after)
 
@@ -852,26 +571,26 @@ ON3(outage_retry_after)
 static void outage_503_requests(const struct ats *a)
 {
   struct engfx *f = start(a);
-  size_t before = journal(f, a->api, 0);
-  int fid = fault(f, "outage", kv("mode=503 for=30m route=%s", a->api));
+  size_t before = engfx_journal(f, a->api, 0);
+  int fid = engfx_fault(f, "outage", "mode=503 for=30m route=%s", a->api);
   for (int i = 0; i < 5; i++) {
     char ref[16];
     snprintf(ref, sizeof ref, "c%d", i);
     engfx_approve(f, ref, NULL);
   }
   engfx_run(f, 30 * MIN);
-  size_t during = journal(f, a->api, 503);
+  size_t during = engfx_journal(f, a->api, 503);
   print_message("%s: %zu requests in 30 minutes of 503 for 5 candidates\n",
                 a->display, during);
-  expect_state(f, ATSYNC_ATS_UNAVAILABLE, "503", NULL);
-  expect_pending(f, 5);
+  engfx_expect_state(f, ATSYNC_ATS_UNAVAILABLE, "503", NULL);
+  engfx_expect_pending(f, 5);
   assert_true(during >= 1 && during <= 40);
   engfx_settle(f, 2 * HOUR);
-  dump(f);
-  expect_state(f, ATSYNC_CONNECTED, NULL);
-  delivered(f, "Phone Screen");
-  assert_true(journal(f, a->api, 0) - before > 5);
-  clear(f, fid);
+  engfx_dump(f);
+  engfx_expect_state(f, ATSYNC_CONNECTED, NULL);
+  engfx_expect_delivered(f, "Phone Screen");
+  assert_true(engfx_journal(f, a->api, 0) - before > 5);
+  engfx_clear(f, fid);
 }
 ON3(outage_503_requests)
 
@@ -883,22 +602,22 @@ ON3(outage_503_requests)
 static void create_applied(const struct ats *a, const char *mode)
 {
   struct engfx *f = start(a);
-  int fid = fault(f, "outage", kv("mode=%s commit=before count=1 route=%s",
-                                  mode, sq(a->create)));
+  int fid = engfx_fault(f, "outage", "mode=%s commit=before count=1 route=%s",
+                        mode, engfx_sq(a->create));
   engfx_approve(f, "alice", NULL);
   engfx_settle(f, HOUR);
-  dump(f);
-  expect_state(f, ATSYNC_CONNECTED, NULL);
-  expect_cand(f, "alice", ATSYNC_SYNCED, NULL);
+  engfx_dump(f);
+  engfx_expect_state(f, ATSYNC_CONNECTED, NULL);
+  engfx_expect_cand(f, "alice", ATSYNC_SYNCED, NULL);
   /* the create went out once: the engine found the person instead */
-  assert_int_equal(journal(f, a->create, 0), 1);
-  expect_people(f, "alice@example.com", 1);
-  expect_apps(f, "alice@example.com", 1);
+  assert_int_equal(engfx_journal(f, a->create, 0), 1);
+  engfx_expect_people(f, "alice@example.com", 1);
+  engfx_expect_apps(f, "alice@example.com", 1);
   assert_int_equal(engfx_people_total(f), 1);
   assert_true(engfx_cand(f, "alice").attempts >= 1); /* a lost answer */
-  assert_int_equal(log_has(f, "found", "found the person"), 1);
-  delivered(f, "Phone Screen");
-  clear(f, fid);
+  assert_int_equal(engfx_log_count(f, "found", "found the person"), 1);
+  engfx_expect_delivered(f, "Phone Screen");
+  engfx_clear(f, fid);
 }
 
 static void create_reset(const struct ats *a) { create_applied(a, "reset"); }
@@ -916,28 +635,28 @@ ON3(create_500)
 static void create_hang(const struct ats *a)
 {
   struct engfx *f = start(a);
-  int fid = fault(f, "outage", kv("mode=hang commit=before route=%s",
-                                  sq(a->create)));
+  int fid = engfx_fault(f, "outage", "mode=hang commit=before route=%s",
+                        engfx_sq(a->create));
   engfx_approve(f, "alice", NULL);
   engfx_run(f, 29 * SEC); /* held, under the deadline */
-  expect_state(f, ATSYNC_CONNECTED, NULL);
-  expect_cand(f, "alice", ATSYNC_PUSHING, NULL);
-  expect_pending(f, 1);
-  expect_people(f, "alice@example.com", 1); /* applied all the same */
+  engfx_expect_state(f, ATSYNC_CONNECTED, NULL);
+  engfx_expect_cand(f, "alice", ATSYNC_PUSHING, NULL);
+  engfx_expect_pending(f, 1);
+  engfx_expect_people(f, "alice@example.com", 1); /* applied all the same */
   engfx_settle(f, HOUR);
-  dump(f);
-  expect_state(f, ATSYNC_CONNECTED, NULL);
+  engfx_dump(f);
+  engfx_expect_state(f, ATSYNC_CONNECTED, NULL);
   /* the deadline passed: the outcome was unknown, and the engine said so
    * (ats_unavailable, and a retry that reads before it writes) */
-  assert_true(log_has(f, "state", "ats_unavailable") >= 1);
-  assert_int_equal(log_has(f, "retry", "outcome of the create request is "
-                                       "unknown"), 1);
-  assert_int_equal(log_has(f, "found", "found the person"), 1);
-  assert_int_equal(journal(f, a->create, 0), 1);
-  expect_people(f, "alice@example.com", 1);
-  expect_apps(f, "alice@example.com", 1);
-  delivered(f, "Phone Screen");
-  clear(f, fid);
+  assert_true(engfx_log_count(f, "state", "ats_unavailable") >= 1);
+  assert_int_equal(engfx_log_count(f, "retry", "outcome of the create "
+                                   "request is unknown"), 1);
+  assert_int_equal(engfx_log_count(f, "found", "found the person"), 1);
+  assert_int_equal(engfx_journal(f, a->create, 0), 1);
+  engfx_expect_people(f, "alice@example.com", 1);
+  engfx_expect_apps(f, "alice@example.com", 1);
+  engfx_expect_delivered(f, "Phone Screen");
+  engfx_clear(f, fid);
 }
 ON3(create_hang)
 
@@ -947,27 +666,28 @@ ON3(create_hang)
 static void add_app_reset(const struct ats *a)
 {
   struct engfx *f = start(a);
-  action(f, "add_candidate",
-         "first_name=Alice last_name=Tester email=alice@example.com");
-  int fid = fault(f, "outage", kv("mode=reset commit=before count=1 route=%s",
-                                  sq(a->add_app)));
+  engfx_action(f, "add_candidate",
+               "first_name=Alice last_name=Tester email=alice@example.com");
+  int fid = engfx_fault(f, "outage",
+                        "mode=reset commit=before count=1 route=%s",
+                        engfx_sq(a->add_app));
   engfx_approve(f, "alice", NULL);
   engfx_settle(f, HOUR);
-  dump(f);
-  expect_state(f, ATSYNC_CONNECTED, NULL);
+  engfx_dump(f);
+  engfx_expect_state(f, ATSYNC_CONNECTED, NULL);
   if (strcmp(a->add_app, a->create) != 0) /* the person was found */
-    assert_int_equal(journal(f, a->create, 0), 0);
-  assert_int_equal(journal(f, a->add_app, 0), 1);
+    assert_int_equal(engfx_journal(f, a->create, 0), 0);
+  assert_int_equal(engfx_journal(f, a->add_app, 0), 1);
   /* the lost answer was settled by reading, not by a second add */
   char unknown[128];
   snprintf(unknown, sizeof unknown, "outcome of the %s request is unknown",
            a->add_op);
-  assert_int_equal(log_has(f, "retry", unknown), 1);
-  expect_people(f, "alice@example.com", 1);
-  expect_apps(f, "alice@example.com", 1);
+  assert_int_equal(engfx_log_count(f, "retry", unknown), 1);
+  engfx_expect_people(f, "alice@example.com", 1);
+  engfx_expect_apps(f, "alice@example.com", 1);
   assert_int_equal(engfx_people_total(f), 1);
-  delivered(f, "Phone Screen");
-  clear(f, fid);
+  engfx_expect_delivered(f, "Phone Screen");
+  engfx_clear(f, fid);
 }
 ON3(add_app_reset)
 
@@ -976,23 +696,24 @@ ON3(add_app_reset)
 static void move_reset(const struct ats *a)
 {
   struct engfx *f = start(a);
-  action(f, "add_candidate",
-         kv("first_name=Alice last_name=Tester email=alice@example.com "
-            "job=4001 stage=%lld", (long long)f->stages[0]));
-  int fid = fault(f, "outage", kv("mode=reset commit=before count=1 route=%s",
-                                  sq(a->move)));
+  engfx_action(f, "add_candidate",
+               "first_name=Alice last_name=Tester email=alice@example.com "
+               "job=4001 stage=%lld", (long long)f->stages[0]);
+  int fid = engfx_fault(f, "outage",
+                        "mode=reset commit=before count=1 route=%s",
+                        engfx_sq(a->move));
   engfx_approve(f, "alice", NULL);
   engfx_settle(f, HOUR);
-  dump(f);
-  expect_state(f, ATSYNC_CONNECTED, NULL);
-  assert_int_equal(journal(f, a->move, 0), 1);
-  assert_int_equal(journal(f, a->create, 0), 0);
-  assert_int_equal(log_has(f, "retry", "outcome of the move request is "
-                                       "unknown"), 1);
-  expect_people(f, "alice@example.com", 1);
-  expect_apps(f, "alice@example.com", 1);
-  delivered(f, "Phone Screen");
-  clear(f, fid);
+  engfx_dump(f);
+  engfx_expect_state(f, ATSYNC_CONNECTED, NULL);
+  assert_int_equal(engfx_journal(f, a->move, 0), 1);
+  assert_int_equal(engfx_journal(f, a->create, 0), 0);
+  assert_int_equal(engfx_log_count(f, "retry", "outcome of the move "
+                                   "request is unknown"), 1);
+  engfx_expect_people(f, "alice@example.com", 1);
+  engfx_expect_apps(f, "alice@example.com", 1);
+  engfx_expect_delivered(f, "Phone Screen");
+  engfx_clear(f, fid);
 }
 ON3(move_reset)
 
@@ -1000,28 +721,28 @@ ON3(move_reset)
 
 static bool create_held(struct engfx *f)
 {
-  return engfx_requests(f, 0, NULL, -1, NULL, NULL) > 0;
+  return engfx_journal(f, NULL, -1) > 0;
 }
 
 static void crash_after_create(const struct ats *a)
 {
   char path[64];
   struct engfx *f = start_store(a, path, sizeof path);
-  int fid = fault(f, "outage", kv("mode=hang commit=before route=%s",
-                                  sq(a->create)));
+  int fid = engfx_fault(f, "outage", "mode=hang commit=before route=%s",
+                        engfx_sq(a->create));
   engfx_approve(f, "alice", NULL);
   run_until(f, create_held, 20 * SEC, "the create to be held");
-  expect_people(f, "alice@example.com", 1); /* applied, id not recorded */
+  engfx_expect_people(f, "alice@example.com", 1); /* applied, id not recorded */
   assert_true(engfx_cand(f, "alice").ats_candidate_id[0] == '\0');
   engfx_restart(f); /* the engine dies */
-  clear(f, fid);
+  engfx_clear(f, fid);
   engfx_settle(f, 10 * MIN);
-  dump(f);
-  expect_state(f, ATSYNC_CONNECTED, NULL);
-  assert_int_equal(journal(f, a->create, 0), 1);
-  expect_people(f, "alice@example.com", 1);
-  expect_apps(f, "alice@example.com", 1);
-  delivered(f, "Phone Screen");
+  engfx_dump(f);
+  engfx_expect_state(f, ATSYNC_CONNECTED, NULL);
+  assert_int_equal(engfx_journal(f, a->create, 0), 1);
+  engfx_expect_people(f, "alice@example.com", 1);
+  engfx_expect_apps(f, "alice@example.com", 1);
+  engfx_expect_delivered(f, "Phone Screen");
 }
 ON3(crash_after_create)
 
@@ -1031,17 +752,18 @@ static void reopen_after_restart(const struct ats *a)
 {
   char path[64];
   struct engfx *f = start_store(a, path, sizeof path);
-  action(f, "close_job", "job=4001");
+  engfx_action(f, "close_job", "job=4001");
   engfx_approve(f, "alice", NULL);
   engfx_settle(f, 10 * MIN);
-  expect_cand(f, "alice", ATSYNC_NEEDS_ATTENTION, f->job_id, NULL);
+  engfx_expect_cand(f, "alice", ATSYNC_NEEDS_ATTENTION, f->job_id, NULL);
   engfx_restart(f);
-  expect_state(f, ATSYNC_MISCONFIGURED, f->job_id, NULL);
-  action(f, "reopen_job", "job=4001");
-  run_until(f, all_synced, RECHECK + 2 * MIN, "the re-check after a restart");
-  dump(f);
-  expect_state(f, ATSYNC_CONNECTED, NULL);
-  delivered(f, "Phone Screen");
+  engfx_expect_state(f, ATSYNC_MISCONFIGURED, f->job_id, NULL);
+  engfx_action(f, "reopen_job", "job=4001");
+  run_until(f, engfx_all_synced, ENGFX_RECHECK_MS + 2 * MIN,
+            "the re-check after a restart");
+  engfx_dump(f);
+  engfx_expect_state(f, ATSYNC_CONNECTED, NULL);
+  engfx_expect_delivered(f, "Phone Screen");
 }
 ON3(reopen_after_restart)
 
@@ -1058,28 +780,28 @@ ON3(reopen_after_restart)
 static int hold_checked(struct engfx *f, const struct ats *a,
                         const char *const *held, size_t nheld)
 {
-  uint64_t mark = mark_now(f);
+  uint64_t mark = engfx_mark(f);
   int people = engfx_people_total(f);
-  int checks = log_has(f, "retry", RECHECK_LOG);
+  int checks = engfx_log_count(f, "retry", ENGFX_RECHECK_LOG);
   engfx_run(f, HOLD);
   int64_t gap;
   size_t reads = engfx_requests(f, mark, a->job_read, 0, &gap, NULL);
-  int rechecks = log_has(f, "retry", RECHECK_LOG) - checks;
+  int rechecks = engfx_log_count(f, "retry", ENGFX_RECHECK_LOG) - checks;
   print_message("%s: %zu job reads, %d re-checks in %lld min; shortest gap "
                 "%lld s\n", a->display, reads, rechecks,
                 (long long)(HOLD / MIN), (long long)(gap / SEC));
   assert_int_equal(writes_since(f, a, mark), 0);
-  assert_true(rechecks >= (int)(HOLD / RECHECK) - 1 &&
-              rechecks <= (int)(HOLD / RECHECK));
+  assert_true(rechecks >= (int)(HOLD / ENGFX_RECHECK_MS) - 1 &&
+              rechecks <= (int)(HOLD / ENGFX_RECHECK_MS));
   assert_int_equal(reads, (size_t)rechecks); /* one read, one candidate */
   if (reads >= 2)
-    assert_true(gap >= RECHECK);
+    assert_true(gap >= ENGFX_RECHECK_MS);
   assert_int_equal(engfx_people_total(f), people);
   for (size_t i = 0; i < nheld; i++)
-    expect_cand(f, held[i], ATSYNC_NEEDS_ATTENTION, NULL);
-  expect_pending(f, 0);
-  expect_state(f, ATSYNC_MISCONFIGURED, NULL);
-  return log_has(f, "retry", RECHECK_LOG);
+    engfx_expect_cand(f, held[i], ATSYNC_NEEDS_ATTENTION, NULL);
+  engfx_expect_pending(f, 0);
+  engfx_expect_state(f, ATSYNC_MISCONFIGURED, NULL);
+  return engfx_log_count(f, "retry", ENGFX_RECHECK_LOG);
 }
 
 /* The refused write of a push that reached the job's check in the ATS
@@ -1112,63 +834,67 @@ static void close_job_story(const struct ats *a, bool cached)
   if (cached) { /* the engine has seen the job open */
     engfx_approve(f, "early", NULL);
     engfx_settle(f, MIN);
-    expect_cand(f, "early", ATSYNC_SYNCED, NULL);
+    engfx_expect_cand(f, "early", ATSYNC_SYNCED, NULL);
   }
-  action(f, "close_job", "job=4001");
+  engfx_action(f, "close_job", "job=4001");
   engfx_approve(f, "alice", NULL);
   engfx_approve(f, "bob", NULL);
   engfx_settle(f, 10 * MIN);
-  dump(f);
-  expect_state(f, ATSYNC_MISCONFIGURED, "job", f->job_id, "mapping", NULL);
-  expect_cand(f, "alice", ATSYNC_NEEDS_ATTENTION, f->job_id, "job mapping",
-              NULL);
-  expect_cand(f, "bob", ATSYNC_NEEDS_ATTENTION, f->job_id, NULL);
-  expect_pending(f, 0); /* held for the user, not lost */
+  engfx_dump(f);
+  engfx_expect_state(f, ATSYNC_MISCONFIGURED, "job", f->job_id, "mapping",
+                     NULL);
+  engfx_expect_cand(f, "alice", ATSYNC_NEEDS_ATTENTION, f->job_id,
+                    "job mapping", NULL);
+  engfx_expect_cand(f, "bob", ATSYNC_NEEDS_ATTENTION, f->job_id, NULL);
+  engfx_expect_pending(f, 0); /* held for the user, not lost */
   if (cached) /* early's, and at least one refused */
-    assert_true(journal(f, app_write(a), 0) >= 2);
+    assert_true(engfx_journal(f, app_write(a), 0) >= 2);
   else
     assert_int_equal(writes_since(f, a, 0), 0);
   assert_int_equal(engfx_people_total(f),
                    cached ? 1 + left_by_refusal(a, 2) : 0);
-  expect_apps(f, "alice@example.com", 0);
-  expect_apps(f, "bob@example.com", 0);
+  engfx_expect_apps(f, "alice@example.com", 0);
+  engfx_expect_apps(f, "bob@example.com", 0);
   const char *held[] = {"alice", "bob"};
   int checks = hold_checked(f, a, held, 2);
-  action(f, "reopen_job", "job=4001");
-  int64_t t0 = now_ms(f);
+  engfx_action(f, "reopen_job", "job=4001");
+  int64_t t0 = engfx_now(f);
   if (!cached) {
     /* nobody touches the mapping or the data: the next re-check finds the
      * job open, its candidate goes through and the other follows */
-    int maps = log_has(f, "mapping", "");
-    run_until(f, all_synced, RECHECK + MIN, "the re-check to deliver");
-    int64_t took = now_ms(f) - t0;
+    int maps = engfx_log_count(f, "mapping", "");
+    run_until(f, engfx_all_synced, ENGFX_RECHECK_MS + MIN,
+              "the re-check to deliver");
+    int64_t took = engfx_now(f) - t0;
     print_message("%s: delivered %lld s after the job was reopened\n",
                   a->display, (long long)(took / SEC));
-    assert_true(took <= RECHECK);
-    assert_int_equal(log_has(f, "retry", RECHECK_LOG), checks + 1);
-    assert_int_equal(log_has(f, "mapping", ""), maps);
+    assert_true(took <= ENGFX_RECHECK_MS);
+    assert_int_equal(engfx_log_count(f, "retry", ENGFX_RECHECK_LOG),
+                     checks + 1);
+    assert_int_equal(engfx_log_count(f, "mapping", ""), maps);
   } else {
     /* bob's data changes: he goes at once, not at the next re-check;
      * alice, the one the re-checks try, is not touched and stays held */
-    update_phone(f, "bob", "+14155550100");
+    engfx_update_phone(f, "bob", "+14155550100");
     engfx_settle(f, 2 * MIN);
-    expect_cand(f, "bob", ATSYNC_SYNCED, NULL);
-    expect_cand(f, "alice", ATSYNC_NEEDS_ATTENTION, NULL);
-    expect_state(f, ATSYNC_MISCONFIGURED, f->job_id, NULL);
+    engfx_expect_cand(f, "bob", ATSYNC_SYNCED, NULL);
+    engfx_expect_cand(f, "alice", ATSYNC_NEEDS_ATTENTION, NULL);
+    engfx_expect_state(f, ATSYNC_MISCONFIGURED, f->job_id, NULL);
     /* the mapping saved again: alice at once */
     map_job(f, f->job_id);
     engfx_settle(f, 2 * MIN);
-    expect_cand(f, "alice", ATSYNC_SYNCED, NULL);
-    assert_true(now_ms(f) - t0 < 4 * MIN);
-    assert_int_equal(log_has(f, "retry", RECHECK_LOG), checks);
+    engfx_expect_cand(f, "alice", ATSYNC_SYNCED, NULL);
+    assert_true(engfx_now(f) - t0 < 4 * MIN);
+    assert_int_equal(engfx_log_count(f, "retry", ENGFX_RECHECK_LOG), checks);
   }
-  expect_state(f, ATSYNC_CONNECTED, NULL);
-  delivered(f, "Phone Screen");
+  engfx_expect_state(f, ATSYNC_CONNECTED, NULL);
+  engfx_expect_delivered(f, "Phone Screen");
   /* the problem is gone: no more re-checks */
-  uint64_t mark = mark_now(f);
+  uint64_t mark = engfx_mark(f);
   engfx_run(f, HOUR);
-  assert_int_equal(log_has(f, "retry", RECHECK_LOG), checks + !cached);
-  assert_int_equal(since(f, mark, a->api), 0);
+  assert_int_equal(engfx_log_count(f, "retry", ENGFX_RECHECK_LOG),
+                   checks + !cached);
+  assert_int_equal(engfx_journal_since(f, mark, a->api, 0), 0);
 }
 
 static void close_job(const struct ats *a) { close_job_story(a, false); }
@@ -1186,24 +912,25 @@ static void delete_job_story(const struct ats *a, bool cached)
   if (cached) {
     engfx_approve(f, "early", NULL);
     engfx_settle(f, MIN);
-    expect_cand(f, "early", ATSYNC_SYNCED, NULL);
+    engfx_expect_cand(f, "early", ATSYNC_SYNCED, NULL);
   }
-  action(f, "delete_job", "job=4001");
+  engfx_action(f, "delete_job", "job=4001");
   engfx_approve(f, "alice", NULL);
   engfx_settle(f, 10 * MIN);
-  dump(f);
-  expect_state(f, ATSYNC_MISCONFIGURED, f->job_id, "job mapping", NULL);
-  expect_cand(f, "alice", ATSYNC_NEEDS_ATTENTION, f->job_id, "job mapping",
-              NULL);
-  expect_pending(f, 0);
+  engfx_dump(f);
+  engfx_expect_state(f, ATSYNC_MISCONFIGURED, f->job_id, "job mapping", NULL);
+  engfx_expect_cand(f, "alice", ATSYNC_NEEDS_ATTENTION, f->job_id,
+                    "job mapping", NULL);
+  engfx_expect_pending(f, 0);
   /* known open (cached), the write that carries the application is
    * refused; a search per job (Workable) finds the job gone before it */
   bool written = cached && !a->find_per_job;
   if (cached)
-    assert_int_equal(journal(f, app_write(a), 0), written ? 2 : 1);
+    assert_int_equal(engfx_journal(f, app_write(a), 0), written ? 2 : 1);
   else
     assert_int_equal(writes_since(f, a, 0), 0);
-  expect_people(f, "alice@example.com", written ? left_by_refusal(a, 1) : 0);
+  engfx_expect_people(f, "alice@example.com",
+                      written ? left_by_refusal(a, 1) : 0);
   assert_int_equal(engfx_people_total(f),
                    (cached ? 1 : 0) + (written ? left_by_refusal(a, 1) : 0));
   cJSON *j = fx_action(f->fx, "add_job",
@@ -1214,20 +941,20 @@ static void delete_job_story(const struct ats *a, bool cached)
   assert_int_equal(sim_wire_id(f->fx->sim, "job", 4002, job2, sizeof job2), 0);
   map_job(f, job2);
   engfx_settle(f, 10 * MIN);
-  dump(f);
-  expect_state(f, ATSYNC_CONNECTED, NULL);
-  expect_cand(f, "alice", ATSYNC_SYNCED, NULL);
+  engfx_dump(f);
+  engfx_expect_state(f, ATSYNC_CONNECTED, NULL);
+  engfx_expect_cand(f, "alice", ATSYNC_SYNCED, NULL);
   f->job = 4002; /* check the new job */
-  expect_apps(f, "alice@example.com", 1);
-  expect_pending(f, 0);
+  engfx_expect_apps(f, "alice@example.com", 1);
+  engfx_expect_pending(f, 0);
   if (cached) { /* early stays where it was, on the deleted job */
-    expect_people(f, "early@example.com", 1);
-    expect_people(f, "alice@example.com", 1);
+    engfx_expect_people(f, "early@example.com", 1);
+    engfx_expect_people(f, "alice@example.com", 1);
     char st[128];
     assert_string_equal(engfx_ats_stage(f, "alice@example.com", st, sizeof st),
                         "Phone Screen");
   } else {
-    delivered(f, "Phone Screen");
+    engfx_expect_delivered(f, "Phone Screen");
   }
 }
 
@@ -1252,35 +979,37 @@ static void remove_stage_story(const struct ats *a, bool cached)
   if (cached) {
     engfx_approve(f, "early", NULL);
     engfx_settle(f, MIN);
-    expect_cand(f, "early", ATSYNC_SYNCED, NULL);
+    engfx_expect_cand(f, "early", ATSYNC_SYNCED, NULL);
   }
-  action(f, "remove_stage", kv("stage=%lld", (long long)f->stages[1]));
+  engfx_action(f, "remove_stage", "stage=%lld", (long long)f->stages[1]);
   engfx_approve(f, "alice", NULL);
   engfx_settle(f, 10 * MIN);
-  dump(f);
-  expect_state(f, ATSYNC_MISCONFIGURED, "Phone Screen", "stage mapping", NULL);
-  expect_cand(f, "alice", ATSYNC_NEEDS_ATTENTION, "Phone Screen",
-              "stage mapping", NULL);
-  expect_pending(f, 0);
+  engfx_dump(f);
+  engfx_expect_state(f, ATSYNC_MISCONFIGURED, "Phone Screen", "stage mapping",
+                     NULL);
+  engfx_expect_cand(f, "alice", ATSYNC_NEEDS_ATTENTION, "Phone Screen",
+                    "stage mapping", NULL);
+  engfx_expect_pending(f, 0);
   if (cached)
-    assert_int_equal(journal(f, app_write(a), 0), 2); /* early, alice */
+    assert_int_equal(engfx_journal(f, app_write(a), 0), 2); /* early, alice */
   else
     assert_int_equal(writes_since(f, a, 0), 0);
-  expect_people(f, "alice@example.com", cached ? left_by_refusal(a, 1) : 0);
-  expect_apps(f, "alice@example.com", 0);
+  engfx_expect_people(f, "alice@example.com",
+                      cached ? left_by_refusal(a, 1) : 0);
+  engfx_expect_apps(f, "alice@example.com", 0);
   assert_int_equal(engfx_people_total(f),
                    cached ? 1 + left_by_refusal(a, 1) : 0);
   map_stage(f, "Onsite");
   engfx_settle(f, 10 * MIN);
-  expect_state(f, ATSYNC_CONNECTED, NULL);
-  expect_cand(f, "alice", ATSYNC_SYNCED, NULL);
+  engfx_expect_state(f, ATSYNC_CONNECTED, NULL);
+  engfx_expect_cand(f, "alice", ATSYNC_SYNCED, NULL);
   char st[128];
   assert_string_equal(engfx_ats_stage(f, "alice@example.com", st, sizeof st),
                       "Onsite");
-  expect_people(f, "alice@example.com", 1);
-  expect_apps(f, "alice@example.com", 1);
+  engfx_expect_people(f, "alice@example.com", 1);
+  engfx_expect_apps(f, "alice@example.com", 1);
   if (!cached)
-    delivered(f, "Onsite");
+    engfx_expect_delivered(f, "Onsite");
   else /* early was delivered at Phone Screen before the change */
     assert_string_equal(engfx_ats_stage(f, "early@example.com", st, sizeof st),
                         "Phone Screen");
@@ -1300,34 +1029,35 @@ static void healed_in_ats(const struct ats *a, bool stage)
 {
   struct engfx *f = start(a);
   if (stage)
-    action(f, "remove_stage", kv("stage=%lld", (long long)f->stages[1]));
+    engfx_action(f, "remove_stage", "stage=%lld", (long long)f->stages[1]);
   else
-    action(f, "close_job", "job=4001");
+    engfx_action(f, "close_job", "job=4001");
   engfx_approve(f, "alice", NULL);
   engfx_approve(f, "bob", NULL);
   engfx_approve(f, "carol", NULL);
   engfx_settle(f, 10 * MIN);
-  expect_state(f, ATSYNC_MISCONFIGURED,
-               stage ? "stage mapping" : "job mapping", NULL);
-  expect_cand(f, "alice", ATSYNC_NEEDS_ATTENTION, NULL);
-  expect_cand(f, "bob", ATSYNC_NEEDS_ATTENTION, NULL);
-  expect_cand(f, "carol", ATSYNC_NEEDS_ATTENTION, NULL);
+  engfx_expect_state(f, ATSYNC_MISCONFIGURED,
+                     stage ? "stage mapping" : "job mapping", NULL);
+  engfx_expect_cand(f, "alice", ATSYNC_NEEDS_ATTENTION, NULL);
+  engfx_expect_cand(f, "bob", ATSYNC_NEEDS_ATTENTION, NULL);
+  engfx_expect_cand(f, "carol", ATSYNC_NEEDS_ATTENTION, NULL);
   assert_int_equal(engfx_people_total(f), 0);
-  int64_t held_at = log_when(f, "attention", "mapping").first;
+  int64_t held_at = engfx_log_when(f, "attention", "mapping").first;
   assert_true(held_at > 0);
   engfx_run(f, MIN);
-  uint64_t mark = mark_now(f);
+  uint64_t mark = engfx_mark(f);
   if (stage)
-    action(f, "add_stage", "job=4001 name=Phone~Screen");
+    engfx_action(f, "add_stage", "job=4001 name=Phone~Screen");
   else
-    action(f, "reopen_job", "job=4001");
-  int maps = log_has(f, "mapping", "");
-  run_until(f, all_synced, RECHECK + MIN, "the re-check to deliver");
-  dump(f);
+    engfx_action(f, "reopen_job", "job=4001");
+  int maps = engfx_log_count(f, "mapping", "");
+  run_until(f, engfx_all_synced, ENGFX_RECHECK_MS + MIN,
+            "the re-check to deliver");
+  engfx_dump(f);
   int64_t first;
   engfx_requests(f, mark, a->api, 0, NULL, &first);
-  struct log_when rc = log_when(f, "retry", RECHECK_LOG);
-  struct log_when sy = log_when(f, "synced", "");
+  struct engfx_log_when rc = engfx_log_when(f, "retry", ENGFX_RECHECK_LOG);
+  struct engfx_log_when sy = engfx_log_when(f, "synced", "");
   print_message("%s: held at 0, first request at +%lld s, re-check at +%lld "
                 "s, all synced by +%lld s\n", a->display,
                 (long long)((first - held_at) / SEC),
@@ -1336,17 +1066,17 @@ static void healed_in_ats(const struct ats *a, bool stage)
   /* one re-check, of the oldest, 15 minutes after the problem appeared */
   assert_int_equal(rc.n, 1);
   assert_string_equal(rc.first_ref, "alice");
-  assert_true(rc.first >= held_at + RECHECK &&
-              rc.first < held_at + RECHECK + MIN);
+  assert_true(rc.first >= held_at + ENGFX_RECHECK_MS &&
+              rc.first < held_at + ENGFX_RECHECK_MS + MIN);
   /* nothing was sent before it */
   assert_true(first >= rc.first);
   /* alice went first, the others followed within the minute */
   assert_string_equal(sy.first_ref, "alice");
   assert_int_equal(sy.n, 3);
   assert_true(sy.last - rc.first < MIN);
-  assert_int_equal(log_has(f, "mapping", ""), maps);
-  expect_state(f, ATSYNC_CONNECTED, NULL);
-  delivered(f, "Phone Screen");
+  assert_int_equal(engfx_log_count(f, "mapping", ""), maps);
+  engfx_expect_state(f, ATSYNC_CONNECTED, NULL);
+  engfx_expect_delivered(f, "Phone Screen");
 }
 
 static void reopen_job(const struct ats *a) { healed_in_ats(a, false); }
@@ -1359,19 +1089,20 @@ ON3(add_stage_back)
 static void rename_stage(const struct ats *a)
 {
   struct engfx *f = start(a);
-  action(f, "rename_stage", kv("stage=%lld name=Phone~Interview",
-                               (long long)f->stages[1]));
+  engfx_action(f, "rename_stage", "stage=%lld name=Phone~Interview",
+               (long long)f->stages[1]);
   engfx_approve(f, "alice", NULL);
   engfx_settle(f, 10 * MIN);
-  dump(f);
-  expect_state(f, ATSYNC_MISCONFIGURED, "Phone Screen", "stage mapping", NULL);
-  expect_cand(f, "alice", ATSYNC_NEEDS_ATTENTION, "Phone Screen", NULL);
-  expect_pending(f, 0);
+  engfx_dump(f);
+  engfx_expect_state(f, ATSYNC_MISCONFIGURED, "Phone Screen", "stage mapping",
+                     NULL);
+  engfx_expect_cand(f, "alice", ATSYNC_NEEDS_ATTENTION, "Phone Screen", NULL);
+  engfx_expect_pending(f, 0);
   assert_int_equal(engfx_people_total(f), 0);
   map_stage(f, "Phone Interview");
   engfx_settle(f, 10 * MIN);
-  expect_state(f, ATSYNC_CONNECTED, NULL);
-  delivered(f, "Phone Interview");
+  engfx_expect_state(f, ATSYNC_CONNECTED, NULL);
+  engfx_expect_delivered(f, "Phone Interview");
 }
 ON3(rename_stage)
 
@@ -1383,25 +1114,26 @@ static void rename_stage_cached(const struct ats *a)
   struct engfx *f = start(a);
   engfx_approve(f, "early", NULL);
   engfx_settle(f, MIN);
-  expect_cand(f, "early", ATSYNC_SYNCED, NULL);
-  action(f, "rename_stage", kv("stage=%lld name=Phone~Interview",
-                               (long long)f->stages[1]));
+  engfx_expect_cand(f, "early", ATSYNC_SYNCED, NULL);
+  engfx_action(f, "rename_stage", "stage=%lld name=Phone~Interview",
+               (long long)f->stages[1]);
   engfx_run(f, HOUR);
   engfx_approve(f, "alice", NULL);
   engfx_settle(f, 10 * MIN);
-  dump(f);
-  expect_state(f, ATSYNC_MISCONFIGURED, "Phone Screen", "stage mapping", NULL);
-  expect_cand(f, "alice", ATSYNC_NEEDS_ATTENTION, "Phone Screen", NULL);
-  expect_people(f, "alice@example.com", 0);
+  engfx_dump(f);
+  engfx_expect_state(f, ATSYNC_MISCONFIGURED, "Phone Screen", "stage mapping",
+                     NULL);
+  engfx_expect_cand(f, "alice", ATSYNC_NEEDS_ATTENTION, "Phone Screen", NULL);
+  engfx_expect_people(f, "alice@example.com", 0);
   map_stage(f, "Phone Interview");
   engfx_settle(f, 10 * MIN);
-  expect_state(f, ATSYNC_CONNECTED, NULL);
-  expect_cand(f, "alice", ATSYNC_SYNCED, NULL);
+  engfx_expect_state(f, ATSYNC_CONNECTED, NULL);
+  engfx_expect_cand(f, "alice", ATSYNC_SYNCED, NULL);
   char st[128];
   assert_string_equal(engfx_ats_stage(f, "alice@example.com", st, sizeof st),
                       "Phone Interview");
-  expect_apps(f, "alice@example.com", 1);
-  expect_people(f, "early@example.com", 1);
+  engfx_expect_apps(f, "alice@example.com", 1);
+  engfx_expect_people(f, "early@example.com", 1);
 }
 ON3(rename_stage_cached)
 
@@ -1412,24 +1144,24 @@ ON3(rename_stage_cached)
 static void token_outage(const struct ats *a)
 {
   struct engfx *f = start_oauth(a);
-  int fid = fault(f, "outage", kv("mode=503 route=%s", sq(a->token)));
-  action(f, "expire_tokens", NULL);
+  int fid = engfx_fault(f, "outage", "mode=503 route=%s", engfx_sq(a->token));
+  engfx_action(f, "expire_tokens", NULL);
   engfx_approve(f, "alice", NULL);
   engfx_run(f, 5 * MIN);
-  dump(f);
-  expect_state(f, ATSYNC_ATS_UNAVAILABLE, "sign-in", "503", NULL);
+  engfx_dump(f);
+  engfx_expect_state(f, ATSYNC_ATS_UNAVAILABLE, "sign-in", "503", NULL);
   struct atsync_candidate_info c = engfx_cand(f, "alice");
   assert_true(c.sync == ATSYNC_QUEUED || c.sync == ATSYNC_PUSHING);
   assert_non_null(strcasestr(c.error, "nothing is lost"));
-  expect_pending(f, 1);
+  engfx_expect_pending(f, 1);
   assert_int_equal(engfx_people_total(f), 0);
   /* no disconnect on the way, and few token requests */
-  assert_int_equal(log_has(f, "state", "disconnected"), 0);
-  assert_true(journal(f, a->token, 503) <= 12);
-  clear(f, fid);
+  assert_int_equal(engfx_log_count(f, "state", "disconnected"), 0);
+  assert_true(engfx_journal(f, a->token, 503) <= 12);
+  engfx_clear(f, fid);
   engfx_settle(f, HOUR);
-  expect_state(f, ATSYNC_CONNECTED, NULL);
-  delivered(f, "Phone Screen");
+  engfx_expect_state(f, ATSYNC_CONNECTED, NULL);
+  engfx_expect_delivered(f, "Phone Screen");
 }
 ON_OAUTH(token_outage)
 
@@ -1438,18 +1170,19 @@ ON_OAUTH(token_outage)
 static void token_hang(const struct ats *a)
 {
   struct engfx *f = start_oauth(a);
-  int fid = fault(f, "outage", kv("mode=hang for=2m route=%s", sq(a->token)));
-  action(f, "expire_tokens", NULL);
+  int fid = engfx_fault(f, "outage", "mode=hang for=2m route=%s",
+                        engfx_sq(a->token));
+  engfx_action(f, "expire_tokens", NULL);
   engfx_approve(f, "alice", NULL);
   engfx_run(f, 90 * SEC);
-  expect_state(f, ATSYNC_ATS_UNAVAILABLE, "sign-in", "deadline", NULL);
-  expect_pending(f, 1);
+  engfx_expect_state(f, ATSYNC_ATS_UNAVAILABLE, "sign-in", "deadline", NULL);
+  engfx_expect_pending(f, 1);
   engfx_settle(f, HOUR);
-  dump(f);
-  expect_state(f, ATSYNC_CONNECTED, NULL);
-  assert_int_equal(log_has(f, "state", "disconnected"), 0);
-  delivered(f, "Phone Screen");
-  clear(f, fid);
+  engfx_dump(f);
+  engfx_expect_state(f, ATSYNC_CONNECTED, NULL);
+  assert_int_equal(engfx_log_count(f, "state", "disconnected"), 0);
+  engfx_expect_delivered(f, "Phone Screen");
+  engfx_clear(f, fid);
 }
 ON_OAUTH(token_hang)
 
@@ -1463,17 +1196,18 @@ static void connect_outage(const struct ats *a)
   if (getenv("PUSH_FAULTS_SEED"))
     o.seed = strtoull(getenv("PUSH_FAULTS_SEED"), NULL, 10);
   struct engfx *f = g_fx = engfx_new(&o);
-  int fid = fault(f, "outage", kv("mode=503 for=20s route=%s", sq(a->token)));
+  int fid = engfx_fault(f, "outage", "mode=503 for=20s route=%s",
+                        engfx_sq(a->token));
   engfx_connect(f, ENGFX_V3_CODE);
   engfx_approve(f, "alice", NULL);
   engfx_run(f, 5 * SEC);
-  expect_state(f, ATSYNC_ATS_UNAVAILABLE, "sign-in", "503", NULL);
-  expect_pending(f, 1);
+  engfx_expect_state(f, ATSYNC_ATS_UNAVAILABLE, "sign-in", "503", NULL);
+  engfx_expect_pending(f, 1);
   engfx_settle(f, 10 * MIN);
-  dump(f);
-  expect_state(f, ATSYNC_CONNECTED, NULL);
-  delivered(f, "Phone Screen");
-  clear(f, fid);
+  engfx_dump(f);
+  engfx_expect_state(f, ATSYNC_CONNECTED, NULL);
+  engfx_expect_delivered(f, "Phone Screen");
+  engfx_clear(f, fid);
 }
 ON_OAUTH(connect_outage)
 
@@ -1483,18 +1217,18 @@ ON_OAUTH(connect_outage)
 static void idle_days(const struct ats *a)
 {
   struct engfx *f = start_oauth(a);
-  size_t tokens = journal(f, a->token, 200);
+  size_t tokens = engfx_journal(f, a->token, 200);
   engfx_run(f, 50 * HOUR);
-  expect_state(f, ATSYNC_CONNECTED, NULL);
+  engfx_expect_state(f, ATSYNC_CONNECTED, NULL);
   engfx_approve(f, "alice", NULL);
   engfx_settle(f, 10 * MIN);
-  dump(f);
-  expect_state(f, ATSYNC_CONNECTED, NULL);
-  assert_true(journal(f, a->token, 200) >= tokens + 1);
-  assert_int_equal(journal(f, a->token, 400), 0);
-  assert_int_equal(journal(f, a->token, 403), 0);
-  assert_int_equal(log_has(f, "state", "disconnected"), 0);
-  delivered(f, "Phone Screen");
+  engfx_dump(f);
+  engfx_expect_state(f, ATSYNC_CONNECTED, NULL);
+  assert_true(engfx_journal(f, a->token, 200) >= tokens + 1);
+  assert_int_equal(engfx_journal(f, a->token, 400), 0);
+  assert_int_equal(engfx_journal(f, a->token, 403), 0);
+  assert_int_equal(engfx_log_count(f, "state", "disconnected"), 0);
+  engfx_expect_delivered(f, "Phone Screen");
 }
 ON_OAUTH(idle_days)
 
@@ -1505,21 +1239,22 @@ ON_OAUTH(idle_days)
 static void refresh_answer_lost(const struct ats *a)
 {
   struct engfx *f = start_oauth(a);
-  int fid = fault(f, "outage", kv("mode=reset commit=before count=1 route=%s",
-                                  sq(a->token)));
-  action(f, "expire_tokens", NULL);
+  int fid = engfx_fault(f, "outage",
+                        "mode=reset commit=before count=1 route=%s",
+                        engfx_sq(a->token));
+  engfx_action(f, "expire_tokens", NULL);
   engfx_approve(f, "alice", NULL);
   engfx_settle(f, 10 * MIN);
-  dump(f);
-  expect_state(f, ATSYNC_DISCONNECTED, "reconnect", NULL);
-  expect_cand(f, "alice", ATSYNC_WAITING, "reconnect", NULL);
-  expect_pending(f, 1);
+  engfx_dump(f);
+  engfx_expect_state(f, ATSYNC_DISCONNECTED, "reconnect", NULL);
+  engfx_expect_cand(f, "alice", ATSYNC_WAITING, "reconnect", NULL);
+  engfx_expect_pending(f, 1);
   assert_int_equal(engfx_people_total(f), 0);
   engfx_connect(f, ENGFX_V3_CODE);
   engfx_settle(f, 10 * MIN);
-  expect_state(f, ATSYNC_CONNECTED, NULL);
-  delivered(f, "Phone Screen");
-  clear(f, fid);
+  engfx_expect_state(f, ATSYNC_CONNECTED, NULL);
+  engfx_expect_delivered(f, "Phone Screen");
+  engfx_clear(f, fid);
 }
 ON_OAUTH(refresh_answer_lost)
 

@@ -14,46 +14,26 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
-#include "engfx.h"
+#include "engfx_expect.h"
 #include "tclient.h"
 
 #define SEC 1000LL
 #define MIN (60 * SEC)
 #define CREATE_ROUTE "POST /v1/opportunities"
 
+/* For the token stories told the same on Lever and Workable: a refused
+ * token request is a 403 here. */
+static const struct engfx_oauth_ats LEVER_OAUTH = {
+    .ats = "lever", .api = "/v1/*", .lookup = "GET~/v1/opportunities",
+    .token = "POST /oauth/token", .refused = 403};
+
 static struct engfx *start(enum engfx_auth auth, bool webhooks, int64_t poll)
 {
   struct engfx_opts o = {.ats = "lever", .auth = auth, .latency = true,
                          .rate_limit = -1, .webhooks = webhooks,
-                         .poll_ms = poll};
+                         .poll_ms = poll, .exact_phrases = true};
   return engfx_new(&o);
-}
-
-static void expect_cand(struct engfx *f, const char *ref,
-                        enum atsync_sync want, const char *text)
-{
-  struct atsync_candidate_info c = engfx_cand(f, ref);
-  if (c.sync != want || (text && !strstr(c.error, text)))
-    fail_msg("%s: want %s%s%s, got %s: %s", ref, atsync_sync_name(want),
-             text ? " with " : "", text ? text : "", atsync_sync_name(c.sync),
-             c.error);
-}
-
-static void expect_state(struct engfx *f, enum atsync_state want,
-                         const char *text)
-{
-  char reason[600];
-  enum atsync_state s = engfx_state(f, reason, sizeof reason);
-  if (s != want || (text && !strstr(reason, text)))
-    fail_msg("want state %d%s%s, got %d: %s", (int)want, text ? " with " : "",
-             text ? text : "", (int)s, reason);
-}
-
-static size_t journal(struct engfx *f, const char *route, int status)
-{
-  return sim_journal_count(f->fx->sim, route, status);
 }
 
 /* The model id inside a Lever wire id (its last group, in hex). */
@@ -61,30 +41,6 @@ static long long model_id(const char *wire)
 {
   const char *dash = strrchr(wire, '-');
   return strtoll(dash ? dash + 1 : wire, NULL, 16);
-}
-
-static void act(struct engfx *f, const char *action, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void act(struct engfx *f, const char *action, const char *fmt, ...)
-{
-  char kv[256] = "";
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(kv, sizeof kv, fmt, ap);
-  va_end(ap);
-  cJSON_Delete(fx_action(f->fx, action, kv[0] ? kv : NULL));
-}
-
-static int64_t wait_status(struct engfx *f, const char *ref, const char *want,
-                           int64_t limit)
-{
-  for (int64_t t = 0; t <= limit; t += 250) {
-    if (strcmp(engfx_cand(f, ref).status, want) == 0)
-      return t;
-    engfx_run(f, 250);
-  }
-  return -1;
 }
 
 /* ---- push ------------------------------------------------------------------ */
@@ -95,14 +51,14 @@ static void healthy(enum engfx_auth auth)
   engfx_approve(f, "alice", NULL);
   engfx_approve(f, "bob", "Bob@Example.com");
   int64_t took = engfx_settle(f, 60 * SEC);
-  expect_cand(f, "alice", ATSYNC_SYNCED, NULL);
-  expect_cand(f, "bob", ATSYNC_SYNCED, NULL);
-  expect_state(f, ATSYNC_CONNECTED, NULL);
+  engfx_expect_cand(f, "alice", ATSYNC_SYNCED, NULL);
+  engfx_expect_cand(f, "bob", ATSYNC_SYNCED, NULL);
+  engfx_expect_state(f, ATSYNC_CONNECTED, NULL);
   engfx_check_exactly_once(f, "Phone Screen");
   assert_true(took < 5 * SEC);
   /* one create each, with the stage: no move */
-  assert_int_equal(journal(f, CREATE_ROUTE, 201), 2);
-  assert_int_equal(journal(f, "PUT /v1/opportunities/{id}/stage", 0), 0);
+  assert_int_equal(engfx_journal(f, CREATE_ROUTE, 201), 2);
+  assert_int_equal(engfx_journal(f, "PUT /v1/opportunities/{id}/stage", 0), 0);
   struct atsync_candidate_info a = engfx_cand(f, "alice");
   assert_int_equal(strlen(a.ats_application_id), 36); /* a UUID */
   engfx_free(f);
@@ -126,14 +82,12 @@ static void test_existing_person(void **state)
 {
   (void)state;
   struct engfx *f = start(ENGFX_V1_KEY, false, 0);
-  cJSON_Delete(fx_action(f->fx, "add_job", "id=4002 name=Other "
-                                           "stages=Application~Review"));
-  cJSON_Delete(fx_action(f->fx, "add_candidate",
-                         "first_name=Alice last_name=Tester "
-                         "email=alice@example.com job=4002"));
+  engfx_action(f, "add_job", "id=4002 name=Other stages=Application~Review");
+  engfx_action(f, "add_candidate", "first_name=Alice last_name=Tester "
+                                   "email=alice@example.com job=4002");
   engfx_approve(f, "alice", "ALICE@example.com");
   engfx_settle(f, 60 * SEC);
-  expect_cand(f, "alice", ATSYNC_SYNCED, NULL);
+  engfx_expect_cand(f, "alice", ATSYNC_SYNCED, NULL);
   assert_int_equal(engfx_people(f, "alice@example.com"), 1);
   engfx_check_exactly_once(f, "Phone Screen");
   engfx_free(f);
@@ -146,152 +100,30 @@ static void test_expired_token_refreshed(void **state)
   struct engfx *f = start(ENGFX_V3_CODE, false, 0);
   engfx_approve(f, "early", NULL);
   engfx_settle(f, 60 * SEC);
-  act(f, "expire_tokens", "%s", "");
+  engfx_action(f, "expire_tokens", NULL);
   engfx_approve(f, "alice", NULL);
   engfx_settle(f, 5 * MIN);
-  expect_cand(f, "alice", ATSYNC_SYNCED, NULL);
-  expect_state(f, ATSYNC_CONNECTED, NULL);
-  assert_true(journal(f, "POST /oauth/token", 200) >= 2);
+  engfx_expect_cand(f, "alice", ATSYNC_SYNCED, NULL);
+  engfx_expect_state(f, ATSYNC_CONNECTED, NULL);
+  assert_true(engfx_journal(f, "POST /oauth/token", 200) >= 2);
   engfx_check_exactly_once(f, "Phone Screen");
   engfx_free(f);
 }
 
-/* Journal entries after 'mark' on 'route' ('status' 0 = any). */
-static size_t journal_since(struct engfx *f, uint64_t mark, const char *route,
-                            int status)
-{
-  static struct sim_journal_entry j[4096];
-  size_t n = sim_journal_read(f->fx->sim, mark, j, 4096), k = 0;
-  for (size_t i = 0; i < n; i++)
-    k += sim_journal_match(&j[i], route) && (!status || j[i].status == status);
-  return k;
-}
-
-struct race {
-  size_t denied; /* API calls refused (401) */
-  size_t late;   /* of those, answered after the refresh was: sent with the
-                    old token, refused when the new one was there */
-};
-
-/* The 401s on 'api' after 'mark', measured against the first token
- * answer after it. */
-static struct race race_seen(struct engfx *f, uint64_t mark, const char *api)
-{
-  static struct sim_journal_entry j[4096];
-  size_t n = sim_journal_read(f->fx->sim, mark, j, 4096);
-  int64_t refreshed = INT64_MAX;
-  for (size_t i = 0; i < n && refreshed == INT64_MAX; i++)
-    if (sim_journal_match(&j[i], "POST /oauth/token"))
-      refreshed = j[i].sent;
-  struct race r = {0, 0};
-  for (size_t i = 0; i < n; i++) {
-    if (!sim_journal_match(&j[i], api) || j[i].status != 401)
-      continue;
-    r.denied++;
-    r.late += j[i].sent > refreshed;
-  }
-  return r;
-}
-
-/* Refreshes racing: the access token dies under five approvals at the
- * same instant. Their lookups meet 401s together, and one of them (held
- * 2 s) is refused only after the refresh has answered: refreshing again
- * for it would be one refresh too many. One refresh (single flight)
- * serves them all. */
+/* Refreshes racing: one refresh serves five lookups that met the dead
+ * token, one of them after the refresh had answered (see engfx_expect.h). */
 static void test_racing_refreshes(void **state)
 {
   (void)state;
-  static const char *const refs[] = {"ann", "ben", "cat", "dan", "eve"};
-  struct engfx *f = start(ENGFX_V3_CODE, false, 0);
-  engfx_approve(f, "early", NULL); /* the job is read and cached */
-  engfx_settle(f, 60 * SEC);
-  uint64_t mark = sim_journal_last(f->fx->sim);
-  act(f, "expire_tokens", "%s", "");
-  int fid = fx_fault(f->fx, "outage", "mode=slow delay=2s count=1 "
-                                      "route=GET~/v1/opportunities");
-  for (size_t i = 0; i < sizeof refs / sizeof *refs; i++)
-    engfx_approve(f, refs[i], NULL);
-  engfx_settle(f, 5 * MIN);
-  for (size_t i = 0; i < sizeof refs / sizeof *refs; i++)
-    expect_cand(f, refs[i], ATSYNC_SYNCED, NULL);
-  expect_state(f, ATSYNC_CONNECTED, NULL);
-  /* the race happened: several calls met the dead token, one of them
-   * after the new token had come ... */
-  struct race r = race_seen(f, mark, "/v1/*");
-  if (r.denied < 2 || r.late < 1)
-    fail_msg("no race: %zu call(s) met the dead token, %zu late", r.denied,
-             r.late);
-  /* ... and one refresh answered them all, none refused */
-  assert_int_equal(journal_since(f, mark, "POST /oauth/token", 200), 1);
-  assert_int_equal(journal_since(f, mark, "POST /oauth/token", 0), 1);
-  assert_int_equal(journal(f, "POST /oauth/token", 403), 0);
-  engfx_check_exactly_once(f, "Phone Screen");
-  assert_int_equal(sim_fault_clear(f->fx->sim, fid), 0);
-  engfx_free(f);
+  engfx_story_racing_refreshes(&LEVER_OAUTH);
 }
 
-/* A code exchange, then a refresh, by hand: the refresh answer has no
- * refresh_token and the same refresh token works again. */
-static void expect_bare_refresh(struct engfx *f)
-{
-  struct sim_kv kv[] = {{"client", f->fx->client_cred}};
-  cJSON *c = NULL;
-  char err[256], form[512];
-  assert_int_equal(sim_credential_add(f->fx->sim, "authorization_code", kv,
-                                      1, &c, err, sizeof err), 0);
-  snprintf(form, sizeof form, "grant_type=authorization_code&code=%s",
-           cJSON_GetStringValue(cJSON_GetObjectItem(c, "code")));
-  cJSON_Delete(c);
-  struct tc_resp r = fx_token(f->fx, form);
-  assert_int_equal(r.status, 200);
-  cJSON *t = fx_json(&r);
-  const char *rt = cJSON_GetStringValue(cJSON_GetObjectItem(t, "refresh_token"));
-  assert_non_null(rt);
-  snprintf(form, sizeof form, "grant_type=refresh_token&refresh_token=%s", rt);
-  cJSON_Delete(t);
-  tc_free(&r);
-  for (int i = 0; i < 2; i++) {
-    r = fx_token(f->fx, form);
-    assert_int_equal(r.status, 200);
-    t = fx_json(&r);
-    assert_non_null(cJSON_GetObjectItem(t, "access_token"));
-    assert_null(cJSON_GetObjectItem(t, "refresh_token"));
-    cJSON_Delete(t);
-    tc_free(&r);
-  }
-}
-
-/* The refresh answer omits the refresh token (refresh_token_in_refresh
- * off): the engine keeps the old one, which refreshes again, also after
- * a restart (it was kept in the store). */
+/* The refresh answer omits the refresh token: the old one refreshes again,
+ * also after a restart (see engfx_expect.h). */
 static void test_refresh_omits_refresh_token(void **state)
 {
   (void)state;
-  char path[64], err[256];
-  snprintf(path, sizeof path, "/tmp/test_lever_push.%d.db", (int)getpid());
-  struct engfx_opts o = {.ats = "lever", .auth = ENGFX_V3_CODE,
-                         .latency = true, .rate_limit = -1, .store = path};
-  struct engfx *f = engfx_new(&o);
-  assert_int_equal(sim_setting(f->fx->sim, "refresh_token_in_refresh", "off",
-                               err, sizeof err), 0);
-  engfx_run(f, 5 * SEC); /* the engine's code is exchanged */
-  expect_bare_refresh(f);
-  static const char *const refs[] = {"ann", "ben", "cat"};
-  for (int round = 0; round < 3; round++) {
-    if (round == 2)
-      engfx_restart(f);
-    uint64_t mark = sim_journal_last(f->fx->sim);
-    act(f, "expire_tokens", "%s", "");
-    engfx_approve(f, refs[round], NULL);
-    engfx_settle(f, 5 * MIN);
-    expect_cand(f, refs[round], ATSYNC_SYNCED, NULL);
-    expect_state(f, ATSYNC_CONNECTED, NULL);
-    assert_int_equal(journal_since(f, mark, "POST /oauth/token", 200), 1);
-    assert_int_equal(journal_since(f, mark, "POST /oauth/token", 0), 1);
-  }
-  assert_int_equal(journal(f, "POST /oauth/token", 403), 0);
-  engfx_check_exactly_once(f, "Phone Screen");
-  engfx_free(f);
+  engfx_story_refresh_omits_refresh_token(&LEVER_OAUTH);
 }
 
 /* A revoked key: disconnected with Lever's fix; a new key delivers. */
@@ -299,26 +131,18 @@ static void test_revoked_key(void **state)
 {
   (void)state;
   struct engfx *f = start(ENGFX_V1_KEY, false, 0);
-  cJSON *creds = sim_credentials_json(f->fx->sim);
-  char key[64] = "";
-  const cJSON *c;
-  cJSON_ArrayForEach(c, creds)
-  {
-    const char *t = cJSON_GetStringValue(cJSON_GetObjectItem(c, "type"));
-    if (t && strcmp(t, "api_key") == 0)
-      snprintf(key, sizeof key, "%s",
-               cJSON_GetStringValue(cJSON_GetObjectItem(c, "id")));
-  }
-  cJSON_Delete(creds);
-  act(f, "revoke_api_key", "credential=%s", key);
+  char key[64];
+  engfx_api_key_id(f, key, sizeof key);
+  engfx_action(f, "revoke_api_key", "credential=%s", key);
   engfx_approve(f, "alice", NULL);
   engfx_settle(f, 5 * MIN);
-  expect_state(f, ATSYNC_DISCONNECTED, "Lever rejected the API key");
-  expect_state(f, ATSYNC_DISCONNECTED, "API Credentials");
-  expect_cand(f, "alice", ATSYNC_WAITING, NULL);
+  engfx_expect_state(f, ATSYNC_DISCONNECTED, "Lever rejected the API key",
+                     NULL);
+  engfx_expect_state(f, ATSYNC_DISCONNECTED, "API Credentials", NULL);
+  engfx_expect_cand(f, "alice", ATSYNC_WAITING, NULL);
   engfx_connect(f, ENGFX_V1_KEY);
   engfx_settle(f, 5 * MIN);
-  expect_state(f, ATSYNC_CONNECTED, NULL);
+  engfx_expect_state(f, ATSYNC_CONNECTED, NULL);
   engfx_check_exactly_once(f, "Phone Screen");
   engfx_free(f);
 }
@@ -329,12 +153,12 @@ static void test_revoked_grant(void **state)
   (void)state;
   struct engfx *f = start(ENGFX_V3_CODE, false, 0);
   engfx_run(f, 5 * SEC); /* the code is exchanged */
-  act(f, "revoke_refresh_token", "%s", "");
-  act(f, "expire_tokens", "%s", "");
+  engfx_action(f, "revoke_refresh_token", NULL);
+  engfx_action(f, "expire_tokens", NULL);
   engfx_approve(f, "alice", NULL);
   engfx_settle(f, 5 * MIN);
-  expect_state(f, ATSYNC_DISCONNECTED, "reconnect");
-  expect_cand(f, "alice", ATSYNC_WAITING, NULL);
+  engfx_expect_state(f, ATSYNC_DISCONNECTED, "reconnect", NULL);
+  engfx_expect_cand(f, "alice", ATSYNC_WAITING, NULL);
   engfx_connect(f, ENGFX_V3_CODE);
   engfx_settle(f, 5 * MIN);
   engfx_check_exactly_once(f, "Phone Screen");
@@ -346,17 +170,17 @@ static void test_429_storm(void **state)
 {
   (void)state;
   struct engfx *f = start(ENGFX_V1_KEY, false, 0);
-  int fid = fx_fault(f->fx, "rate_limit", "limit=0 window=20s for=60s "
-                                          "route=/v*");
+  int fid = engfx_fault(f, "rate_limit",
+                        "limit=0 window=20s for=60s route=/v*");
   engfx_approve(f, "alice", NULL);
   engfx_approve(f, "bob", NULL);
   engfx_run(f, 10 * SEC);
-  expect_state(f, ATSYNC_THROTTLED, NULL);
+  engfx_expect_state(f, ATSYNC_THROTTLED, NULL);
   engfx_settle(f, 10 * MIN);
-  expect_state(f, ATSYNC_CONNECTED, NULL);
-  assert_true(journal(f, NULL, 429) >= 1);
+  engfx_expect_state(f, ATSYNC_CONNECTED, NULL);
+  assert_true(engfx_journal(f, NULL, 429) >= 1);
   engfx_check_exactly_once(f, "Phone Screen");
-  assert_int_equal(sim_fault_clear(f->fx->sim, fid), 0);
+  engfx_clear(f, fid);
   engfx_free(f);
 }
 
@@ -365,14 +189,14 @@ static void test_outage(void **state)
 {
   (void)state;
   struct engfx *f = start(ENGFX_V1_KEY, false, 0);
-  int fid = fx_fault(f->fx, "outage", "mode=503 for=4m route=/v*");
+  int fid = engfx_fault(f, "outage", "mode=503 for=4m route=/v*");
   engfx_approve(f, "alice", NULL);
   engfx_run(f, 30 * SEC);
-  expect_state(f, ATSYNC_ATS_UNAVAILABLE, NULL);
+  engfx_expect_state(f, ATSYNC_ATS_UNAVAILABLE, NULL);
   engfx_settle(f, 20 * MIN);
-  expect_state(f, ATSYNC_CONNECTED, NULL);
+  engfx_expect_state(f, ATSYNC_CONNECTED, NULL);
   engfx_check_exactly_once(f, "Phone Screen");
-  assert_int_equal(sim_fault_clear(f->fx->sim, fid), 0);
+  engfx_clear(f, fid);
   engfx_free(f);
 }
 
@@ -381,17 +205,17 @@ static void test_unknown_create(void **state)
 {
   (void)state;
   struct engfx *f = start(ENGFX_V1_KEY, false, 0);
-  int fid = fx_fault(f->fx, "outage", "mode=reset commit=before count=1 "
-                                      "route=POST~/v1/opportunities");
+  int fid = engfx_fault(f, "outage", "mode=reset commit=before count=1 "
+                                     "route=POST~/v1/opportunities");
   engfx_approve(f, "alice", NULL);
   engfx_settle(f, 10 * MIN);
-  expect_cand(f, "alice", ATSYNC_SYNCED, NULL);
+  engfx_expect_cand(f, "alice", ATSYNC_SYNCED, NULL);
   assert_int_equal(engfx_people(f, "alice@example.com"), 1);
   /* the next run found the opportunity: one create only */
-  assert_int_equal(journal(f, CREATE_ROUTE, 201), 0);
-  assert_int_equal(journal(f, CREATE_ROUTE, 0), 1);
+  assert_int_equal(engfx_journal(f, CREATE_ROUTE, 201), 0);
+  assert_int_equal(engfx_journal(f, CREATE_ROUTE, 0), 1);
   engfx_check_exactly_once(f, "Phone Screen");
-  assert_int_equal(sim_fault_clear(f->fx->sim, fid), 0);
+  engfx_clear(f, fid);
   engfx_free(f);
 }
 
@@ -400,18 +224,18 @@ static void test_closed_job(void **state)
 {
   (void)state;
   struct engfx *f = start(ENGFX_V1_KEY, false, 0);
-  act(f, "close_job", "job=4001");
+  engfx_action(f, "close_job", "job=4001");
   engfx_approve(f, "alice", NULL);
   engfx_settle(f, 5 * MIN);
-  expect_state(f, ATSYNC_MISCONFIGURED, NULL);
-  expect_cand(f, "alice", ATSYNC_NEEDS_ATTENTION, "Job mapping");
+  engfx_expect_state(f, ATSYNC_MISCONFIGURED, NULL);
+  engfx_expect_cand(f, "alice", ATSYNC_NEEDS_ATTENTION, "Job mapping", NULL);
   assert_int_equal(engfx_people_total(f), 0);
-  act(f, "reopen_job", "job=4001");
+  engfx_action(f, "reopen_job", "job=4001");
   char err[256];
   assert_int_equal(atsync_map_job(f->e, f->org, "backend", f->job_id, err,
                                   sizeof err), 0);
   engfx_settle(f, 5 * MIN);
-  expect_state(f, ATSYNC_CONNECTED, NULL);
+  engfx_expect_state(f, ATSYNC_CONNECTED, NULL);
   engfx_check_exactly_once(f, "Phone Screen");
   engfx_free(f);
 }
@@ -422,17 +246,17 @@ static void test_removed_stage(void **state)
 {
   (void)state;
   struct engfx *f = start(ENGFX_V1_KEY, false, 0);
-  act(f, "remove_stage", "stage=%lld", (long long)f->stages[1]);
+  engfx_action(f, "remove_stage", "stage=%lld", (long long)f->stages[1]);
   engfx_approve(f, "alice", NULL);
   engfx_settle(f, 5 * MIN);
-  expect_state(f, ATSYNC_MISCONFIGURED, NULL);
-  expect_cand(f, "alice", ATSYNC_NEEDS_ATTENTION, "Phone Screen");
+  engfx_expect_state(f, ATSYNC_MISCONFIGURED, NULL);
+  engfx_expect_cand(f, "alice", ATSYNC_NEEDS_ATTENTION, "Phone Screen", NULL);
   assert_int_equal(engfx_people_total(f), 0);
   char err[256];
   assert_int_equal(atsync_map_stage(f->e, f->org, "approved", "Onsite", err,
                                     sizeof err), 0);
   engfx_settle(f, 5 * MIN);
-  expect_state(f, ATSYNC_CONNECTED, NULL);
+  engfx_expect_state(f, ATSYNC_CONNECTED, NULL);
   engfx_check_exactly_once(f, "Onsite");
   engfx_free(f);
 }
@@ -443,20 +267,17 @@ static void test_required_field(void **state)
 {
   (void)state;
   struct engfx *f = start(ENGFX_V1_KEY, false, 0);
-  int fid = fx_fault(f->fx, "required_field", "field=phone");
+  int fid = engfx_fault(f, "required_field", "field=phone");
   engfx_approve(f, "alice", NULL);
   engfx_settle(f, 5 * MIN);
-  expect_cand(f, "alice", ATSYNC_NEEDS_ATTENTION, "phone");
-  expect_state(f, ATSYNC_CONNECTED, NULL);
+  engfx_expect_cand(f, "alice", ATSYNC_NEEDS_ATTENTION, "phone", NULL);
+  engfx_expect_state(f, ATSYNC_CONNECTED, NULL);
   assert_int_equal(engfx_people_total(f), 0);
-  char err[256];
-  struct atsync_candidate patch = {.phone = "+14155550123"};
-  assert_int_equal(atsync_update(f->e, f->org, "alice", &patch, err,
-                                 sizeof err), 0);
+  engfx_update_phone(f, "alice", "+14155550123");
   engfx_settle(f, 5 * MIN);
-  expect_cand(f, "alice", ATSYNC_SYNCED, NULL);
+  engfx_expect_cand(f, "alice", ATSYNC_SYNCED, NULL);
   engfx_check_exactly_once(f, "Phone Screen");
-  assert_int_equal(sim_fault_clear(f->fx->sim, fid), 0);
+  engfx_clear(f, fid);
   engfx_free(f);
 }
 
@@ -489,22 +310,22 @@ static void pull_story(bool webhooks)
   assert_int_equal(c.sync, ATSYNC_SYNCED);
   long long app = model_id(c.ats_application_id);
   int64_t limit = webhooks ? 30 * SEC : 6 * MIN;
-  act(f, "move_application", "application=%lld stage=%lld", app,
-      (long long)f->stages[2]);
-  int64_t took = wait_status(f, "ada", "onsite", limit);
+  engfx_action(f, "move_application", "application=%lld stage=%lld", app,
+               (long long)f->stages[2]);
+  int64_t took = engfx_wait_status(f, "ada", "onsite", limit);
   assert_true(took >= 0);
   c = engfx_cand(f, "ada");
   assert_string_equal(c.ats_stage, "Onsite");
-  act(f, "reject_application", "application=%lld", app);
-  if (wait_status(f, "ada", "rejected", limit) < 0) {
+  engfx_action(f, "reject_application", "application=%lld", app);
+  if (engfx_wait_status(f, "ada", "rejected", limit) < 0) {
     c = engfx_cand(f, "ada");
     fail_msg("not rejected: status '%s' ats '%s' stage '%s'", c.status,
              c.ats_status, c.ats_stage);
   }
-  act(f, "unreject_application", "application=%lld", app);
-  assert_true(wait_status(f, "ada", "onsite", limit) >= 0);
-  act(f, "hire_application", "application=%lld", app);
-  assert_true(wait_status(f, "ada", "hired", limit) >= 0);
+  engfx_action(f, "unreject_application", "application=%lld", app);
+  assert_true(engfx_wait_status(f, "ada", "onsite", limit) >= 0);
+  engfx_action(f, "hire_application", "application=%lld", app);
+  assert_true(engfx_wait_status(f, "ada", "hired", limit) >= 0);
   if (webhooks) {
     struct atsync_connection st;
     atsync_connection(f->e, f->org, &st);

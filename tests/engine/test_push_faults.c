@@ -20,7 +20,7 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include "engfx.h"
+#include "engfx_expect.h"
 
 #define SEC 1000LL
 #define MIN (60 * SEC)
@@ -88,402 +88,28 @@ static void approve_phone(struct engfx *f, const char *ref, const char *email,
     fail_msg("approve %s: %s", ref, err);
 }
 
-static void update_phone(struct engfx *f, const char *ref, const char *phone)
-{
-  char err[256];
-  struct atsync_candidate patch = {.phone = phone};
-  if (atsync_update(f->e, f->org, ref, &patch, err, sizeof err) != 0)
-    fail_msg("update %s: %s", ref, err);
-}
-
-/* Nothing a user reads may carry a secret. */
-static void no_secret(struct engfx *f, const char *text)
-{
-  const char *bad[] = {f->fx->client_secret, f->fx->key, "Bearer ey",
-                       "Authorization:"};
-  for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
-    if (bad[i][0] && strstr(text, bad[i]))
-      fail_msg("a secret ('%.12s...') in: %s", bad[i], text);
-}
-
-/* The connection is in 'want' and its reason holds every given phrase
- * (ignoring case; the list ends with NULL). */
-static void expect_state(struct engfx *f, enum atsync_state want, ...)
-{
-  char why[600];
-  enum atsync_state s = engfx_state(f, why, sizeof why);
-  if (s != want)
-    fail_msg("connection: want %s, got %s (%s)", atsync_state_name(want),
-             atsync_state_name(s), why);
-  no_secret(f, why);
-  if (want == ATSYNC_CONNECTED && why[0])
-    fail_msg("connected, yet a reason: %s", why);
-  va_list ap;
-  va_start(ap, want);
-  for (const char *p = va_arg(ap, const char *); p;
-       p = va_arg(ap, const char *))
-    if (strcasestr(why, p) == NULL)
-      fail_msg("connection %s: the reason does not mention '%s': %s",
-               atsync_state_name(s), p, why);
-  va_end(ap);
-}
-
-/* The candidate is in 'want' and its error holds every given phrase. */
-static void expect_cand(struct engfx *f, const char *ref, enum atsync_sync want,
-                        ...)
-{
-  struct atsync_candidate_info c = engfx_cand(f, ref);
-  if (c.sync != want)
-    fail_msg("%s: want %s, got %s (error: %s)", ref, atsync_sync_name(want),
-             atsync_sync_name(c.sync), c.error);
-  no_secret(f, c.error);
-  no_secret(f, c.ats_words);
-  if (want == ATSYNC_SYNCED && c.error[0])
-    fail_msg("%s: synced, yet an error: %s", ref, c.error);
-  va_list ap;
-  va_start(ap, want);
-  for (const char *p = va_arg(ap, const char *); p;
-       p = va_arg(ap, const char *))
-    if (strcasestr(c.error, p) == NULL)
-      fail_msg("%s (%s): the error does not mention '%s': '%s'", ref,
-               atsync_sync_name(c.sync), p, c.error);
-  va_end(ap);
-}
-
-static void expect_pending(struct engfx *f, int n)
-{
-  int got = atsync_pending(f->e, f->org);
-  if (got != n)
-    fail_msg("pending: want %d, got %d", n, got);
-}
-
-static void dump_log_entry(void *ud, const struct atsync_log_entry *l)
-{
-  (void)ud;
-  print_message("  log %lld %s %s: %s\n", (long long)l->at, l->candidate,
-                l->kind, l->message);
-}
-
-/* The engine's sync log and the sim's journal, for a failing story. */
-static void __attribute__((unused)) dump(struct engfx *f)
-{
-  atsync_log(f->e, f->org, 0, dump_log_entry, NULL);
-  static struct sim_journal_entry j[4096];
-  size_t n = sim_journal_read(f->fx->sim, 0, j, 4096);
-  for (size_t i = 0; i < n; i++)
-    print_message("  sim %lld %s %s -> %d %s\n", (long long)j[i].t,
-                  j[i].method, j[i].target, j[i].status, j[i].note);
-}
-
-struct log_find {
-  const char *kind, *phrase;
-  int n;
-};
-
-static void find_entry(void *ud, const struct atsync_log_entry *l)
-{
-  struct log_find *x = ud;
-  x->n += strcmp(l->kind, x->kind) == 0 &&
-          strcasestr(l->message, x->phrase) != NULL;
-}
-
-/* Entries of the sync log of 'kind' whose message holds 'phrase'. */
-static int log_has(struct engfx *f, const char *kind, const char *phrase)
-{
-  struct log_find x = {kind, phrase, 0};
-  atsync_log(f->e, f->org, 0, find_entry, &x);
-  return x.n;
-}
-
-static size_t journal(struct engfx *f, const char *route, int status)
-{
-  return sim_journal_count(f->fx->sim, route, status);
-}
-
-/* Journal entries with no response (yet): reset, held. */
-static size_t unanswered(struct engfx *f)
-{
-  static struct sim_journal_entry buf[4096];
-  size_t n = sim_journal_read(f->fx->sim, 0, buf, 4096), k = 0;
-  for (size_t i = 0; i < n; i++)
-    k += buf[i].status == 0;
-  return k;
-}
-
-static const char *create_route(enum engfx_auth a)
-{
-  return v1(a) ? "POST /v1/candidates" : "POST /v3/candidates";
-}
-
-static const char *add_app_route(enum engfx_auth a)
-{
-  return v1(a) ? "POST /v1/candidates/{id}/applications"
-               : "POST /v3/applications";
-}
-
-static const char *move_route(enum engfx_auth a)
-{
-  return v1(a) ? "POST /v1/applications/{id}/move"
-               : "POST /v3/applications/{id}/move";
-}
-
-/* A key=value string for fx_fault/fx_action ('~' stands for a space). */
-static const char *kv(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static const char *kv(const char *fmt, ...)
-{
-  static char buf[8][512];
-  static int i;
-  char *b = buf[i++ % 8];
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(b, 512, fmt, ap);
-  va_end(ap);
-  return b;
-}
-
-/* A value with spaces for a key=value string: '~' stands for a space. */
-static const char *sq(const char *s)
-{
-  static char buf[8][256];
-  static int i;
-  char *b = buf[i++ % 8];
-  snprintf(b, 256, "%s", s);
-  for (char *p = b; *p; p++)
-    if (*p == ' ')
-      *p = '~';
-  return b;
-}
-
-static int fault(struct engfx *f, const char *kind, const char *kvs)
-{
-  return fx_fault(f->fx, kind, kvs);
-}
-
-static void action(struct engfx *f, const char *name, const char *kvs)
-{
-  cJSON_Delete(fx_action(f->fx, name, kvs));
-}
-
-static void clear(struct engfx *f, int id)
-{
-  assert_int_equal(sim_fault_clear(f->fx->sim, id), 0);
-}
-
-/* The id of the newest API key (the one the engine was given). */
-static void engine_key(struct engfx *f, char *out, size_t len)
-{
-  cJSON *a = sim_credentials_json(f->fx->sim);
-  out[0] = '\0';
-  const cJSON *c;
-  cJSON_ArrayForEach(c, a)
-  {
-    const char *t = cJSON_GetStringValue(cJSON_GetObjectItem(c, "type"));
-    if (t && strcmp(t, "api_key") == 0)
-      snprintf(out, len, "%s",
-               cJSON_GetStringValue(cJSON_GetObjectItem(c, "id")));
-  }
-  cJSON_Delete(a);
-  assert_true(out[0] != '\0');
-}
-
-/* Applications of the people with this email on 'job'. */
-static int apps_on_job(struct engfx *f, const char *email, int64_t job)
-{
-  cJSON *s = sim_state_json(f->fx->sim);
-  int n = 0;
-  const cJSON *c;
-  cJSON_ArrayForEach(c, cJSON_GetObjectItem(s, "candidates"))
-  {
-    if (cJSON_GetObjectItem(c, "merged_into"))
-      continue;
-    bool mine = false;
-    const cJSON *e;
-    cJSON_ArrayForEach(e, cJSON_GetObjectItem(c, "emails"))
-        mine |= cJSON_IsString(e) && strcasecmp(e->valuestring, email) == 0;
-    if (!mine)
-      continue;
-    const cJSON *a;
-    cJSON_ArrayForEach(a, cJSON_GetObjectItem(c, "applications"))
-    {
-      const cJSON *j = cJSON_GetObjectItem(a, "job_id");
-      int64_t id = cJSON_IsRaw(j) ? strtoll(j->valuestring, NULL, 10)
-                   : cJSON_IsNumber(j) ? (int64_t)j->valuedouble
-                                       : 0;
-      n += id == job;
-    }
-  }
-  cJSON_Delete(s);
-  return n;
-}
-
-struct rec_check {
-  struct engfx *f;
-  const char *stage;
-  char problem[700];
-};
-
-static void check_record(void *ud, const struct atsync_candidate_info *c)
-{
-  struct rec_check *x = ud;
-  char first[256];
-  snprintf(first, sizeof first, "%s", c->emails);
-  first[strcspn(first, ",")] = '\0';
-  int apps = apps_on_job(x->f, first, x->f->job);
-  if (x->problem[0])
-    return;
-  if (strcmp(c->ats_stage, x->stage) != 0 || !c->ats_candidate_id[0] ||
-      !c->ats_application_id[0] || c->error[0] || apps != 1)
-    snprintf(x->problem, sizeof x->problem,
-             "%s: recorded stage '%s' (want '%s'), candidate '%s', "
-             "application '%s', %d applications on the job, error '%s'",
-             c->ref, c->ats_stage, x->stage, c->ats_candidate_id,
-             c->ats_application_id, apps, c->error);
-}
-
-/* The end of every story: each approved candidate exactly once in the
- * ATS at 'stage', one application each, the engine's records agree, and
- * nothing is left in the queue. */
-static void delivered(struct engfx *f, const char *stage)
-{
-  expect_pending(f, 0);
-  engfx_check_exactly_once(f, stage);
-  struct rec_check x = {.f = f, .stage = stage};
-  atsync_candidates(f->e, f->org, check_record, &x);
-  if (x.problem[0])
-    fail_msg("%s", x.problem);
-}
-
-static void expect_people(struct engfx *f, const char *email, int n)
-{
-  int got = engfx_people(f, email);
-  if (got != n)
-    fail_msg("%s: want %d people in the ATS, got %d", email, n, got);
-}
-
-static void expect_apps(struct engfx *f, const char *email, int n)
-{
-  int got = apps_on_job(f, email, f->job);
-  if (got != n)
-    fail_msg("%s: want %d applications on job %lld, got %d", email, n,
-             (long long)f->job, got);
-}
-
 /* Step the loop until pred holds (or fail after 'limit' ms). */
 static void run_until(struct engfx *f, bool (*pred)(struct engfx *),
                       int64_t limit, const char *what)
 {
-  int64_t end = at_loop_now(f->fx->loop) + limit;
+  int64_t end = engfx_now(f) + limit;
   while (!pred(f)) {
-    if (at_loop_now(f->fx->loop) >= end)
+    if (engfx_now(f) >= end)
       fail_msg("timed out waiting for %s", what);
     engfx_run(f, 50);
   }
 }
 
-/* Journal entries after 'mark' that match 'route' (NULL = any; a fault's
- * route pattern) with 'status' (0 = any); *gap (when given) gets the
- * shortest time between two of them (INT64_MAX with fewer than two) and
- * *first the arrival of the first (0 with none). */
-static size_t requests_since(struct engfx *f, uint64_t mark, const char *route,
-                             int status, int64_t *gap, int64_t *first)
-{
-  static struct sim_journal_entry j[4096];
-  size_t n = sim_journal_read(f->fx->sim, mark, j, 4096), k = 0;
-  int64_t last = 0, g = INT64_MAX, t0 = 0;
-  for (size_t i = 0; i < n; i++) {
-    if (!sim_journal_match(&j[i], route) || (status && j[i].status != status))
-      continue;
-    if (k == 0)
-      t0 = j[i].t;
-    else if (j[i].t - last < g)
-      g = j[i].t - last;
-    last = j[i].t;
-    k++;
-  }
-  if (gap)
-    *gap = g;
-  if (first)
-    *first = t0;
-  return k;
-}
-
 /* API writes (anything but a GET to /v1 or /v3) after 'mark'. */
 static size_t writes_since(struct engfx *f, uint64_t mark)
 {
-  static struct sim_journal_entry j[4096];
-  size_t n = sim_journal_read(f->fx->sim, mark, j, 4096), w = 0;
+  size_t n, w = 0;
+  struct sim_journal_entry *j = engfx_journal_read(f, mark, &n);
   for (size_t i = 0; i < n; i++)
     w += strncmp(j[i].target, "/v", 2) == 0 && strcmp(j[i].method, "GET") != 0;
+  free(j);
   return w;
 }
-
-static const char *job_read_route(enum engfx_auth a)
-{
-  return v1(a) ? "GET /v1/jobs/{id}" : "GET /v3/jobs";
-}
-
-static int64_t now_ms(struct engfx *f) { return at_loop_now(f->fx->loop); }
-
-struct log_when {
-  const char *kind, *phrase;
-  int n;
-  int64_t first, last;
-  char first_ref[64];
-};
-
-static void when_entry(void *ud, const struct atsync_log_entry *l)
-{
-  struct log_when *x = ud;
-  if (strcmp(l->kind, x->kind) != 0 ||
-      strcasestr(l->message, x->phrase) == NULL)
-    return;
-  if (x->n++ == 0) {
-    x->first = l->at;
-    snprintf(x->first_ref, sizeof x->first_ref, "%s", l->candidate);
-  }
-  x->last = l->at;
-}
-
-/* The entries of the sync log of 'kind' holding 'phrase': how many, when
- * the first and the last were written (0 when none), whose the first was. */
-static struct log_when log_when(struct engfx *f, const char *kind,
-                                const char *phrase)
-{
-  struct log_when x = {.kind = kind, .phrase = phrase};
-  atsync_log(f->e, f->org, 0, when_entry, &x);
-  return x;
-}
-
-/* A mapping problem is checked again this often (engine RECHECK_MS), and
- * the sync log says so in these words. */
-#define RECHECK (15 * MIN)
-#define RECHECK_LOG "checking again whether the mapping problem"
-
-static void synced_one(void *ud, const struct atsync_candidate_info *c)
-{
-  bool *all = ud;
-  *all &= c->sync == ATSYNC_SYNCED;
-}
-
-/* Every candidate of the organization is synced. */
-static bool all_synced(struct engfx *f)
-{
-  bool all = true;
-  atsync_candidates(f->e, f->org, synced_one, &all);
-  return all;
-}
-
-#define BOTH(fn)                                                               \
-  static void test_##fn##_v3(void **state)                                     \
-  {                                                                            \
-    (void)state;                                                               \
-    fn(ENGFX_V3_CODE);                                                         \
-  }                                                                            \
-  static void test_##fn##_v1(void **state)                                     \
-  {                                                                            \
-    (void)state;                                                               \
-    fn(ENGFX_V1_KEY);                                                          \
-  }
 
 #define ONE(fn, mode)                                                          \
   static void test_##fn(void **state)                                          \
@@ -499,102 +125,92 @@ static bool all_synced(struct engfx *f)
 static void rate_limit_storm(enum engfx_auth auth)
 {
   struct engfx *f = start(auth);
-  uint64_t mark = sim_journal_last(f->fx->sim);
-  int fid = fault(f, "rate_limit", "limit=0 window=20s for=60s route=/v*");
+  uint64_t mark = engfx_mark(f);
+  int fid = engfx_fault(f, "rate_limit",
+                        "limit=0 window=20s for=60s route=/v*");
   engfx_approve(f, "alice", NULL);
   engfx_approve(f, "bob", NULL);
   engfx_approve(f, "carol", NULL);
   engfx_run(f, 5 * SEC);
-  expect_state(f, ATSYNC_THROTTLED, "429", "nothing is lost", NULL);
-  expect_cand(f, "alice", ATSYNC_PUSHING, "429", NULL);
-  expect_pending(f, 3);
+  engfx_expect_state(f, ATSYNC_THROTTLED, "429", "nothing is lost", NULL);
+  engfx_expect_cand(f, "alice", ATSYNC_PUSHING, "429", NULL);
+  engfx_expect_pending(f, 3);
   int64_t took = 5 * SEC + engfx_settle(f, 10 * MIN);
   print_message("%s: delivered after %lld s\n", mode_name(auth),
                 (long long)(took / SEC));
-  expect_state(f, ATSYNC_CONNECTED, NULL);
-  delivered(f, "Phone Screen");
+  engfx_expect_state(f, ATSYNC_CONNECTED, NULL);
+  engfx_expect_delivered(f, "Phone Screen");
   /* the journal: no API request inside any Retry-After window */
-  static struct sim_journal_entry j[4096];
-  size_t n = sim_journal_read(f->fx->sim, mark, j, 4096);
-  int n429 = 0;
-  for (size_t i = 0; i < n; i++) {
-    if (j[i].status != 429)
-      continue;
-    n429++;
-    for (size_t k = 0; k < n; k++)
-      if (strncmp(j[k].target, "/v", 2) == 0 && j[k].t > j[i].t &&
-          j[k].t < j[i].t + 20 * SEC)
-        fail_msg("%s %s at +%lld ms: inside the Retry-After window of the "
-                 "429 at +%lld ms", j[k].method, j[k].target,
-                 (long long)(j[k].t - j[0].t), (long long)(j[i].t - j[0].t));
-  }
+  int n429 = engfx_honoured(f, mark, "/v*", 429, 20 * SEC);
   print_message("%s: %d 429s\n", mode_name(auth), n429);
-  if (getenv("DUMP"))
-    dump(f);
+  engfx_dump(f);
   /* three windows of 20 s: a handful, not a storm */
   assert_true(n429 >= 1);
   assert_true(n429 <= 9);
   /* delivered after the storm, not long after */
   assert_true(took >= 60 * SEC);
   assert_true(took < 3 * MIN);
-  clear(f, fid);
+  engfx_clear(f, fid);
   engfx_free(f);
 }
-BOTH(rate_limit_storm)
+ENGFX_BOTH(rate_limit_storm)
 
 /* 429s on the create only: a clean refusal (not applied), so the create is
  * simply sent again after the wait; one person. */
 static void rate_limit_create(enum engfx_auth auth)
 {
+  const struct engfx_gh_routes *gh = engfx_gh_routes(auth);
   struct engfx *f = start(auth);
-  int fid = fault(f, "rate_limit", kv("limit=0 window=10s for=25s route=%s",
-                                      sq(create_route(auth))));
+  int fid = engfx_fault(f, "rate_limit", "limit=0 window=10s for=25s route=%s",
+                        engfx_sq(gh->create));
   engfx_approve(f, "alice", NULL);
   engfx_run(f, 5 * SEC);
-  expect_state(f, ATSYNC_THROTTLED, "429", NULL);
-  expect_cand(f, "alice", ATSYNC_PUSHING, "429", NULL);
+  engfx_expect_state(f, ATSYNC_THROTTLED, "429", NULL);
+  engfx_expect_cand(f, "alice", ATSYNC_PUSHING, "429", NULL);
   engfx_settle(f, 10 * MIN);
-  expect_state(f, ATSYNC_CONNECTED, NULL);
-  assert_int_equal(journal(f, create_route(auth), 429), 3);
-  assert_int_equal(journal(f, create_route(auth), 0), 4);
-  expect_people(f, "alice@example.com", 1);
-  delivered(f, "Phone Screen");
-  clear(f, fid);
+  engfx_expect_state(f, ATSYNC_CONNECTED, NULL);
+  assert_int_equal(engfx_journal(f, gh->create, 429), 3);
+  assert_int_equal(engfx_journal(f, gh->create, 0), 4);
+  engfx_expect_people(f, "alice@example.com", 1);
+  engfx_expect_delivered(f, "Phone Screen");
+  engfx_clear(f, fid);
   engfx_free(f);
 }
-BOTH(rate_limit_create)
+ENGFX_BOTH(rate_limit_create)
 
 /* Greenhouse v1 may give Retry-After as a time (epoch seconds), not a
  * number of seconds: it is honoured as that time — no request before it,
  * and the candidate goes once it has passed, not after the 1-hour cap. */
 static void retry_after_epoch(enum engfx_auth auth)
 {
+  const struct engfx_gh_routes *gh = engfx_gh_routes(auth);
   struct engfx *f = start(auth);
   char err[256];
   assert_int_equal(sim_setting(f->fx->sim, "retry_after", "epoch", err,
                                sizeof err), 0);
-  int fid = fault(f, "rate_limit", kv("limit=0 window=20s for=25s route=%s",
-                                      sq(create_route(auth))));
+  int fid = engfx_fault(f, "rate_limit", "limit=0 window=20s for=25s route=%s",
+                        engfx_sq(gh->create));
   /* the sim does answer with a time */
   struct tc_resp r = fx_v1(f->fx, "POST", "/v1/candidates", "{}", "4000001");
   char ra[64];
   assert_int_equal(r.status, 429);
   assert_non_null(tc_header(&r, "Retry-After", ra, sizeof ra));
   long long at = strtoll(ra, NULL, 10);
-  assert_true(at * 1000 >= now_ms(f) && at * 1000 <= now_ms(f) + 21 * SEC);
+  assert_true(at * 1000 >= engfx_now(f) &&
+              at * 1000 <= engfx_now(f) + 21 * SEC);
   tc_free(&r);
-  uint64_t mark = sim_journal_last(f->fx->sim);
-  int64_t t0 = now_ms(f);
+  uint64_t mark = engfx_mark(f);
+  int64_t t0 = engfx_now(f);
   engfx_approve(f, "alice", NULL);
   engfx_run(f, 5 * SEC);
-  expect_state(f, ATSYNC_THROTTLED, "429", NULL);
-  expect_cand(f, "alice", ATSYNC_PUSHING, "429", NULL);
+  engfx_expect_state(f, ATSYNC_THROTTLED, "429", NULL);
+  engfx_expect_cand(f, "alice", ATSYNC_PUSHING, "429", NULL);
   engfx_settle(f, 2 * HOUR);
-  int64_t took = now_ms(f) - t0;
+  int64_t took = engfx_now(f) - t0;
   print_message("%s: delivered after %lld s\n", mode_name(auth),
                 (long long)(took / SEC));
-  expect_state(f, ATSYNC_CONNECTED, NULL);
-  delivered(f, "Phone Screen");
+  engfx_expect_state(f, ATSYNC_CONNECTED, NULL);
+  engfx_expect_delivered(f, "Phone Screen");
   static struct sim_journal_entry j[4096];
   size_t n = sim_journal_read(f->fx->sim, mark, j, 4096);
   int n429 = 0;
@@ -614,9 +230,9 @@ static void retry_after_epoch(enum engfx_auth auth)
                  (long long)(j[k].t - t0), (long long)(j[i].t - t0));
   }
   assert_true(n429 >= 1 && n429 <= 3);
-  assert_int_equal(journal(f, create_route(auth), 201), 1);
+  assert_int_equal(engfx_journal(f, gh->create, 201), 1);
   assert_true(took >= 20 * SEC && took < 2 * MIN);
-  clear(f, fid);
+  engfx_clear(f, fid);
   engfx_free(f);
 }
 ONE(retry_after_epoch, ENGFX_V1_KEY)
@@ -633,17 +249,16 @@ static void vendor_burst(enum engfx_auth auth)
     engfx_approve(f, ref, NULL);
   }
   int64_t took = engfx_settle(f, 10 * MIN);
-  print_message("%s: 30 candidates in %lld s, %zu requests\n",
-                mode_name(auth), (long long)(took / SEC),
-                journal(f, "/v*", 0));
-  expect_state(f, ATSYNC_CONNECTED, NULL);
-  assert_int_equal(journal(f, NULL, 429), 0);
+  print_message("%s: 30 candidates in %lld s, %zu requests\n", mode_name(auth),
+                (long long)(took / SEC), engfx_journal(f, "/v*", 0));
+  engfx_expect_state(f, ATSYNC_CONNECTED, NULL);
+  assert_int_equal(engfx_journal(f, NULL, 429), 0);
   /* more requests than one window allows: the pacing had work to do */
-  assert_true(journal(f, "/v*", 0) > (v1(auth) ? 50u : 75u));
-  delivered(f, "Phone Screen");
+  assert_true(engfx_journal(f, "/v*", 0) > (v1(auth) ? 50u : 75u));
+  engfx_expect_delivered(f, "Phone Screen");
   engfx_free(f);
 }
-BOTH(vendor_burst)
+ENGFX_BOTH(vendor_burst)
 
 /* ---- outages -------------------------------------------------------------- */
 
@@ -661,26 +276,26 @@ static void outage_story(enum engfx_auth auth, const char *mode,
     snprintf(spec, sizeof spec, "mode=%s for=%llds route=/v*%s", mode,
              (long long)(length / SEC),
              strcmp(mode, "slow") == 0 ? " delay=40s" : "");
-  int fid = fault(f, "outage", spec);
+  int fid = engfx_fault(f, "outage", "%s", spec);
   engfx_approve(f, "alice", NULL);
   engfx_approve(f, "bob", NULL);
   engfx_run(f, 2 * MIN);
-  expect_state(f, ATSYNC_ATS_UNAVAILABLE, words, "nothing is lost", NULL);
-  expect_cand(f, "alice", ATSYNC_PUSHING, words, NULL);
-  expect_pending(f, 2);
+  engfx_expect_state(f, ATSYNC_ATS_UNAVAILABLE, words, "nothing is lost", NULL);
+  engfx_expect_cand(f, "alice", ATSYNC_PUSHING, words, NULL);
+  engfx_expect_pending(f, 2);
   assert_int_equal(engfx_people_total(f), 0);
   int64_t took = engfx_settle(f, length + HOUR);
   print_message("%s %s for %lld min: delivered %lld s after it ended; %zu "
-                "API requests\n", mode_name(auth), mode,
-                (long long)(length / MIN),
+                "API requests\n",
+                mode_name(auth), mode, (long long)(length / MIN),
                 (long long)((took + 2 * MIN - length) / SEC),
-                journal(f, "/v*", 0));
-  expect_state(f, ATSYNC_CONNECTED, NULL);
-  delivered(f, "Phone Screen");
+                engfx_journal(f, "/v*", 0));
+  engfx_expect_state(f, ATSYNC_CONNECTED, NULL);
+  engfx_expect_delivered(f, "Phone Screen");
   /* the backoff is capped at 10 minutes */
   assert_true(took + 2 * MIN - length <= 11 * MIN);
   assert_true(engfx_cand(f, "alice").error[0] == '\0');
-  clear(f, fid);
+  engfx_clear(f, fid);
   engfx_free(f);
 }
 
@@ -688,19 +303,19 @@ static void outage_503(enum engfx_auth auth)
 {
   outage_story(auth, "503", 30 * MIN, "503");
 }
-BOTH(outage_503)
+ENGFX_BOTH(outage_503)
 
 static void outage_500(enum engfx_auth auth)
 {
   outage_story(auth, "500", 10 * MIN, "500");
 }
-BOTH(outage_500)
+ENGFX_BOTH(outage_500)
 
 static void outage_refused(enum engfx_auth auth)
 {
   outage_story(auth, "refused", 10 * MIN, "connection refused");
 }
-BOTH(outage_refused)
+ENGFX_BOTH(outage_refused)
 
 /* Requests are held and never answered: the engine's deadline (30 s)
  * decides; nothing is created twice. */
@@ -708,7 +323,7 @@ static void outage_hang(enum engfx_auth auth)
 {
   outage_story(auth, "hang", 5 * MIN, "deadline");
 }
-BOTH(outage_hang)
+ENGFX_BOTH(outage_hang)
 
 /* Answers come 40 s late (past the 30 s deadline), writes applied all the
  * same: the engine must read before it writes again. */
@@ -716,7 +331,7 @@ static void outage_slow(enum engfx_auth auth)
 {
   outage_story(auth, "slow", 5 * MIN, "deadline");
 }
-BOTH(outage_slow)
+ENGFX_BOTH(outage_slow)
 
 /* Every answer cut off mid-way (reads; writes get a made-up, cut 201 and
  * nothing is created): the engine settles each write by reading. */
@@ -724,82 +339,71 @@ static void outage_truncated(enum engfx_auth auth)
 {
   outage_story(auth, "truncated", 5 * MIN, "not answering properly");
 }
-BOTH(outage_truncated)
+ENGFX_BOTH(outage_truncated)
 
 static void outage_malformed(enum engfx_auth auth)
 {
   outage_story(auth, "malformed", 5 * MIN, "not answering properly");
 }
-BOTH(outage_malformed)
+ENGFX_BOTH(outage_malformed)
 
 /* Connections closed without an answer. */
 static void outage_reset(enum engfx_auth auth)
 {
   outage_story(auth, "reset", 5 * MIN, "without an answer");
 }
-BOTH(outage_reset)
+ENGFX_BOTH(outage_reset)
 
 /* A 503 with Retry-After: 5 minutes: nothing reaches the API before. */
 static void outage_retry_after(enum engfx_auth auth)
 {
   struct engfx *f = start(auth);
-  uint64_t mark = sim_journal_last(f->fx->sim);
-  int fid = fault(f, "outage", "mode=503 retry_after=5m for=4m route=/v*");
+  uint64_t mark = engfx_mark(f);
+  int fid = engfx_fault(f, "outage",
+                        "mode=503 retry_after=5m for=4m route=/v*");
   engfx_approve(f, "alice", NULL);
   engfx_approve(f, "bob", NULL);
   engfx_run(f, MIN);
-  expect_state(f, ATSYNC_ATS_UNAVAILABLE, "503", NULL);
+  engfx_expect_state(f, ATSYNC_ATS_UNAVAILABLE, "503", NULL);
   int64_t took = MIN + engfx_settle(f, HOUR);
-  expect_state(f, ATSYNC_CONNECTED, NULL);
-  delivered(f, "Phone Screen");
-  static struct sim_journal_entry j[4096];
-  size_t n = sim_journal_read(f->fx->sim, mark, j, 4096);
-  int n503 = 0;
-  for (size_t i = 0; i < n; i++) {
-    if (j[i].status != 503)
-      continue;
-    n503++;
-    for (size_t k = 0; k < n; k++)
-      if (j[k].t > j[i].t && j[k].t < j[i].t + 5 * MIN)
-        fail_msg("%s %s at +%lld s: inside the Retry-After window of the 503 "
-                 "at +%lld s", j[k].method, j[k].target,
-                 (long long)((j[k].t - j[0].t) / SEC),
-                 (long long)((j[i].t - j[0].t) / SEC));
-  }
+  engfx_expect_state(f, ATSYNC_CONNECTED, NULL);
+  engfx_expect_delivered(f, "Phone Screen");
+  /* no request at all inside the Retry-After window */
+  int n503 = engfx_honoured(f, mark, NULL, 503, 5 * MIN);
   assert_true(n503 >= 1 && n503 <= 2);
   assert_true(took >= 5 * MIN && took < 6 * MIN);
-  clear(f, fid);
+  engfx_clear(f, fid);
   engfx_free(f);
 }
-BOTH(outage_retry_after)
+ENGFX_BOTH(outage_retry_after)
 
 /* A 503 for 30 minutes, with a count of the requests it cost. */
 static void outage_503_requests(enum engfx_auth auth)
 {
   struct engfx *f = start(auth);
-  uint64_t before = journal(f, "/v*", 0);
-  int fid = fault(f, "outage", "mode=503 for=30m route=/v*");
+  uint64_t before = engfx_journal(f, "/v*", 0);
+  int fid = engfx_fault(f, "outage", "mode=503 for=30m route=/v*");
   for (int i = 0; i < 5; i++) {
     char ref[16];
     snprintf(ref, sizeof ref, "c%d", i);
     engfx_approve(f, ref, NULL);
   }
   engfx_run(f, 30 * MIN);
-  size_t during = journal(f, "/v*", 503);
+  size_t during = engfx_journal(f, "/v*", 503);
   print_message("%s: %zu requests in 30 minutes of 503 for 5 candidates\n",
                 mode_name(auth), during);
-  expect_state(f, ATSYNC_ATS_UNAVAILABLE, "503", NULL);
-  expect_pending(f, 5);
+  engfx_expect_state(f, ATSYNC_ATS_UNAVAILABLE, "503", NULL);
+  engfx_expect_pending(f, 5);
   /* a connection-wide backoff: not five candidates hammering on their own */
   assert_true(during <= 40);
   engfx_settle(f, 2 * HOUR);
-  expect_state(f, ATSYNC_CONNECTED, NULL);
-  delivered(f, "Phone Screen");
-  assert_true(journal(f, "/v*", 0) - before > 5);
-  clear(f, fid);
+  engfx_expect_state(f, ATSYNC_CONNECTED, NULL);
+  engfx_expect_delivered(f, "Phone Screen");
+  assert_true(engfx_journal(f, "/v*", 0) - before > 5);
+  engfx_clear(f, fid);
   engfx_free(f);
 }
-BOTH(outage_503_requests)
+ENGFX_BOTH(outage_503_requests)
 
 /* ---- a write applied, its answer lost ------------------------------------ */
 
@@ -808,23 +412,23 @@ BOTH(outage_503_requests)
  * second one. */
 static void create_applied(enum engfx_auth auth, const char *mode)
 {
+  const struct engfx_gh_routes *gh = engfx_gh_routes(auth);
   struct engfx *f = start(auth);
-  int fid = fault(f, "outage",
-                  kv("mode=%s commit=before count=1 route=%s", mode,
-                     sq(create_route(auth))));
+  int fid = engfx_fault(f, "outage", "mode=%s commit=before count=1 route=%s",
+                        mode, engfx_sq(gh->create));
   engfx_approve(f, "alice", NULL);
   engfx_settle(f, HOUR);
-  expect_state(f, ATSYNC_CONNECTED, NULL);
-  expect_cand(f, "alice", ATSYNC_SYNCED, NULL);
+  engfx_expect_state(f, ATSYNC_CONNECTED, NULL);
+  engfx_expect_cand(f, "alice", ATSYNC_SYNCED, NULL);
   /* the create went out once: the engine found the person instead */
-  assert_int_equal(journal(f, create_route(auth), 0), 1);
-  expect_people(f, "alice@example.com", 1);
-  expect_apps(f, "alice@example.com", 1);
+  assert_int_equal(engfx_journal(f, gh->create, 0), 1);
+  engfx_expect_people(f, "alice@example.com", 1);
+  engfx_expect_apps(f, "alice@example.com", 1);
   assert_int_equal(engfx_people_total(f), 1);
   struct atsync_candidate_info a = engfx_cand(f, "alice");
   assert_true(a.attempts >= 1); /* the lost answer counted as a try */
-  delivered(f, "Phone Screen");
-  clear(f, fid);
+  engfx_expect_delivered(f, "Phone Screen");
+  engfx_clear(f, fid);
   engfx_free(f);
 }
 
@@ -833,40 +437,42 @@ static void create_truncated(enum engfx_auth a) { create_applied(a, "truncated")
 static void create_malformed(enum engfx_auth a) { create_applied(a, "malformed"); }
 static void create_503(enum engfx_auth a) { create_applied(a, "503"); }
 static void create_500(enum engfx_auth a) { create_applied(a, "500"); }
-BOTH(create_reset)
-BOTH(create_truncated)
-BOTH(create_malformed)
-BOTH(create_503)
-BOTH(create_500)
+ENGFX_BOTH(create_reset)
+ENGFX_BOTH(create_truncated)
+ENGFX_BOTH(create_malformed)
+ENGFX_BOTH(create_503)
+ENGFX_BOTH(create_500)
 
 /* hang commit=before on the create: applied, then held past the deadline */
 static void create_hang(enum engfx_auth auth)
 {
+  const struct engfx_gh_routes *gh = engfx_gh_routes(auth);
   struct engfx *f = start(auth);
-  int fid = fault(f, "outage", kv("mode=hang commit=before route=%s",
-                                  sq(create_route(auth))));
+  int fid = engfx_fault(f, "outage", "mode=hang commit=before route=%s",
+                        engfx_sq(gh->create));
   engfx_approve(f, "alice", NULL);
   engfx_run(f, 29 * SEC); /* held, under the deadline */
-  expect_state(f, ATSYNC_CONNECTED, NULL);
-  expect_cand(f, "alice", ATSYNC_PUSHING, NULL);
-  expect_pending(f, 1);
-  expect_people(f, "alice@example.com", 1); /* applied all the same */
+  engfx_expect_state(f, ATSYNC_CONNECTED, NULL);
+  engfx_expect_cand(f, "alice", ATSYNC_PUSHING, NULL);
+  engfx_expect_pending(f, 1);
+  engfx_expect_people(f, "alice@example.com", 1); /* applied all the same */
   engfx_settle(f, HOUR);
-  expect_state(f, ATSYNC_CONNECTED, NULL);
+  engfx_expect_state(f, ATSYNC_CONNECTED, NULL);
   /* the deadline passed: the outcome was unknown, and the engine said so
    * (ats_unavailable, and a retry that reads before it writes) */
-  assert_true(log_has(f, "state", "ats_unavailable") >= 1);
-  assert_true(log_has(f, "retry", "outcome of the create request is "
-                                  "unknown") == 1);
-  assert_true(log_has(f, "found", "found the person") == 1);
-  assert_int_equal(journal(f, create_route(auth), 0), 1);
-  expect_people(f, "alice@example.com", 1);
-  expect_apps(f, "alice@example.com", 1);
-  delivered(f, "Phone Screen");
-  clear(f, fid);
+  assert_true(engfx_log_count(f, "state", "ats_unavailable") >= 1);
+  assert_true(engfx_log_count(f, "retry",
+                              "outcome of the create request is "
+                              "unknown") == 1);
+  assert_true(engfx_log_count(f, "found", "found the person") == 1);
+  assert_int_equal(engfx_journal(f, gh->create, 0), 1);
+  engfx_expect_people(f, "alice@example.com", 1);
+  engfx_expect_apps(f, "alice@example.com", 1);
+  engfx_expect_delivered(f, "Phone Screen");
+  engfx_clear(f, fid);
   engfx_free(f);
 }
-BOTH(create_hang)
+ENGFX_BOTH(create_hang)
 
 /* The application add is applied, its answer lost (POST /v3/applications,
  * POST /v1/candidates/{id}/applications). Both versions create a new
@@ -874,47 +480,51 @@ BOTH(create_hang)
  * who exists: one is there. One application, not two. */
 static void add_app_reset(enum engfx_auth auth)
 {
+  const struct engfx_gh_routes *gh = engfx_gh_routes(auth);
   struct engfx *f = start(auth);
-  action(f, "add_candidate",
-         "first_name=Alice last_name=Tester email=alice@example.com");
-  int fid = fault(f, "outage", kv("mode=reset commit=before count=1 route=%s",
-                                  sq(add_app_route(auth))));
+  engfx_action(f, "add_candidate",
+               "first_name=Alice last_name=Tester email=alice@example.com");
+  int fid = engfx_fault(f, "outage",
+                        "mode=reset commit=before count=1 route=%s",
+                        engfx_sq(gh->add_app));
   engfx_approve(f, "alice", NULL);
   engfx_settle(f, HOUR);
-  expect_state(f, ATSYNC_CONNECTED, NULL);
-  assert_int_equal(journal(f, create_route(auth), 0), 0);
-  assert_int_equal(journal(f, add_app_route(auth), 0), 1);
+  engfx_expect_state(f, ATSYNC_CONNECTED, NULL);
+  assert_int_equal(engfx_journal(f, gh->create, 0), 0);
+  assert_int_equal(engfx_journal(f, gh->add_app, 0), 1);
   /* the lost answer was settled by reading, not by a second add */
-  assert_int_equal(log_has(f, "retry", "outcome of the add application "
-                                       "request is unknown"), 1);
-  expect_people(f, "alice@example.com", 1);
-  expect_apps(f, "alice@example.com", 1);
-  delivered(f, "Phone Screen");
-  clear(f, fid);
+  assert_int_equal(engfx_log_count(f, "retry", "outcome of the add "
+                                   "application request is unknown"), 1);
+  engfx_expect_people(f, "alice@example.com", 1);
+  engfx_expect_apps(f, "alice@example.com", 1);
+  engfx_expect_delivered(f, "Phone Screen");
+  engfx_clear(f, fid);
   engfx_free(f);
 }
-BOTH(add_app_reset)
+ENGFX_BOTH(add_app_reset)
 
 /* The move is applied, its answer lost: read, do not move again. Needs an
  * application outside the target: an existing person at the first stage. */
 static void move_reset(enum engfx_auth auth)
 {
+  const struct engfx_gh_routes *gh = engfx_gh_routes(auth);
   struct engfx *f = start(auth);
-  action(f, "add_candidate",
-         "first_name=Alice last_name=Tester email=alice@example.com job=4001");
-  int fid = fault(f, "outage", kv("mode=reset commit=before count=1 route=%s",
-                                  sq(move_route(auth))));
+  engfx_action(f, "add_candidate", "first_name=Alice last_name=Tester "
+                                   "email=alice@example.com job=4001");
+  int fid = engfx_fault(f, "outage",
+                        "mode=reset commit=before count=1 route=%s",
+                        engfx_sq(gh->move));
   engfx_approve(f, "alice", NULL);
   engfx_settle(f, HOUR);
-  expect_state(f, ATSYNC_CONNECTED, NULL);
-  assert_int_equal(journal(f, move_route(auth), 0), 1);
-  expect_people(f, "alice@example.com", 1);
-  expect_apps(f, "alice@example.com", 1);
-  delivered(f, "Phone Screen");
-  clear(f, fid);
+  engfx_expect_state(f, ATSYNC_CONNECTED, NULL);
+  assert_int_equal(engfx_journal(f, gh->move, 0), 1);
+  engfx_expect_people(f, "alice@example.com", 1);
+  engfx_expect_apps(f, "alice@example.com", 1);
+  engfx_expect_delivered(f, "Phone Screen");
+  engfx_clear(f, fid);
   engfx_free(f);
 }
-BOTH(move_reset)
+ENGFX_BOTH(move_reset)
 
 /* ---- async create ----------------------------------------------------------- */
 
@@ -923,51 +533,52 @@ BOTH(move_reset)
  * the person; v3 must wait until the person is visible to add it. */
 static void async_story(enum engfx_auth auth, const char *delay)
 {
+  const struct engfx_gh_routes *gh = engfx_gh_routes(auth);
   struct engfx *f = start(auth);
-  int fid = fault(f, "async_create", kv("delay=%s", delay));
+  int fid = engfx_fault(f, "async_create", "delay=%s", delay);
   engfx_approve(f, "alice", NULL);
   int64_t took = engfx_settle(f, HOUR);
   print_message("%s async %s: %lld s\n", mode_name(auth), delay,
                 (long long)(took / SEC));
-  if (getenv("DUMP"))
-    dump(f);
-  expect_state(f, ATSYNC_CONNECTED, NULL);
-  assert_int_equal(journal(f, create_route(auth), 0), 1);
-  expect_people(f, "alice@example.com", 1);
-  expect_apps(f, "alice@example.com", 1);
-  delivered(f, "Phone Screen");
-  clear(f, fid);
+  engfx_dump(f);
+  engfx_expect_state(f, ATSYNC_CONNECTED, NULL);
+  assert_int_equal(engfx_journal(f, gh->create, 0), 1);
+  engfx_expect_people(f, "alice@example.com", 1);
+  engfx_expect_apps(f, "alice@example.com", 1);
+  engfx_expect_delivered(f, "Phone Screen");
+  engfx_clear(f, fid);
   engfx_free(f);
 }
 
 static void async_create(enum engfx_auth a) { async_story(a, "30s"); }
 static void async_create_slow(enum engfx_auth a) { async_story(a, "150s"); }
-BOTH(async_create)
-BOTH(async_create_slow)
+ENGFX_BOTH(async_create)
+ENGFX_BOTH(async_create_slow)
 
 /* The engine restarts while Greenhouse still builds the person it created:
  * it must keep waiting for that person, not give up or create another. */
 static void async_create_restart(enum engfx_auth auth)
 {
+  const struct engfx_gh_routes *gh = engfx_gh_routes(auth);
   char path[64];
   snprintf(path, sizeof path, "/tmp/test_push_faults.%d.db", (int)getpid());
   struct engfx_opts o = {.auth = auth, .store = path};
   struct engfx *f = start_opts(&o);
-  int fid = fault(f, "async_create", "delay=150s");
+  int fid = engfx_fault(f, "async_create", "delay=150s");
   engfx_approve(f, "alice", NULL);
   engfx_run(f, 10 * SEC);
-  assert_int_equal(journal(f, create_route(auth), 0), 1);
+  assert_int_equal(engfx_journal(f, gh->create, 0), 1);
   engfx_restart(f);
   engfx_settle(f, HOUR);
-  expect_state(f, ATSYNC_CONNECTED, NULL);
-  assert_int_equal(journal(f, create_route(auth), 0), 1);
-  expect_people(f, "alice@example.com", 1);
-  expect_apps(f, "alice@example.com", 1);
-  delivered(f, "Phone Screen");
-  clear(f, fid);
+  engfx_expect_state(f, ATSYNC_CONNECTED, NULL);
+  assert_int_equal(engfx_journal(f, gh->create, 0), 1);
+  engfx_expect_people(f, "alice@example.com", 1);
+  engfx_expect_apps(f, "alice@example.com", 1);
+  engfx_expect_delivered(f, "Phone Screen");
+  engfx_clear(f, fid);
   engfx_free(f);
 }
-BOTH(async_create_restart)
+ENGFX_BOTH(async_create_restart)
 
 /* ---- credentials -------------------------------------------------------------- */
 
@@ -978,18 +589,18 @@ static void expire_tokens(enum engfx_auth auth)
   struct engfx *f = start(auth);
   engfx_approve(f, "alice", NULL);
   engfx_settle(f, MIN);
-  expect_cand(f, "alice", ATSYNC_SYNCED, NULL);
-  size_t tokens = journal(f, "POST /token", 200);
-  action(f, "expire_tokens", NULL);
+  engfx_expect_cand(f, "alice", ATSYNC_SYNCED, NULL);
+  size_t tokens = engfx_journal(f, "POST /token", 200);
+  engfx_action(f, "expire_tokens", NULL);
   engfx_approve(f, "bob", NULL);
   engfx_settle(f, MIN);
-  expect_state(f, ATSYNC_CONNECTED, NULL);
-  expect_cand(f, "bob", ATSYNC_SYNCED, NULL);
+  engfx_expect_state(f, ATSYNC_CONNECTED, NULL);
+  engfx_expect_cand(f, "bob", ATSYNC_SYNCED, NULL);
   assert_int_equal(engfx_cand(f, "bob").attempts, 0);
-  assert_true(journal(f, "/v3/*", 401) >= 1);
-  assert_int_equal(journal(f, "POST /token", 200), tokens + 1);
-  assert_int_equal(journal(f, "POST /token", 0), tokens + 1);
-  delivered(f, "Phone Screen");
+  assert_true(engfx_journal(f, "/v3/*", 401) >= 1);
+  assert_int_equal(engfx_journal(f, "POST /token", 200), tokens + 1);
+  assert_int_equal(engfx_journal(f, "POST /token", 0), tokens + 1);
+  engfx_expect_delivered(f, "Phone Screen");
   engfx_free(f);
 }
 ONE(expire_tokens, ENGFX_V3_CODE)
@@ -1019,14 +630,14 @@ static void expire_tokens_silent(enum engfx_auth auth)
   struct engfx *f = start(auth);
   struct log_count before = {0}, after = {0};
   atsync_log(f->e, f->org, 0, count_states, &before);
-  action(f, "expire_tokens", NULL);
+  engfx_action(f, "expire_tokens", NULL);
   engfx_approve(f, "alice", NULL);
   engfx_settle(f, MIN);
   atsync_log(f->e, f->org, 0, count_states, &after);
   if (after.states != before.states)
     fail_msg("a state change after expire_tokens: %s", after.last);
-  expect_cand(f, "alice", ATSYNC_SYNCED, NULL);
-  delivered(f, "Phone Screen");
+  engfx_expect_cand(f, "alice", ATSYNC_SYNCED, NULL);
+  engfx_expect_delivered(f, "Phone Screen");
   engfx_free(f);
 }
 ONE(expire_tokens_silent, ENGFX_V3_CODE)
@@ -1036,23 +647,23 @@ ONE(expire_tokens_silent, ENGFX_V3_CODE)
 static void token_outage(enum engfx_auth auth)
 {
   struct engfx *f = start(auth);
-  int fid = fault(f, "outage", "mode=503 route=POST~/token");
-  action(f, "expire_tokens", NULL);
+  int fid = engfx_fault(f, "outage", "mode=503 route=POST~/token");
+  engfx_action(f, "expire_tokens", NULL);
   engfx_approve(f, "alice", NULL);
   engfx_run(f, 5 * MIN);
-  expect_state(f, ATSYNC_ATS_UNAVAILABLE, "sign-in", "503", NULL);
+  engfx_expect_state(f, ATSYNC_ATS_UNAVAILABLE, "sign-in", "503", NULL);
   struct atsync_candidate_info a = engfx_cand(f, "alice");
   assert_true(a.sync == ATSYNC_QUEUED || a.sync == ATSYNC_PUSHING);
   assert_non_null(strcasestr(a.error, "nothing is lost"));
-  expect_pending(f, 1);
+  engfx_expect_pending(f, 1);
   assert_int_equal(engfx_people_total(f), 0);
   /* no disconnect on the way, and few token requests */
-  assert_int_equal(log_has(f, "state", "disconnected"), 0);
-  assert_true(journal(f, "POST /token", 503) <= 12);
-  clear(f, fid);
+  assert_int_equal(engfx_log_count(f, "state", "disconnected"), 0);
+  assert_true(engfx_journal(f, "POST /token", 503) <= 12);
+  engfx_clear(f, fid);
   engfx_settle(f, HOUR);
-  expect_state(f, ATSYNC_CONNECTED, NULL);
-  delivered(f, "Phone Screen");
+  engfx_expect_state(f, ATSYNC_CONNECTED, NULL);
+  engfx_expect_delivered(f, "Phone Screen");
   engfx_free(f);
 }
 ONE(token_outage, ENGFX_V3_CODE)
@@ -1062,17 +673,17 @@ ONE(token_outage, ENGFX_V3_CODE)
 static void token_hang(enum engfx_auth auth)
 {
   struct engfx *f = start(auth);
-  int fid = fault(f, "outage", "mode=hang for=2m route=POST~/token");
-  action(f, "expire_tokens", NULL);
+  int fid = engfx_fault(f, "outage", "mode=hang for=2m route=POST~/token");
+  engfx_action(f, "expire_tokens", NULL);
   engfx_approve(f, "alice", NULL);
   engfx_run(f, 90 * SEC);
-  expect_state(f, ATSYNC_ATS_UNAVAILABLE, "sign-in", "deadline", NULL);
-  expect_pending(f, 1);
+  engfx_expect_state(f, ATSYNC_ATS_UNAVAILABLE, "sign-in", "deadline", NULL);
+  engfx_expect_pending(f, 1);
   engfx_settle(f, HOUR);
-  expect_state(f, ATSYNC_CONNECTED, NULL);
-  assert_int_equal(log_has(f, "state", "disconnected"), 0);
-  delivered(f, "Phone Screen");
-  clear(f, fid);
+  engfx_expect_state(f, ATSYNC_CONNECTED, NULL);
+  assert_int_equal(engfx_log_count(f, "state", "disconnected"), 0);
+  engfx_expect_delivered(f, "Phone Screen");
+  engfx_clear(f, fid);
   engfx_free(f);
 }
 ONE(token_hang, ENGFX_V3_CODE)
@@ -1086,18 +697,17 @@ static void connect_outage(enum engfx_auth auth)
   if (getenv("PUSH_FAULTS_SEED"))
     o.seed = strtoull(getenv("PUSH_FAULTS_SEED"), NULL, 10);
   struct engfx *f = engfx_new(&o);
-  int fid = fault(f, "outage", "mode=503 for=20s route=POST~/token");
+  int fid = engfx_fault(f, "outage", "mode=503 for=20s route=POST~/token");
   engfx_connect(f, auth);
   engfx_approve(f, "alice", NULL);
   engfx_run(f, 5 * SEC);
-  expect_state(f, ATSYNC_ATS_UNAVAILABLE, "sign-in", "503", NULL);
-  expect_pending(f, 1);
+  engfx_expect_state(f, ATSYNC_ATS_UNAVAILABLE, "sign-in", "503", NULL);
+  engfx_expect_pending(f, 1);
   engfx_settle(f, 10 * MIN);
-  if (getenv("DUMP"))
-    dump(f);
-  expect_state(f, ATSYNC_CONNECTED, NULL);
-  delivered(f, "Phone Screen");
-  clear(f, fid);
+  engfx_dump(f);
+  engfx_expect_state(f, ATSYNC_CONNECTED, NULL);
+  engfx_expect_delivered(f, "Phone Screen");
+  engfx_clear(f, fid);
   engfx_free(f);
 }
 ONE(connect_outage, ENGFX_V3_CODE)
@@ -1109,13 +719,13 @@ static void idle_days(enum engfx_auth auth)
 {
   struct engfx *f = start(auth);
   engfx_run(f, 50 * HOUR);
-  expect_state(f, ATSYNC_CONNECTED, NULL);
+  engfx_expect_state(f, ATSYNC_CONNECTED, NULL);
   engfx_approve(f, "alice", NULL);
   engfx_settle(f, 10 * MIN);
-  expect_state(f, ATSYNC_CONNECTED, NULL);
-  assert_true(journal(f, "POST /token", 200) >= 3);
-  assert_int_equal(journal(f, "POST /token", 400), 0);
-  delivered(f, "Phone Screen");
+  engfx_expect_state(f, ATSYNC_CONNECTED, NULL);
+  assert_true(engfx_journal(f, "POST /token", 200) >= 3);
+  assert_int_equal(engfx_journal(f, "POST /token", 400), 0);
+  engfx_expect_delivered(f, "Phone Screen");
   engfx_free(f);
 }
 ONE(idle_days, ENGFX_V3_CODE)
@@ -1127,19 +737,19 @@ ONE(idle_days, ENGFX_V3_CODE)
 static void refresh_answer_lost(enum engfx_auth auth)
 {
   struct engfx *f = start(auth);
-  int fid = fault(f, "outage",
-                  "mode=reset commit=before count=1 route=POST~/token");
-  action(f, "expire_tokens", NULL);
+  int fid = engfx_fault(f, "outage",
+                        "mode=reset commit=before count=1 route=POST~/token");
+  engfx_action(f, "expire_tokens", NULL);
   engfx_approve(f, "alice", NULL);
   engfx_settle(f, 10 * MIN);
-  expect_state(f, ATSYNC_DISCONNECTED, "reconnect", NULL);
-  expect_cand(f, "alice", ATSYNC_WAITING, "reconnect", NULL);
-  expect_pending(f, 1);
+  engfx_expect_state(f, ATSYNC_DISCONNECTED, "reconnect", NULL);
+  engfx_expect_cand(f, "alice", ATSYNC_WAITING, "reconnect", NULL);
+  engfx_expect_pending(f, 1);
   engfx_connect(f, auth);
   engfx_settle(f, 10 * MIN);
-  expect_state(f, ATSYNC_CONNECTED, NULL);
-  delivered(f, "Phone Screen");
-  clear(f, fid);
+  engfx_expect_state(f, ATSYNC_CONNECTED, NULL);
+  engfx_expect_delivered(f, "Phone Screen");
+  engfx_clear(f, fid);
   engfx_free(f);
 }
 ONE(refresh_answer_lost, ENGFX_V3_CODE)
@@ -1154,9 +764,9 @@ static void revoke_client(enum engfx_auth auth)
                                          sizeof err), 0);
   engfx_approve(f, "alice", NULL);
   engfx_settle(f, 10 * MIN);
-  expect_state(f, ATSYNC_DISCONNECTED, "reconnect", NULL);
-  expect_cand(f, "alice", ATSYNC_WAITING, NULL);
-  expect_pending(f, 1);
+  engfx_expect_state(f, ATSYNC_DISCONNECTED, "reconnect", NULL);
+  engfx_expect_cand(f, "alice", ATSYNC_WAITING, NULL);
+  engfx_expect_pending(f, 1);
   assert_int_equal(engfx_people_total(f), 0);
   cJSON *c = NULL;
   assert_int_equal(sim_credential_add(f->fx->sim, "oauth_client", NULL, 0, &c,
@@ -1170,8 +780,8 @@ static void revoke_client(enum engfx_auth auth)
   cJSON_Delete(c);
   engfx_connect(f, auth);
   engfx_settle(f, 10 * MIN);
-  expect_state(f, ATSYNC_CONNECTED, NULL);
-  delivered(f, "Phone Screen");
+  engfx_expect_state(f, ATSYNC_CONNECTED, NULL);
+  engfx_expect_delivered(f, "Phone Screen");
   engfx_free(f);
 }
 ONE(revoke_client, ENGFX_V3_CODE)
@@ -1186,23 +796,24 @@ static void test_revoke_client_cc(void **state)
 static void revoke_refresh_token(enum engfx_auth auth)
 {
   struct engfx *f = start(auth);
-  action(f, "revoke_refresh_token", NULL);
+  engfx_action(f, "revoke_refresh_token", NULL);
   engfx_approve(f, "alice", NULL);
   engfx_approve(f, "bob", NULL);
   engfx_settle(f, 10 * MIN);
-  expect_state(f, ATSYNC_DISCONNECTED, "reconnect", "invalid_grant", NULL);
-  expect_cand(f, "alice", ATSYNC_WAITING, "reconnect", NULL);
-  expect_pending(f, 2);
+  engfx_expect_state(f, ATSYNC_DISCONNECTED, "reconnect", "invalid_grant",
+                     NULL);
+  engfx_expect_cand(f, "alice", ATSYNC_WAITING, "reconnect", NULL);
+  engfx_expect_pending(f, 2);
   assert_int_equal(engfx_people_total(f), 0);
   /* nothing is sent while disconnected */
-  size_t sent = journal(f, NULL, 0);
+  size_t sent = engfx_journal(f, NULL, 0);
   engfx_run(f, HOUR);
-  assert_int_equal(journal(f, NULL, 0), sent);
-  expect_pending(f, 2);
+  assert_int_equal(engfx_journal(f, NULL, 0), sent);
+  engfx_expect_pending(f, 2);
   engfx_connect(f, auth);
   engfx_settle(f, 10 * MIN);
-  expect_state(f, ATSYNC_CONNECTED, NULL);
-  delivered(f, "Phone Screen");
+  engfx_expect_state(f, ATSYNC_CONNECTED, NULL);
+  engfx_expect_delivered(f, "Phone Screen");
   engfx_free(f);
 }
 ONE(revoke_refresh_token, ENGFX_V3_CODE)
@@ -1212,20 +823,20 @@ static void revoke_api_key(enum engfx_auth auth)
 {
   struct engfx *f = start(auth);
   char key[32];
-  engine_key(f, key, sizeof key);
-  action(f, "revoke_api_key", kv("credential=%s", key));
+  engfx_api_key_id(f, key, sizeof key);
+  engfx_action(f, "revoke_api_key", "credential=%s", key);
   engfx_approve(f, "alice", NULL);
   engfx_settle(f, 10 * MIN);
-  expect_state(f, ATSYNC_DISCONNECTED, "reconnect", "401", NULL);
-  expect_cand(f, "alice", ATSYNC_WAITING, "reconnect", NULL);
-  expect_pending(f, 1);
-  size_t sent = journal(f, NULL, 0);
+  engfx_expect_state(f, ATSYNC_DISCONNECTED, "reconnect", "401", NULL);
+  engfx_expect_cand(f, "alice", ATSYNC_WAITING, "reconnect", NULL);
+  engfx_expect_pending(f, 1);
+  size_t sent = engfx_journal(f, NULL, 0);
   engfx_run(f, HOUR);
-  assert_int_equal(journal(f, NULL, 0), sent);
+  assert_int_equal(engfx_journal(f, NULL, 0), sent);
   engfx_connect(f, auth);
   engfx_settle(f, 10 * MIN);
-  expect_state(f, ATSYNC_CONNECTED, NULL);
-  delivered(f, "Phone Screen");
+  engfx_expect_state(f, ATSYNC_CONNECTED, NULL);
+  engfx_expect_delivered(f, "Phone Screen");
   engfx_free(f);
 }
 ONE(revoke_api_key, ENGFX_V1_KEY)
@@ -1236,44 +847,45 @@ ONE(revoke_api_key, ENGFX_V1_KEY)
  * naming the scope; an admin grants it back and the user reconnects. */
 static void remove_scope_story(enum engfx_auth auth, const char *scope)
 {
+  const struct engfx_gh_routes *gh = engfx_gh_routes(auth);
   struct engfx *f = start(auth);
   /* a new person gets the application with the create itself: only a
    * person who exists needs POST /v3/applications (applications:create) */
   bool apps = strcmp(scope, "harvest:applications:create") == 0;
   if (apps) {
-    action(f, "add_candidate",
-           "first_name=Alice last_name=Tester email=alice@example.com");
-    action(f, "add_candidate",
-           "first_name=Bob last_name=Tester email=bob@example.com");
+    engfx_action(f, "add_candidate",
+                 "first_name=Alice last_name=Tester email=alice@example.com");
+    engfx_action(f, "add_candidate",
+                 "first_name=Bob last_name=Tester email=bob@example.com");
   }
-  action(f, "remove_scope", kv("credential=%s scope=%s", f->fx->client_cred,
-                               scope));
+  engfx_action(f, "remove_scope", "credential=%s scope=%s", f->fx->client_cred,
+               scope);
   engfx_approve(f, "alice", NULL);
   engfx_approve(f, "bob", NULL);
   engfx_settle(f, 5 * MIN);
-  expect_state(f, ATSYNC_PERMISSION_MISSING, scope, NULL);
-  expect_cand(f, "alice", ATSYNC_WAITING, scope, NULL);
-  expect_pending(f, 2);
+  engfx_expect_state(f, ATSYNC_PERMISSION_MISSING, scope, NULL);
+  engfx_expect_cand(f, "alice", ATSYNC_WAITING, scope, NULL);
+  engfx_expect_pending(f, 2);
   /* nobody created; the people who exist have no application yet */
   assert_int_equal(engfx_people_total(f), apps ? 2 : 0);
-  assert_int_equal(journal(f, create_route(auth), 201), 0);
+  assert_int_equal(engfx_journal(f, gh->create, 201), 0);
   if (apps) /* the add was what was denied */
-    assert_true(journal(f, add_app_route(auth), 403) >= 1);
-  expect_apps(f, "alice@example.com", 0);
-  expect_apps(f, "bob@example.com", 0);
+    assert_true(engfx_journal(f, gh->add_app, 403) >= 1);
+  engfx_expect_apps(f, "alice@example.com", 0);
+  engfx_expect_apps(f, "bob@example.com", 0);
   /* it probes now and then, not in a loop */
-  size_t before = journal(f, "/v3/*", 403);
+  size_t before = engfx_journal(f, "/v3/*", 403);
   engfx_run(f, HOUR);
-  size_t probes = journal(f, "/v3/*", 403) - before;
+  size_t probes = engfx_journal(f, "/v3/*", 403) - before;
   print_message("%zu probes in an hour\n", probes);
   assert_true(probes >= 1 && probes <= 12);
-  expect_state(f, ATSYNC_PERMISSION_MISSING, scope, NULL);
-  action(f, "grant_scope", kv("credential=%s scope=%s", f->fx->client_cred,
-                              scope));
+  engfx_expect_state(f, ATSYNC_PERMISSION_MISSING, scope, NULL);
+  engfx_action(f, "grant_scope", "credential=%s scope=%s", f->fx->client_cred,
+               scope);
   engfx_connect(f, auth);
   engfx_settle(f, 10 * MIN);
-  expect_state(f, ATSYNC_CONNECTED, NULL);
-  delivered(f, "Phone Screen");
+  engfx_expect_state(f, ATSYNC_CONNECTED, NULL);
+  engfx_expect_delivered(f, "Phone Screen");
   engfx_free(f);
 }
 static void remove_scope(enum engfx_auth a)
@@ -1297,20 +909,23 @@ ONE(remove_scope, ENGFX_V3_CODE)
 static void remove_scope_client(enum engfx_auth auth)
 {
   struct engfx *f = start(auth);
-  action(f, "remove_scope", kv("credential=%s scope=harvest:candidates:create",
-                               f->fx->client_cred));
+  engfx_action(f, "remove_scope",
+               "credential=%s scope=harvest:candidates:create",
+               f->fx->client_cred);
   engfx_approve(f, "alice", NULL);
   engfx_settle(f, 5 * MIN);
-  expect_state(f, ATSYNC_PERMISSION_MISSING, "harvest:candidates:create",
-               NULL);
-  expect_cand(f, "alice", ATSYNC_WAITING, "harvest:candidates:create", NULL);
-  expect_pending(f, 1);
-  action(f, "grant_scope", kv("credential=%s scope=harvest:candidates:create",
-                              f->fx->client_cred));
+  engfx_expect_state(f, ATSYNC_PERMISSION_MISSING, "harvest:candidates:create",
+                     NULL);
+  engfx_expect_cand(f, "alice", ATSYNC_WAITING, "harvest:candidates:create",
+                    NULL);
+  engfx_expect_pending(f, 1);
+  engfx_action(f, "grant_scope",
+               "credential=%s scope=harvest:candidates:create",
+               f->fx->client_cred);
   int64_t took = engfx_settle(f, 2 * HOUR);
   print_message("delivered %lld s after the grant\n", (long long)(took / SEC));
-  expect_state(f, ATSYNC_CONNECTED, NULL);
-  delivered(f, "Phone Screen");
+  engfx_expect_state(f, ATSYNC_CONNECTED, NULL);
+  engfx_expect_delivered(f, "Phone Screen");
   /* by the next probes (1, 2, 4, 8 ... minutes), not at the token's expiry */
   assert_true(took <= 20 * MIN);
   engfx_free(f);
@@ -1327,21 +942,21 @@ static void remove_permission_story(enum engfx_auth auth, const char *perm)
 {
   struct engfx *f = start(auth);
   char key[32];
-  engine_key(f, key, sizeof key);
-  action(f, "remove_permission", kv("credential=%s permission=%s", key,
-                                    sq(perm)));
+  engfx_api_key_id(f, key, sizeof key);
+  engfx_action(f, "remove_permission", "credential=%s permission=%s", key,
+               engfx_sq(perm));
   engfx_approve(f, "alice", NULL);
   engfx_approve(f, "bob", NULL);
   engfx_settle(f, 5 * MIN);
-  expect_state(f, ATSYNC_PERMISSION_MISSING, perm, NULL);
-  expect_cand(f, "alice", ATSYNC_WAITING, perm, NULL);
-  expect_pending(f, 2);
+  engfx_expect_state(f, ATSYNC_PERMISSION_MISSING, perm, NULL);
+  engfx_expect_cand(f, "alice", ATSYNC_WAITING, perm, NULL);
+  engfx_expect_pending(f, 2);
   assert_int_equal(engfx_people_total(f), 0);
-  action(f, "grant_permission", kv("credential=%s permission=%s", key,
-                                   sq(perm)));
+  engfx_action(f, "grant_permission", "credential=%s permission=%s", key,
+               engfx_sq(perm));
   engfx_settle(f, HOUR);
-  expect_state(f, ATSYNC_CONNECTED, NULL);
-  delivered(f, "Phone Screen");
+  engfx_expect_state(f, ATSYNC_CONNECTED, NULL);
+  engfx_expect_delivered(f, "Phone Screen");
   engfx_free(f);
 }
 static void remove_permission(enum engfx_auth a)
@@ -1364,20 +979,20 @@ static void permission_restart(enum engfx_auth auth)
   struct engfx_opts o = {.auth = auth, .store = path};
   struct engfx *f = start_opts(&o);
   char key[32];
-  engine_key(f, key, sizeof key);
-  action(f, "remove_permission",
-         kv("credential=%s permission=POST~/v1/candidates", key));
+  engfx_api_key_id(f, key, sizeof key);
+  engfx_action(f, "remove_permission",
+               "credential=%s permission=POST~/v1/candidates", key);
   engfx_approve(f, "alice", NULL);
   engfx_settle(f, 5 * MIN);
-  expect_state(f, ATSYNC_PERMISSION_MISSING, "POST /v1/candidates", NULL);
+  engfx_expect_state(f, ATSYNC_PERMISSION_MISSING, "POST /v1/candidates", NULL);
   engfx_restart(f);
-  expect_state(f, ATSYNC_PERMISSION_MISSING, "POST /v1/candidates", NULL);
-  expect_cand(f, "alice", ATSYNC_WAITING, "POST /v1/candidates", NULL);
-  action(f, "grant_permission",
-         kv("credential=%s permission=POST~/v1/candidates", key));
+  engfx_expect_state(f, ATSYNC_PERMISSION_MISSING, "POST /v1/candidates", NULL);
+  engfx_expect_cand(f, "alice", ATSYNC_WAITING, "POST /v1/candidates", NULL);
+  engfx_action(f, "grant_permission",
+               "credential=%s permission=POST~/v1/candidates", key);
   engfx_settle(f, HOUR);
-  expect_state(f, ATSYNC_CONNECTED, NULL);
-  delivered(f, "Phone Screen");
+  engfx_expect_state(f, ATSYNC_CONNECTED, NULL);
+  engfx_expect_delivered(f, "Phone Screen");
   engfx_free(f);
 }
 ONE(permission_restart, ENGFX_V1_KEY)
@@ -1387,20 +1002,20 @@ ONE(permission_restart, ENGFX_V1_KEY)
 static void deactivate_user(enum engfx_auth auth)
 {
   struct engfx *f = start(auth);
-  action(f, "deactivate_user", "user=4000001");
+  engfx_action(f, "deactivate_user", "user=4000001");
   engfx_approve(f, "alice", NULL);
   engfx_settle(f, 5 * MIN);
-  expect_state(f, ATSYNC_PERMISSION_MISSING, "4000001", "user", NULL);
-  expect_cand(f, "alice", ATSYNC_WAITING, "4000001", NULL);
-  expect_pending(f, 1);
+  engfx_expect_state(f, ATSYNC_PERMISSION_MISSING, "4000001", "user", NULL);
+  engfx_expect_cand(f, "alice", ATSYNC_WAITING, "4000001", NULL);
+  engfx_expect_pending(f, 1);
   assert_int_equal(engfx_people_total(f), 0);
-  action(f, "reactivate_user", "user=4000001");
+  engfx_action(f, "reactivate_user", "user=4000001");
   engfx_settle(f, HOUR);
-  expect_state(f, ATSYNC_CONNECTED, NULL);
-  delivered(f, "Phone Screen");
+  engfx_expect_state(f, ATSYNC_CONNECTED, NULL);
+  engfx_expect_delivered(f, "Phone Screen");
   engfx_free(f);
 }
-BOTH(deactivate_user)
+ENGFX_BOTH(deactivate_user)
 
 /* ---- the job and its stages ---------------------------------------------------- */
 
@@ -1415,28 +1030,29 @@ BOTH(deactivate_user)
 static int hold_checked(struct engfx *f, enum engfx_auth auth,
                         const char *const *held, size_t nheld)
 {
-  uint64_t mark = sim_journal_last(f->fx->sim);
+  const struct engfx_gh_routes *gh = engfx_gh_routes(auth);
+  uint64_t mark = engfx_mark(f);
   int people = engfx_people_total(f);
-  int checks = log_has(f, "retry", RECHECK_LOG);
+  int checks = engfx_log_count(f, "retry", ENGFX_RECHECK_LOG);
   engfx_run(f, HOLD);
   int64_t gap;
-  size_t reads = requests_since(f, mark, job_read_route(auth), 0, &gap, NULL);
-  int rechecks = log_has(f, "retry", RECHECK_LOG) - checks;
+  size_t reads = engfx_requests(f, mark, gh->job_read, 0, &gap, NULL);
+  int rechecks = engfx_log_count(f, "retry", ENGFX_RECHECK_LOG) - checks;
   print_message("%s: %zu job reads, %d re-checks in %lld min; shortest gap "
                 "%lld s\n", mode_name(auth), reads, rechecks,
                 (long long)(HOLD / MIN), (long long)(gap / SEC));
   assert_int_equal(writes_since(f, mark), 0);
-  assert_true(rechecks >= (int)(HOLD / RECHECK) - 1 &&
-              rechecks <= (int)(HOLD / RECHECK));
+  assert_true(rechecks >= (int)(HOLD / ENGFX_RECHECK_MS) - 1 &&
+              rechecks <= (int)(HOLD / ENGFX_RECHECK_MS));
   assert_int_equal(reads, (size_t)rechecks); /* one read, one candidate */
   if (reads >= 2)
-    assert_true(gap >= RECHECK);
+    assert_true(gap >= ENGFX_RECHECK_MS);
   assert_int_equal(engfx_people_total(f), people);
   for (size_t i = 0; i < nheld; i++)
-    expect_cand(f, held[i], ATSYNC_NEEDS_ATTENTION, NULL);
-  expect_pending(f, 0);
-  expect_state(f, ATSYNC_MISCONFIGURED, NULL);
-  return log_has(f, "retry", RECHECK_LOG);
+    engfx_expect_cand(f, held[i], ATSYNC_NEEDS_ATTENTION, NULL);
+  engfx_expect_pending(f, 0);
+  engfx_expect_state(f, ATSYNC_MISCONFIGURED, NULL);
+  return engfx_log_count(f, "retry", ENGFX_RECHECK_LOG);
 }
 
 /* Job 4001 is closed: needs attention, misconfigured naming the job
@@ -1449,77 +1065,81 @@ static int hold_checked(struct engfx *f, enum engfx_auth auth,
  * again. */
 static void close_job_story(enum engfx_auth auth, bool cached)
 {
+  const struct engfx_gh_routes *gh = engfx_gh_routes(auth);
   struct engfx *f = start(auth);
   if (cached) { /* the engine has seen the job open */
     engfx_approve(f, "early", NULL);
     engfx_settle(f, MIN);
-    expect_cand(f, "early", ATSYNC_SYNCED, NULL);
+    engfx_expect_cand(f, "early", ATSYNC_SYNCED, NULL);
   }
-  action(f, "close_job", "job=4001");
+  engfx_action(f, "close_job", "job=4001");
   engfx_approve(f, "alice", NULL);
   engfx_approve(f, "bob", NULL);
   engfx_settle(f, 10 * MIN);
-  expect_state(f, ATSYNC_MISCONFIGURED, "job", "4001", "mapping", NULL);
-  expect_cand(f, "alice", ATSYNC_NEEDS_ATTENTION, "4001", "job mapping",
-              NULL);
-  expect_cand(f, "bob", ATSYNC_NEEDS_ATTENTION, "4001", NULL);
-  expect_pending(f, 0); /* held for the user, not lost */
+  engfx_expect_state(f, ATSYNC_MISCONFIGURED, "job", "4001", "mapping", NULL);
+  engfx_expect_cand(f, "alice", ATSYNC_NEEDS_ATTENTION, "4001", "job mapping",
+                    NULL);
+  engfx_expect_cand(f, "bob", ATSYNC_NEEDS_ATTENTION, "4001", NULL);
+  engfx_expect_pending(f, 0); /* held for the user, not lost */
   /* Known open, the create was sent and refused as a whole; read closed,
    * nothing was written. Either way nobody is left without the
    * application. */
   if (cached)
-    assert_true(journal(f, create_route(auth), 422) >= 1);
-  assert_int_equal(journal(f, create_route(auth), 201), cached ? 1 : 0);
-  assert_int_equal(journal(f, add_app_route(auth), 0), 0);
+    assert_true(engfx_journal(f, gh->create, 422) >= 1);
+  assert_int_equal(engfx_journal(f, gh->create, 201), cached ? 1 : 0);
+  assert_int_equal(engfx_journal(f, gh->add_app, 0), 0);
   assert_int_equal(engfx_people_total(f), cached ? 1 : 0);
-  expect_people(f, "alice@example.com", 0);
-  expect_people(f, "bob@example.com", 0);
+  engfx_expect_people(f, "alice@example.com", 0);
+  engfx_expect_people(f, "bob@example.com", 0);
   const char *held[] = {"alice", "bob"};
   int checks = hold_checked(f, auth, held, 2);
   char err[256];
-  action(f, "reopen_job", "job=4001");
-  int64_t t0 = now_ms(f);
+  engfx_action(f, "reopen_job", "job=4001");
+  int64_t t0 = engfx_now(f);
   if (!cached) {
     /* nobody touches the mapping or the data: the next re-check finds the
      * job open, its candidate goes through and the other follows */
-    int maps = log_has(f, "mapping", "");
-    run_until(f, all_synced, RECHECK + MIN, "the re-check to deliver");
-    int64_t took = now_ms(f) - t0;
+    int maps = engfx_log_count(f, "mapping", "");
+    run_until(f, engfx_all_synced, ENGFX_RECHECK_MS + MIN,
+              "the re-check to deliver");
+    int64_t took = engfx_now(f) - t0;
     print_message("%s: delivered %lld s after the job was reopened\n",
                   mode_name(auth), (long long)(took / SEC));
-    assert_true(took <= RECHECK);
-    assert_int_equal(log_has(f, "retry", RECHECK_LOG), checks + 1);
-    assert_int_equal(log_has(f, "mapping", ""), maps);
+    assert_true(took <= ENGFX_RECHECK_MS);
+    assert_int_equal(engfx_log_count(f, "retry", ENGFX_RECHECK_LOG),
+                     checks + 1);
+    assert_int_equal(engfx_log_count(f, "mapping", ""), maps);
   } else {
     /* bob's data changes: he goes at once, not at the next re-check;
      * alice, the one the re-checks try, is not touched and stays held */
-    update_phone(f, "bob", "+14155550100");
+    engfx_update_phone(f, "bob", "+14155550100");
     engfx_settle(f, 2 * MIN);
-    expect_cand(f, "bob", ATSYNC_SYNCED, NULL);
-    expect_cand(f, "alice", ATSYNC_NEEDS_ATTENTION, NULL);
-    expect_state(f, ATSYNC_MISCONFIGURED, "4001", NULL);
+    engfx_expect_cand(f, "bob", ATSYNC_SYNCED, NULL);
+    engfx_expect_cand(f, "alice", ATSYNC_NEEDS_ATTENTION, NULL);
+    engfx_expect_state(f, ATSYNC_MISCONFIGURED, "4001", NULL);
     /* the mapping saved again: alice at once */
     assert_int_equal(atsync_map_job(f->e, f->org, "backend", "4001", err,
                                     sizeof err), 0);
     engfx_settle(f, 2 * MIN);
-    expect_cand(f, "alice", ATSYNC_SYNCED, NULL);
-    assert_true(now_ms(f) - t0 < 4 * MIN);
-    assert_int_equal(log_has(f, "retry", RECHECK_LOG), checks);
+    engfx_expect_cand(f, "alice", ATSYNC_SYNCED, NULL);
+    assert_true(engfx_now(f) - t0 < 4 * MIN);
+    assert_int_equal(engfx_log_count(f, "retry", ENGFX_RECHECK_LOG), checks);
   }
-  expect_state(f, ATSYNC_CONNECTED, NULL);
-  delivered(f, "Phone Screen");
+  engfx_expect_state(f, ATSYNC_CONNECTED, NULL);
+  engfx_expect_delivered(f, "Phone Screen");
   /* the problem is gone: no more re-checks */
-  uint64_t mark = sim_journal_last(f->fx->sim);
+  uint64_t mark = engfx_mark(f);
   engfx_run(f, HOUR);
-  assert_int_equal(log_has(f, "retry", RECHECK_LOG), checks + !cached);
-  assert_int_equal(requests_since(f, mark, "/v*", 0, NULL, NULL), 0);
+  assert_int_equal(engfx_log_count(f, "retry", ENGFX_RECHECK_LOG),
+                   checks + !cached);
+  assert_int_equal(engfx_requests(f, mark, "/v*", 0, NULL, NULL), 0);
   engfx_free(f);
 }
 
 static void close_job(enum engfx_auth a) { close_job_story(a, false); }
 static void close_job_cached(enum engfx_auth a) { close_job_story(a, true); }
-BOTH(close_job)
-BOTH(close_job_cached)
+ENGFX_BOTH(close_job)
+ENGFX_BOTH(close_job_cached)
 
 /* Job 4001 is deleted: needs attention, and nobody in the ATS (known to
  * exist, the create carried the application and was refused as a whole;
@@ -1527,22 +1147,24 @@ BOTH(close_job_cached)
  * delivered there. */
 static void delete_job_story(enum engfx_auth auth, bool cached)
 {
+  const struct engfx_gh_routes *gh = engfx_gh_routes(auth);
   struct engfx *f = start(auth);
   if (cached) {
     engfx_approve(f, "early", NULL);
     engfx_settle(f, MIN);
-    expect_cand(f, "early", ATSYNC_SYNCED, NULL);
+    engfx_expect_cand(f, "early", ATSYNC_SYNCED, NULL);
   }
-  action(f, "delete_job", "job=4001");
+  engfx_action(f, "delete_job", "job=4001");
   engfx_approve(f, "alice", NULL);
   engfx_settle(f, 10 * MIN);
-  expect_state(f, ATSYNC_MISCONFIGURED, "4001", "job mapping", NULL);
-  expect_cand(f, "alice", ATSYNC_NEEDS_ATTENTION, "4001", "job mapping", NULL);
-  expect_pending(f, 0);
+  engfx_expect_state(f, ATSYNC_MISCONFIGURED, "4001", "job mapping", NULL);
+  engfx_expect_cand(f, "alice", ATSYNC_NEEDS_ATTENTION, "4001", "job mapping",
+                    NULL);
+  engfx_expect_pending(f, 0);
   if (cached)
-    assert_int_equal(journal(f, create_route(auth), 422), 1);
-  assert_int_equal(journal(f, create_route(auth), 201), cached ? 1 : 0);
-  expect_people(f, "alice@example.com", 0);
+    assert_int_equal(engfx_journal(f, gh->create, 422), 1);
+  assert_int_equal(engfx_journal(f, gh->create, 201), cached ? 1 : 0);
+  engfx_expect_people(f, "alice@example.com", 0);
   assert_int_equal(engfx_people_total(f), cached ? 1 : 0);
   cJSON *j = fx_action(f->fx, "add_job",
                        "id=4002 name=Backend~Engineer~II "
@@ -1552,64 +1174,66 @@ static void delete_job_story(enum engfx_auth auth, bool cached)
   assert_int_equal(atsync_map_job(f->e, f->org, "backend", "4002", err,
                                   sizeof err), 0);
   engfx_settle(f, 10 * MIN);
-  expect_state(f, ATSYNC_CONNECTED, NULL);
-  expect_cand(f, "alice", ATSYNC_SYNCED, NULL);
+  engfx_expect_state(f, ATSYNC_CONNECTED, NULL);
+  engfx_expect_cand(f, "alice", ATSYNC_SYNCED, NULL);
   f->job = 4002; /* check the new job */
-  expect_apps(f, "alice@example.com", 1);
-  expect_pending(f, 0);
+  engfx_expect_apps(f, "alice@example.com", 1);
+  engfx_expect_pending(f, 0);
   if (cached) { /* early stays where it was, on the deleted job */
-    expect_people(f, "early@example.com", 1);
-    expect_people(f, "alice@example.com", 1);
+    engfx_expect_people(f, "early@example.com", 1);
+    engfx_expect_people(f, "alice@example.com", 1);
     char st[128];
     assert_string_equal(engfx_ats_stage(f, "alice@example.com", st, sizeof st),
                         "Phone Screen");
   } else {
-    delivered(f, "Phone Screen");
+    engfx_expect_delivered(f, "Phone Screen");
   }
   engfx_free(f);
 }
 
 static void delete_job(enum engfx_auth a) { delete_job_story(a, false); }
 static void delete_job_cached(enum engfx_auth a) { delete_job_story(a, true); }
-BOTH(delete_job)
-BOTH(delete_job_cached)
+ENGFX_BOTH(delete_job)
+ENGFX_BOTH(delete_job_cached)
 
 /* "Phone Screen" is removed from the pipeline: the stage mapping is
  * invalid (misconfigured), and nobody in the ATS (a create with the removed
  * stage is refused as a whole); mapped to "Onsite", delivered at Onsite. */
 static void remove_stage_story(enum engfx_auth auth, bool cached)
 {
+  const struct engfx_gh_routes *gh = engfx_gh_routes(auth);
   struct engfx *f = start(auth);
   if (cached) {
     engfx_approve(f, "early", NULL);
     engfx_settle(f, MIN);
-    expect_cand(f, "early", ATSYNC_SYNCED, NULL);
+    engfx_expect_cand(f, "early", ATSYNC_SYNCED, NULL);
   }
-  action(f, "remove_stage", kv("stage=%lld", (long long)f->stages[1]));
+  engfx_action(f, "remove_stage", "stage=%lld", (long long)f->stages[1]);
   engfx_approve(f, "alice", NULL);
   engfx_settle(f, 10 * MIN);
-  expect_state(f, ATSYNC_MISCONFIGURED, "Phone Screen", "stage mapping", NULL);
-  expect_cand(f, "alice", ATSYNC_NEEDS_ATTENTION, "Phone Screen",
-              "stage mapping", NULL);
-  expect_pending(f, 0);
+  engfx_expect_state(f, ATSYNC_MISCONFIGURED, "Phone Screen", "stage mapping",
+                     NULL);
+  engfx_expect_cand(f, "alice", ATSYNC_NEEDS_ATTENTION, "Phone Screen",
+                    "stage mapping", NULL);
+  engfx_expect_pending(f, 0);
   if (cached)
-    assert_int_equal(journal(f, create_route(auth), 422), 1);
-  assert_int_equal(journal(f, create_route(auth), 201), cached ? 1 : 0);
-  expect_people(f, "alice@example.com", 0);
+    assert_int_equal(engfx_journal(f, gh->create, 422), 1);
+  assert_int_equal(engfx_journal(f, gh->create, 201), cached ? 1 : 0);
+  engfx_expect_people(f, "alice@example.com", 0);
   assert_int_equal(engfx_people_total(f), cached ? 1 : 0);
   char err[256];
   assert_int_equal(atsync_map_stage(f->e, f->org, "approved", "Onsite", err,
                                     sizeof err), 0);
   engfx_settle(f, 10 * MIN);
-  expect_state(f, ATSYNC_CONNECTED, NULL);
-  expect_cand(f, "alice", ATSYNC_SYNCED, NULL);
+  engfx_expect_state(f, ATSYNC_CONNECTED, NULL);
+  engfx_expect_cand(f, "alice", ATSYNC_SYNCED, NULL);
   char st[128];
   assert_string_equal(engfx_ats_stage(f, "alice@example.com", st, sizeof st),
                       "Onsite");
-  expect_people(f, "alice@example.com", 1);
-  expect_apps(f, "alice@example.com", 1);
+  engfx_expect_people(f, "alice@example.com", 1);
+  engfx_expect_apps(f, "alice@example.com", 1);
   if (!cached)
-    delivered(f, "Onsite");
+    engfx_expect_delivered(f, "Onsite");
   else /* early was delivered at Phone Screen before the change */
     assert_string_equal(engfx_ats_stage(f, "early@example.com", st, sizeof st),
                         "Phone Screen");
@@ -1618,8 +1242,8 @@ static void remove_stage_story(enum engfx_auth auth, bool cached)
 
 static void remove_stage(enum engfx_auth a) { remove_stage_story(a, false); }
 static void remove_stage_cached(enum engfx_auth a) { remove_stage_story(a, true); }
-BOTH(remove_stage)
-BOTH(remove_stage_cached)
+ENGFX_BOTH(remove_stage)
+ENGFX_BOTH(remove_stage_cached)
 
 /* The admin fixes it in the ATS, not in atsync: the job reopened, or the
  * stage added back. Nobody touches the mapping or the data: the re-check
@@ -1630,33 +1254,34 @@ static void healed_in_ats(enum engfx_auth auth, bool stage)
 {
   struct engfx *f = start(auth);
   if (stage)
-    action(f, "remove_stage", kv("stage=%lld", (long long)f->stages[1]));
+    engfx_action(f, "remove_stage", "stage=%lld", (long long)f->stages[1]);
   else
-    action(f, "close_job", "job=4001");
+    engfx_action(f, "close_job", "job=4001");
   engfx_approve(f, "alice", NULL);
   engfx_approve(f, "bob", NULL);
   engfx_approve(f, "carol", NULL);
   engfx_settle(f, 10 * MIN);
-  expect_state(f, ATSYNC_MISCONFIGURED,
-               stage ? "stage mapping" : "job mapping", NULL);
-  expect_cand(f, "alice", ATSYNC_NEEDS_ATTENTION, NULL);
-  expect_cand(f, "bob", ATSYNC_NEEDS_ATTENTION, NULL);
-  expect_cand(f, "carol", ATSYNC_NEEDS_ATTENTION, NULL);
+  engfx_expect_state(f, ATSYNC_MISCONFIGURED,
+                     stage ? "stage mapping" : "job mapping", NULL);
+  engfx_expect_cand(f, "alice", ATSYNC_NEEDS_ATTENTION, NULL);
+  engfx_expect_cand(f, "bob", ATSYNC_NEEDS_ATTENTION, NULL);
+  engfx_expect_cand(f, "carol", ATSYNC_NEEDS_ATTENTION, NULL);
   assert_int_equal(engfx_people_total(f), 0);
-  int64_t held_at = log_when(f, "attention", "mapping").first;
+  int64_t held_at = engfx_log_when(f, "attention", "mapping").first;
   assert_true(held_at > 0);
   engfx_run(f, MIN);
-  uint64_t mark = sim_journal_last(f->fx->sim);
+  uint64_t mark = engfx_mark(f);
   if (stage)
-    action(f, "add_stage", "job=4001 name=Phone~Screen");
+    engfx_action(f, "add_stage", "job=4001 name=Phone~Screen");
   else
-    action(f, "reopen_job", "job=4001");
-  int maps = log_has(f, "mapping", "");
-  run_until(f, all_synced, RECHECK + MIN, "the re-check to deliver");
+    engfx_action(f, "reopen_job", "job=4001");
+  int maps = engfx_log_count(f, "mapping", "");
+  run_until(f, engfx_all_synced, ENGFX_RECHECK_MS + MIN,
+            "the re-check to deliver");
   int64_t first;
-  requests_since(f, mark, "/v*", 0, NULL, &first);
-  struct log_when rc = log_when(f, "retry", RECHECK_LOG);
-  struct log_when sy = log_when(f, "synced", "");
+  engfx_requests(f, mark, "/v*", 0, NULL, &first);
+  struct engfx_log_when rc = engfx_log_when(f, "retry", ENGFX_RECHECK_LOG);
+  struct engfx_log_when sy = engfx_log_when(f, "synced", "");
   print_message("%s: held at 0, first request at +%lld s, re-check at +%lld "
                 "s, all synced by +%lld s\n", mode_name(auth),
                 (long long)((first - held_at) / SEC),
@@ -1665,46 +1290,47 @@ static void healed_in_ats(enum engfx_auth auth, bool stage)
   /* one re-check, of the oldest, 15 minutes after the problem appeared */
   assert_int_equal(rc.n, 1);
   assert_string_equal(rc.first_ref, "alice");
-  assert_true(rc.first >= held_at + RECHECK &&
-              rc.first < held_at + RECHECK + MIN);
+  assert_true(rc.first >= held_at + ENGFX_RECHECK_MS &&
+              rc.first < held_at + ENGFX_RECHECK_MS + MIN);
   /* nothing was sent before it */
   assert_true(first >= rc.first);
   /* alice went first, the others followed within the minute */
   assert_string_equal(sy.first_ref, "alice");
   assert_int_equal(sy.n, 3);
   assert_true(sy.last - rc.first < MIN);
-  assert_int_equal(log_has(f, "mapping", ""), maps);
-  expect_state(f, ATSYNC_CONNECTED, NULL);
-  delivered(f, "Phone Screen");
+  assert_int_equal(engfx_log_count(f, "mapping", ""), maps);
+  engfx_expect_state(f, ATSYNC_CONNECTED, NULL);
+  engfx_expect_delivered(f, "Phone Screen");
   engfx_free(f);
 }
 
 static void reopen_job(enum engfx_auth a) { healed_in_ats(a, false); }
 static void add_stage_back(enum engfx_auth a) { healed_in_ats(a, true); }
-BOTH(reopen_job)
-BOTH(add_stage_back)
+ENGFX_BOTH(reopen_job)
+ENGFX_BOTH(add_stage_back)
 
 /* "Phone Screen" is renamed "Phone Interview": the mapping by name no
  * longer resolves; mapped to the new name, delivered there. */
 static void rename_stage(enum engfx_auth auth)
 {
   struct engfx *f = start(auth);
-  action(f, "rename_stage", kv("stage=%lld name=Phone~Interview",
-                               (long long)f->stages[1]));
+  engfx_action(f, "rename_stage", "stage=%lld name=Phone~Interview",
+               (long long)f->stages[1]);
   engfx_approve(f, "alice", NULL);
   engfx_settle(f, 10 * MIN);
-  expect_state(f, ATSYNC_MISCONFIGURED, "Phone Screen", "stage mapping", NULL);
-  expect_cand(f, "alice", ATSYNC_NEEDS_ATTENTION, "Phone Screen", NULL);
-  expect_pending(f, 0);
+  engfx_expect_state(f, ATSYNC_MISCONFIGURED, "Phone Screen", "stage mapping",
+                     NULL);
+  engfx_expect_cand(f, "alice", ATSYNC_NEEDS_ATTENTION, "Phone Screen", NULL);
+  engfx_expect_pending(f, 0);
   char err[256];
   assert_int_equal(atsync_map_stage(f->e, f->org, "approved",
                                     "Phone Interview", err, sizeof err), 0);
   engfx_settle(f, 10 * MIN);
-  expect_state(f, ATSYNC_CONNECTED, NULL);
-  delivered(f, "Phone Interview");
+  engfx_expect_state(f, ATSYNC_CONNECTED, NULL);
+  engfx_expect_delivered(f, "Phone Interview");
   engfx_free(f);
 }
-BOTH(rename_stage)
+ENGFX_BOTH(rename_stage)
 
 /* The same after the engine read the pipeline: renamed later, the stage is
  * no longer where the mapping points once the engine reads the job again
@@ -1714,29 +1340,30 @@ static void rename_stage_cached(enum engfx_auth auth)
   struct engfx *f = start(auth);
   engfx_approve(f, "early", NULL);
   engfx_settle(f, MIN);
-  expect_cand(f, "early", ATSYNC_SYNCED, NULL);
-  action(f, "rename_stage", kv("stage=%lld name=Phone~Interview",
-                               (long long)f->stages[1]));
+  engfx_expect_cand(f, "early", ATSYNC_SYNCED, NULL);
+  engfx_action(f, "rename_stage", "stage=%lld name=Phone~Interview",
+               (long long)f->stages[1]);
   engfx_run(f, HOUR);
   engfx_approve(f, "alice", NULL);
   engfx_settle(f, 10 * MIN);
-  expect_state(f, ATSYNC_MISCONFIGURED, "Phone Screen", "stage mapping", NULL);
-  expect_cand(f, "alice", ATSYNC_NEEDS_ATTENTION, "Phone Screen", NULL);
-  expect_people(f, "alice@example.com", 0);
+  engfx_expect_state(f, ATSYNC_MISCONFIGURED, "Phone Screen", "stage mapping",
+                     NULL);
+  engfx_expect_cand(f, "alice", ATSYNC_NEEDS_ATTENTION, "Phone Screen", NULL);
+  engfx_expect_people(f, "alice@example.com", 0);
   char err[256];
   assert_int_equal(atsync_map_stage(f->e, f->org, "approved",
                                     "Phone Interview", err, sizeof err), 0);
   engfx_settle(f, 10 * MIN);
-  expect_state(f, ATSYNC_CONNECTED, NULL);
-  expect_cand(f, "alice", ATSYNC_SYNCED, NULL);
+  engfx_expect_state(f, ATSYNC_CONNECTED, NULL);
+  engfx_expect_cand(f, "alice", ATSYNC_SYNCED, NULL);
   char st[128];
   assert_string_equal(engfx_ats_stage(f, "alice@example.com", st, sizeof st),
                       "Phone Interview");
-  expect_apps(f, "alice@example.com", 1);
-  expect_people(f, "early@example.com", 1);
+  engfx_expect_apps(f, "alice@example.com", 1);
+  engfx_expect_people(f, "early@example.com", 1);
   engfx_free(f);
 }
-BOTH(rename_stage_cached)
+ENGFX_BOTH(rename_stage_cached)
 
 /* ---- duplicates ---------------------------------------------------------------- */
 
@@ -1744,28 +1371,31 @@ BOTH(rename_stage_cached)
  * application is added to that person; no second person. */
 static void existing_person(enum engfx_auth auth)
 {
+  const struct engfx_gh_routes *gh = engfx_gh_routes(auth);
   struct engfx *f = start(auth);
-  action(f, "add_candidate",
-         "first_name=Alice last_name=Existing email=ALICE@Example.COM");
+  engfx_action(f, "add_candidate",
+               "first_name=Alice last_name=Existing email=ALICE@Example.COM");
   engfx_approve(f, "alice", "alice@example.com");
   engfx_settle(f, 10 * MIN);
-  expect_state(f, ATSYNC_CONNECTED, NULL);
-  assert_int_equal(journal(f, create_route(auth), 0), 0);
-  expect_people(f, "alice@example.com", 1);
+  engfx_expect_state(f, ATSYNC_CONNECTED, NULL);
+  assert_int_equal(engfx_journal(f, gh->create, 0), 0);
+  engfx_expect_people(f, "alice@example.com", 1);
   assert_int_equal(engfx_people_total(f), 1);
-  expect_apps(f, "alice@example.com", 1);
-  delivered(f, "Phone Screen");
+  engfx_expect_apps(f, "alice@example.com", 1);
+  engfx_expect_delivered(f, "Phone Screen");
   engfx_free(f);
 }
-BOTH(existing_person)
+ENGFX_BOTH(existing_person)
 
 /* The person exists under the candidate's second email only: found by it,
  * an application added; no second person. */
 static void existing_second_email(enum engfx_auth auth)
 {
+  const struct engfx_gh_routes *gh = engfx_gh_routes(auth);
   struct engfx *f = start(auth);
-  action(f, "add_candidate",
-         "first_name=Alice last_name=Existing email=Alice.Work@Corp.example");
+  engfx_action(f, "add_candidate",
+               "first_name=Alice last_name=Existing "
+               "email=Alice.Work@Corp.example");
   char err[256];
   struct atsync_candidate c = {.ref = "alice", .first = "Alice",
                                .last = "Tester",
@@ -1774,40 +1404,41 @@ static void existing_second_email(enum engfx_auth auth)
                                .nemails = 2, .job = "backend"};
   assert_int_equal(atsync_approve(f->e, f->org, &c, NULL, err, sizeof err), 0);
   engfx_settle(f, 10 * MIN);
-  expect_state(f, ATSYNC_CONNECTED, NULL);
-  expect_cand(f, "alice", ATSYNC_SYNCED, NULL);
-  assert_int_equal(journal(f, create_route(auth), 0), 0);
+  engfx_expect_state(f, ATSYNC_CONNECTED, NULL);
+  engfx_expect_cand(f, "alice", ATSYNC_SYNCED, NULL);
+  assert_int_equal(engfx_journal(f, gh->create, 0), 0);
   assert_int_equal(engfx_people_total(f), 1);
-  expect_people(f, "alice.work@corp.example", 1);
-  expect_people(f, "alice@example.com", 0);
-  expect_apps(f, "alice.work@corp.example", 1);
+  engfx_expect_people(f, "alice.work@corp.example", 1);
+  engfx_expect_people(f, "alice@example.com", 0);
+  engfx_expect_apps(f, "alice.work@corp.example", 1);
   char st[128];
   assert_string_equal(engfx_ats_stage(f, "alice.work@corp.example", st,
                                       sizeof st), "Phone Screen");
-  expect_pending(f, 0);
+  engfx_expect_pending(f, 0);
   engfx_free(f);
 }
-BOTH(existing_second_email)
+ENGFX_BOTH(existing_second_email)
 
 /* ... and already has an application on the job at its first stage: it is
  * moved, not duplicated. */
 static void existing_application(enum engfx_auth auth)
 {
+  const struct engfx_gh_routes *gh = engfx_gh_routes(auth);
   struct engfx *f = start(auth);
-  action(f, "add_candidate",
-         "first_name=Alice last_name=Existing email=Alice@Example.com "
-         "job=4001");
+  engfx_action(f, "add_candidate",
+               "first_name=Alice last_name=Existing email=Alice@Example.com "
+               "job=4001");
   engfx_approve(f, "alice", "alice@example.com");
   engfx_settle(f, 10 * MIN);
-  expect_state(f, ATSYNC_CONNECTED, NULL);
-  assert_int_equal(journal(f, create_route(auth), 0), 0);
-  assert_int_equal(journal(f, add_app_route(auth), 0), 0);
+  engfx_expect_state(f, ATSYNC_CONNECTED, NULL);
+  assert_int_equal(engfx_journal(f, gh->create, 0), 0);
+  assert_int_equal(engfx_journal(f, gh->add_app, 0), 0);
   assert_int_equal(engfx_people_total(f), 1);
-  expect_apps(f, "alice@example.com", 1);
-  delivered(f, "Phone Screen");
+  engfx_expect_apps(f, "alice@example.com", 1);
+  engfx_expect_delivered(f, "Phone Screen");
   engfx_free(f);
 }
-BOTH(existing_application)
+ENGFX_BOTH(existing_application)
 
 /* Two candidates with the same email in another case, approved together:
  * their pushes never run at the same time (both would find nobody and both
@@ -1815,28 +1446,29 @@ BOTH(existing_application)
  * and its application: one person, one application, both synced to it. */
 static void same_email(enum engfx_auth auth)
 {
+  const struct engfx_gh_routes *gh = engfx_gh_routes(auth);
   struct engfx *f = start(auth);
   engfx_approve(f, "sam", "sam@example.com");
   engfx_approve(f, "sam2", "SAM@Example.COM");
   engfx_approve(f, "other", NULL); /* another email: goes as usual */
   engfx_settle(f, 10 * MIN);
-  expect_state(f, ATSYNC_CONNECTED, NULL);
-  expect_cand(f, "sam", ATSYNC_SYNCED, NULL);
-  expect_cand(f, "sam2", ATSYNC_SYNCED, NULL);
-  assert_int_equal(journal(f, create_route(auth), 0), 2); /* sam, other */
-  assert_int_equal(journal(f, add_app_route(auth), 0), 0);
-  expect_people(f, "sam@example.com", 1);
-  expect_apps(f, "sam@example.com", 1);
+  engfx_expect_state(f, ATSYNC_CONNECTED, NULL);
+  engfx_expect_cand(f, "sam", ATSYNC_SYNCED, NULL);
+  engfx_expect_cand(f, "sam2", ATSYNC_SYNCED, NULL);
+  assert_int_equal(engfx_journal(f, gh->create, 0), 2); /* sam, other */
+  assert_int_equal(engfx_journal(f, gh->add_app, 0), 0);
+  engfx_expect_people(f, "sam@example.com", 1);
+  engfx_expect_apps(f, "sam@example.com", 1);
   assert_int_equal(engfx_people_total(f), 2);
   struct atsync_candidate_info a = engfx_cand(f, "sam"),
                                b = engfx_cand(f, "sam2");
   assert_string_equal(a.ats_candidate_id, b.ats_candidate_id);
   assert_string_equal(a.ats_application_id, b.ats_application_id);
-  assert_int_equal(log_has(f, "found", "found the person"), 1);
-  delivered(f, "Phone Screen");
+  assert_int_equal(engfx_log_count(f, "found", "found the person"), 1);
+  engfx_expect_delivered(f, "Phone Screen");
   engfx_free(f);
 }
-BOTH(same_email)
+ENGFX_BOTH(same_email)
 
 /* ---- the ATS refuses the data ------------------------------------------------- */
 
@@ -1845,24 +1477,25 @@ BOTH(same_email)
 static void required_field(enum engfx_auth auth)
 {
   struct engfx *f = start(auth);
-  int fid = fault(f, "required_field", "field=phone");
+  int fid = engfx_fault(f, "required_field", "field=phone");
   engfx_approve(f, "alice", NULL);
   engfx_settle(f, 10 * MIN);
-  expect_cand(f, "alice", ATSYNC_NEEDS_ATTENTION, "phone_numbers", NULL);
-  expect_state(f, ATSYNC_CONNECTED, NULL); /* a data problem, not the link */
-  expect_pending(f, 0);
+  engfx_expect_cand(f, "alice", ATSYNC_NEEDS_ATTENTION, "phone_numbers", NULL);
+  /* a data problem, not the link */
+  engfx_expect_state(f, ATSYNC_CONNECTED, NULL);
+  engfx_expect_pending(f, 0);
   assert_int_equal(engfx_people_total(f), 0);
-  size_t sent = journal(f, NULL, 0);
+  size_t sent = engfx_journal(f, NULL, 0);
   engfx_run(f, HOUR); /* no blind retry */
-  assert_int_equal(journal(f, NULL, 0), sent);
-  update_phone(f, "alice", "+14155550123");
+  assert_int_equal(engfx_journal(f, NULL, 0), sent);
+  engfx_update_phone(f, "alice", "+14155550123");
   engfx_settle(f, 10 * MIN);
-  expect_state(f, ATSYNC_CONNECTED, NULL);
-  delivered(f, "Phone Screen");
-  clear(f, fid);
+  engfx_expect_state(f, ATSYNC_CONNECTED, NULL);
+  engfx_expect_delivered(f, "Phone Screen");
+  engfx_clear(f, fid);
   engfx_free(f);
 }
-BOTH(required_field)
+ENGFX_BOTH(required_field)
 
 /* A phone is required for job 4001 only: the person alone would be
  * accepted, the application not. The person goes with the application in
@@ -1870,86 +1503,88 @@ BOTH(required_field)
  * recruiter adds a phone and the candidate is delivered exactly once. */
 static void required_for_job(enum engfx_auth auth)
 {
+  const struct engfx_gh_routes *gh = engfx_gh_routes(auth);
   struct engfx *f = start(auth);
-  int fid = fault(f, "required_field", "field=phone job=4001");
+  int fid = engfx_fault(f, "required_field", "field=phone job=4001");
   engfx_approve(f, "alice", NULL);
   engfx_settle(f, 10 * MIN);
-  expect_cand(f, "alice", ATSYNC_NEEDS_ATTENTION, "phone_numbers", NULL);
-  expect_state(f, ATSYNC_CONNECTED, NULL);
-  expect_pending(f, 0);
-  assert_int_equal(journal(f, create_route(auth), 422), 1);
-  assert_int_equal(journal(f, create_route(auth), 0), 1);
-  assert_int_equal(journal(f, add_app_route(auth), 0), 0);
+  engfx_expect_cand(f, "alice", ATSYNC_NEEDS_ATTENTION, "phone_numbers", NULL);
+  engfx_expect_state(f, ATSYNC_CONNECTED, NULL);
+  engfx_expect_pending(f, 0);
+  assert_int_equal(engfx_journal(f, gh->create, 422), 1);
+  assert_int_equal(engfx_journal(f, gh->create, 0), 1);
+  assert_int_equal(engfx_journal(f, gh->add_app, 0), 0);
   assert_int_equal(engfx_people_total(f), 0);
-  size_t sent = journal(f, NULL, 0);
+  size_t sent = engfx_journal(f, NULL, 0);
   engfx_run(f, HOUR); /* a data problem: no blind retry, no re-check */
-  assert_int_equal(journal(f, NULL, 0), sent);
+  assert_int_equal(engfx_journal(f, NULL, 0), sent);
   assert_int_equal(engfx_people_total(f), 0);
-  update_phone(f, "alice", "+14155550123");
+  engfx_update_phone(f, "alice", "+14155550123");
   engfx_settle(f, 10 * MIN);
-  expect_state(f, ATSYNC_CONNECTED, NULL);
-  assert_int_equal(journal(f, create_route(auth), 201), 1);
-  assert_int_equal(journal(f, add_app_route(auth), 0), 0);
-  expect_people(f, "alice@example.com", 1);
-  expect_apps(f, "alice@example.com", 1);
-  delivered(f, "Phone Screen");
-  clear(f, fid);
+  engfx_expect_state(f, ATSYNC_CONNECTED, NULL);
+  assert_int_equal(engfx_journal(f, gh->create, 201), 1);
+  assert_int_equal(engfx_journal(f, gh->add_app, 0), 0);
+  engfx_expect_people(f, "alice@example.com", 1);
+  engfx_expect_apps(f, "alice@example.com", 1);
+  engfx_expect_delivered(f, "Phone Screen");
+  engfx_clear(f, fid);
   engfx_free(f);
 }
-BOTH(required_for_job)
+ENGFX_BOTH(required_for_job)
 
 /* The phone must be E.164: "555-1234" is refused; +14155550123 goes. */
 static void format_rule(enum engfx_auth auth)
 {
   struct engfx *f = start(auth);
-  int fid = fault(f, "format_rule", "field=phone rule=e164");
+  int fid = engfx_fault(f, "format_rule", "field=phone rule=e164");
   approve_phone(f, "alice", NULL, "555-1234");
   engfx_settle(f, 10 * MIN);
-  expect_cand(f, "alice", ATSYNC_NEEDS_ATTENTION, "phone_numbers", NULL);
+  engfx_expect_cand(f, "alice", ATSYNC_NEEDS_ATTENTION, "phone_numbers", NULL);
   struct atsync_candidate_info a = engfx_cand(f, "alice");
   if (strcasestr(a.ats_words, "E.164") == NULL)
     fail_msg("the ATS's words are not kept: '%s'", a.ats_words);
-  expect_state(f, ATSYNC_CONNECTED, NULL);
-  expect_pending(f, 0);
+  engfx_expect_state(f, ATSYNC_CONNECTED, NULL);
+  engfx_expect_pending(f, 0);
   assert_int_equal(engfx_people_total(f), 0);
-  update_phone(f, "alice", "+14155550123");
+  engfx_update_phone(f, "alice", "+14155550123");
   engfx_settle(f, 10 * MIN);
-  delivered(f, "Phone Screen");
-  clear(f, fid);
+  engfx_expect_delivered(f, "Phone Screen");
+  engfx_clear(f, fid);
   engfx_free(f);
 }
-BOTH(format_rule)
+ENGFX_BOTH(format_rule)
 
 /* ---- a crash between the create and recording its id --------------------------- */
 
 static bool create_held(struct engfx *f)
 {
-  return unanswered(f) > 0;
+  return engfx_journal(f, NULL, -1) > 0;
 }
 
 static void crash_after_create(enum engfx_auth auth)
 {
+  const struct engfx_gh_routes *gh = engfx_gh_routes(auth);
   char path[64];
   snprintf(path, sizeof path, "/tmp/test_push_faults.%d.db", (int)getpid());
   struct engfx_opts o = {.auth = auth, .store = path};
   struct engfx *f = start_opts(&o);
-  int fid = fault(f, "outage", kv("mode=hang commit=before route=%s",
-                                  sq(create_route(auth))));
+  int fid = engfx_fault(f, "outage", "mode=hang commit=before route=%s",
+                        engfx_sq(gh->create));
   engfx_approve(f, "alice", NULL);
   run_until(f, create_held, 20 * SEC, "the create to be held");
-  expect_people(f, "alice@example.com", 1); /* applied, id not recorded */
+  engfx_expect_people(f, "alice@example.com", 1); /* applied, id not recorded */
   assert_true(engfx_cand(f, "alice").ats_candidate_id[0] == '\0');
   engfx_restart(f); /* the engine dies */
-  clear(f, fid);
+  engfx_clear(f, fid);
   engfx_settle(f, 10 * MIN);
-  expect_state(f, ATSYNC_CONNECTED, NULL);
-  assert_int_equal(journal(f, create_route(auth), 0), 1);
-  expect_people(f, "alice@example.com", 1);
-  expect_apps(f, "alice@example.com", 1);
-  delivered(f, "Phone Screen");
+  engfx_expect_state(f, ATSYNC_CONNECTED, NULL);
+  assert_int_equal(engfx_journal(f, gh->create, 0), 1);
+  engfx_expect_people(f, "alice@example.com", 1);
+  engfx_expect_apps(f, "alice@example.com", 1);
+  engfx_expect_delivered(f, "Phone Screen");
   engfx_free(f);
 }
-BOTH(crash_after_create)
+ENGFX_BOTH(crash_after_create)
 
 /* The engine restarts while a candidate is held by a closed job: the
  * 15-minute re-check goes on after the restart. */
@@ -1959,19 +1594,20 @@ static void reopen_after_restart(enum engfx_auth auth)
   snprintf(path, sizeof path, "/tmp/test_push_faults.%d.db", (int)getpid());
   struct engfx_opts o = {.auth = auth, .store = path};
   struct engfx *f = start_opts(&o);
-  action(f, "close_job", "job=4001");
+  engfx_action(f, "close_job", "job=4001");
   engfx_approve(f, "alice", NULL);
   engfx_settle(f, 10 * MIN);
-  expect_cand(f, "alice", ATSYNC_NEEDS_ATTENTION, "4001", NULL);
+  engfx_expect_cand(f, "alice", ATSYNC_NEEDS_ATTENTION, "4001", NULL);
   engfx_restart(f);
-  expect_state(f, ATSYNC_MISCONFIGURED, "4001", NULL);
-  action(f, "reopen_job", "job=4001");
-  run_until(f, all_synced, RECHECK + 2 * MIN, "the re-check after a restart");
-  expect_state(f, ATSYNC_CONNECTED, NULL);
-  delivered(f, "Phone Screen");
+  engfx_expect_state(f, ATSYNC_MISCONFIGURED, "4001", NULL);
+  engfx_action(f, "reopen_job", "job=4001");
+  run_until(f, engfx_all_synced, ENGFX_RECHECK_MS + 2 * MIN,
+            "the re-check after a restart");
+  engfx_expect_state(f, ATSYNC_CONNECTED, NULL);
+  engfx_expect_delivered(f, "Phone Screen");
   engfx_free(f);
 }
-BOTH(reopen_after_restart)
+ENGFX_BOTH(reopen_after_restart)
 
 int main(void)
 {

@@ -1,11 +1,15 @@
 /* engfx.c — see engfx.h. */
 #include "engfx.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
+
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 
 static void die(const char *what, const char *detail)
 {
@@ -121,6 +125,7 @@ struct engfx *engfx_new(const struct engfx_opts *o)
   f->cfg.webhook_listen = o->webhooks;
   f->webhooks = o->webhooks;
   f->acting_user = o->acting_user;
+  f->exact_phrases = o->exact_phrases;
   open_engine(f);
   char err[256];
   if (sim_wire_id(f->fx->sim, "job", 4001, f->job_id, sizeof f->job_id) != 0)
@@ -230,27 +235,58 @@ int engfx_people_total(struct engfx *f)
   return n;
 }
 
-const char *engfx_ats_stage(struct engfx *f, const char *email, char *buf,
-                            size_t len)
+/* Call 'fn' with every application on job 'job' (a model id) of the live
+ * people with this email. */
+static void each_app(struct engfx *f, const char *email, int64_t job,
+                     void (*fn)(void *ud, const cJSON *app), void *ud)
 {
   cJSON *s = sim_state_json(f->fx->sim);
-  buf[0] = '\0';
-  const cJSON *c;
+  const cJSON *c, *a;
   cJSON_ArrayForEach(c, cJSON_GetObjectItem(s, "candidates"))
   {
     if (!live(c) || !has_email(c, email))
       continue;
-    const cJSON *a;
     cJSON_ArrayForEach(a, cJSON_GetObjectItem(c, "applications"))
     {
-      if (raw_id(a, "job_id") == f->job) {
-        const char *st = cJSON_GetStringValue(cJSON_GetObjectItem(a, "stage"));
-        snprintf(buf, len, "%s", st ? st : "");
-      }
+      if (raw_id(a, "job_id") == job)
+        fn(ud, a);
     }
   }
   cJSON_Delete(s);
+}
+
+struct stage_buf {
+  char *buf;
+  size_t len;
+};
+
+static void keep_stage(void *ud, const cJSON *app)
+{
+  struct stage_buf *b = ud;
+  const char *st = cJSON_GetStringValue(cJSON_GetObjectItem(app, "stage"));
+  snprintf(b->buf, b->len, "%s", st ? st : "");
+}
+
+const char *engfx_ats_stage(struct engfx *f, const char *email, char *buf,
+                            size_t len)
+{
+  struct stage_buf b = {buf, len};
+  buf[0] = '\0';
+  each_app(f, email, f->job, keep_stage, &b);
   return buf;
+}
+
+static void count_app(void *ud, const cJSON *app)
+{
+  (void)app;
+  ++*(int *)ud;
+}
+
+int engfx_apps_on_job(struct engfx *f, const char *email, int64_t job)
+{
+  int n = 0;
+  each_app(f, email, job, count_app, &n);
+  return n;
 }
 
 void engfx_restart(struct engfx *f)
@@ -259,36 +295,69 @@ void engfx_restart(struct engfx *f)
   open_engine(f);
 }
 
+/* A check of every candidate, stopping at the first problem. */
 struct check_ctx {
   struct engfx *f;
   const char *stage;
-  char problem[512];
+  /* checks one candidate, whose first email (the one the ATS is asked
+   * for) is in 'first'; a problem goes to 'problem' */
+  void (*check)(struct check_ctx *x, const struct atsync_candidate_info *c);
+  char first[256];
+  char problem[700];
 };
 
-static void check_one(void *ud, const struct atsync_candidate_info *c)
+static void check_step(void *ud, const struct atsync_candidate_info *c)
 {
   struct check_ctx *x = ud;
   if (x->problem[0])
     return;
-  char first[256];
-  snprintf(first, sizeof first, "%s", c->emails);
-  first[strcspn(first, ",")] = '\0';
-  int n = engfx_people(x->f, first);
+  snprintf(x->first, sizeof x->first, "%s", c->emails);
+  x->first[strcspn(x->first, ",")] = '\0';
+  x->check(x, c);
+}
+
+static void check_in_ats(struct check_ctx *x,
+                         const struct atsync_candidate_info *c)
+{
+  int n = engfx_people(x->f, x->first);
   char st[128];
-  engfx_ats_stage(x->f, first, st, sizeof st);
+  engfx_ats_stage(x->f, x->first, st, sizeof st);
   if (n != 1 || strcmp(st, x->stage) != 0 || c->sync != ATSYNC_SYNCED)
     snprintf(x->problem, sizeof x->problem,
              "%s (%s): %d people in the ATS, stage '%s' (want 1, '%s'), "
-             "sync %s, error: %s", c->ref, first, n, st, x->stage,
+             "sync %s, error: %s", c->ref, x->first, n, st, x->stage,
              atsync_sync_name(c->sync), c->error);
 }
 
 void engfx_check_exactly_once(struct engfx *f, const char *stage)
 {
-  struct check_ctx x = {.f = f, .stage = stage ? stage : "Phone Screen"};
-  atsync_candidates(f->e, f->org, check_one, &x);
+  struct check_ctx x = {.f = f, .stage = stage ? stage : "Phone Screen",
+                        .check = check_in_ats};
+  atsync_candidates(f->e, f->org, check_step, &x);
   if (x.problem[0])
     die("exactly once", x.problem);
+}
+
+static void check_record(struct check_ctx *x,
+                         const struct atsync_candidate_info *c)
+{
+  int apps = engfx_apps_on_job(x->f, x->first, x->f->job);
+  if (strcmp(c->ats_stage, x->stage) != 0 || !c->ats_candidate_id[0] ||
+      !c->ats_application_id[0] || c->error[0] || apps != 1)
+    snprintf(x->problem, sizeof x->problem,
+             "%s: recorded stage '%s' (want '%s'), candidate '%s', "
+             "application '%s', %d applications on the job, error '%s'",
+             c->ref, c->ats_stage, x->stage, c->ats_candidate_id,
+             c->ats_application_id, apps, c->error);
+}
+
+bool engfx_records_agree(struct engfx *f, const char *stage, char *problem,
+                         size_t len)
+{
+  struct check_ctx x = {.f = f, .stage = stage, .check = check_record};
+  atsync_candidates(f->e, f->org, check_step, &x);
+  snprintf(problem, len, "%s", x.problem);
+  return x.problem[0] == '\0';
 }
 
 /* ---- counting, for stories on any ATS ---- */
@@ -325,38 +394,205 @@ size_t engfx_requests(struct engfx *f, uint64_t mark, const char *route,
   return k;
 }
 
-int engfx_apps_on_job(struct engfx *f, const char *email, int64_t job)
+bool engfx_has_phrase(const struct engfx *f, const char *text,
+                      const char *phrase)
 {
-  cJSON *s = sim_state_json(f->fx->sim);
-  int n = 0;
-  const cJSON *c;
-  cJSON_ArrayForEach(c, cJSON_GetObjectItem(s, "candidates"))
-  {
-    if (!live(c) || !has_email(c, email))
-      continue;
-    const cJSON *a;
-    cJSON_ArrayForEach(a, cJSON_GetObjectItem(c, "applications"))
-        n += raw_id(a, "job_id") == job;
-  }
-  cJSON_Delete(s);
-  return n;
+  return (f->exact_phrases ? strstr(text, phrase)
+                           : strcasestr(text, phrase)) != NULL;
 }
 
-struct log_count {
+struct log_when_ctx {
+  const struct engfx *f;
   const char *kind, *phrase;
-  int n;
+  struct engfx_log_when w;
 };
 
-static void count_entry(void *ud, const struct atsync_log_entry *l)
+static void when_entry(void *ud, const struct atsync_log_entry *l)
 {
-  struct log_count *x = ud;
-  x->n += (x->kind == NULL || strcmp(l->kind, x->kind) == 0) &&
-          strcasestr(l->message, x->phrase ? x->phrase : "") != NULL;
+  struct log_when_ctx *x = ud;
+  if ((x->kind && strcmp(l->kind, x->kind) != 0) ||
+      !engfx_has_phrase(x->f, l->message, x->phrase ? x->phrase : ""))
+    return;
+  if (x->w.n++ == 0) {
+    x->w.first = l->at;
+    snprintf(x->w.first_ref, sizeof x->w.first_ref, "%s", l->candidate);
+  }
+  x->w.last = l->at;
+}
+
+struct engfx_log_when engfx_log_when(struct engfx *f, const char *kind,
+                                     const char *phrase)
+{
+  struct log_when_ctx x = {.f = f, .kind = kind, .phrase = phrase};
+  atsync_log(f->e, f->org, 0, when_entry, &x);
+  return x.w;
 }
 
 int engfx_log_count(struct engfx *f, const char *kind, const char *phrase)
 {
-  struct log_count x = {kind, phrase, 0};
-  atsync_log(f->e, f->org, 0, count_entry, &x);
-  return x.n;
+  return engfx_log_when(f, kind, phrase).n;
+}
+
+int64_t engfx_now(struct engfx *f) { return at_loop_now(f->fx->loop); }
+
+uint64_t engfx_mark(struct engfx *f) { return sim_journal_last(f->fx->sim); }
+
+size_t engfx_journal_since(struct engfx *f, uint64_t mark, const char *route,
+                           int status)
+{
+  return engfx_requests(f, mark, route, status, NULL, NULL);
+}
+
+size_t engfx_journal(struct engfx *f, const char *route, int status)
+{
+  return engfx_requests(f, 0, route, status, NULL, NULL);
+}
+
+struct sim_journal_entry *engfx_journal_read(struct engfx *f, uint64_t mark,
+                                             size_t *n)
+{
+  enum { CHUNK = 1024 };
+  struct sim_journal_entry *j = NULL;
+  size_t k = 0, got;
+  do {
+    struct sim_journal_entry *more = realloc(j, (k + CHUNK) * sizeof *j);
+    if (more == NULL)
+      die("engfx_journal_read", "out of memory");
+    j = more;
+    got = sim_journal_read(f->fx->sim, mark, j + k, CHUNK);
+    if (got > 0)
+      mark = j[k + got - 1].n;
+    k += got;
+  } while (got == CHUNK);
+  *n = k;
+  return j;
+}
+
+struct engfx_race engfx_race_seen(struct engfx *f, uint64_t mark,
+                                  const char *token, const char *api)
+{
+  size_t n;
+  struct sim_journal_entry *j = engfx_journal_read(f, mark, &n);
+  int64_t refreshed = INT64_MAX;
+  for (size_t i = 0; i < n && refreshed == INT64_MAX; i++)
+    if (sim_journal_match(&j[i], token))
+      refreshed = j[i].sent;
+  struct engfx_race r = {0, 0};
+  for (size_t i = 0; i < n; i++) {
+    if (!sim_journal_match(&j[i], api) || j[i].status != 401)
+      continue;
+    r.denied++;
+    r.late += j[i].sent > refreshed;
+  }
+  free(j);
+  return r;
+}
+
+static void synced_one(void *ud, const struct atsync_candidate_info *c)
+{
+  bool *all = ud;
+  *all &= c->sync == ATSYNC_SYNCED;
+}
+
+bool engfx_all_synced(struct engfx *f)
+{
+  bool all = true;
+  atsync_candidates(f->e, f->org, synced_one, &all);
+  return all;
+}
+
+int64_t engfx_wait_status(struct engfx *f, const char *ref, const char *want,
+                          int64_t limit)
+{
+  for (int64_t t = 0; t <= limit; t += 250) {
+    if (strcmp(engfx_cand(f, ref).status, want) == 0)
+      return t;
+    engfx_run(f, 250);
+  }
+  return -1;
+}
+
+const struct engfx_gh_routes *engfx_gh_routes(enum engfx_auth a)
+{
+  static const struct engfx_gh_routes v1 = {
+      .create = "POST /v1/candidates",
+      .add_app = "POST /v1/candidates/{id}/applications",
+      .move = "POST /v1/applications/{id}/move",
+      .patch = "PATCH /v1/candidates/{id}",
+      .job_read = "GET /v1/jobs/{id}",
+  };
+  static const struct engfx_gh_routes v3 = {
+      .create = "POST /v3/candidates",
+      .add_app = "POST /v3/applications",
+      .move = "POST /v3/applications/{id}/move",
+      .patch = "PATCH /v3/candidates/{id}",
+      .job_read = "GET /v3/jobs",
+  };
+  return a == ENGFX_V1_KEY ? &v1 : &v3;
+}
+
+void engfx_sign_header(char *hdr, size_t len, const char *prefix,
+                       const char *body, const char *secret)
+{
+  unsigned char mac[32];
+  unsigned int n = 0;
+  HMAC(EVP_sha256(), secret, (int)strlen(secret),
+       (const unsigned char *)body, strlen(body), mac, &n);
+  int o = snprintf(hdr, len, "%s", prefix);
+  for (unsigned i = 0; i < n; i++)
+    o += snprintf(hdr + o, len - (size_t)o, "%02x", mac[i]);
+}
+
+/* ---- the fake ATS's faults and control actions ---- */
+
+enum { KV_LEN = 512 };
+
+static const char *vkv(const char *fmt, va_list ap)
+{
+  static char buf[8][KV_LEN];
+  static int i;
+  char *b = buf[i++ % 8];
+  int n = vsnprintf(b, KV_LEN, fmt, ap);
+  if (n < 0 || n >= KV_LEN)
+    die("key=value string too long", fmt);
+  return b;
+}
+
+const char *engfx_kv(const char *fmt, ...)
+{
+  va_list ap;
+  va_start(ap, fmt);
+  const char *s = vkv(fmt, ap);
+  va_end(ap);
+  return s;
+}
+
+const char *engfx_sq(const char *s)
+{
+  static char buf[8][256];
+  static int i;
+  char *b = buf[i++ % 8];
+  snprintf(b, 256, "%s", s);
+  for (char *p = b; *p; p++)
+    if (*p == ' ')
+      *p = '~';
+  return b;
+}
+
+void engfx_action(struct engfx *f, const char *name, const char *fmt, ...)
+{
+  va_list ap;
+  va_start(ap, fmt);
+  const char *kvs = fmt ? vkv(fmt, ap) : NULL;
+  va_end(ap);
+  cJSON_Delete(fx_action(f->fx, name, kvs && kvs[0] ? kvs : NULL));
+}
+
+int engfx_fault(struct engfx *f, const char *kind, const char *fmt, ...)
+{
+  va_list ap;
+  va_start(ap, fmt);
+  const char *kvs = fmt ? vkv(fmt, ap) : NULL;
+  va_end(ap);
+  return fx_fault(f->fx, kind, kvs);
 }

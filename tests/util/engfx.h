@@ -32,6 +32,9 @@ struct engfx_opts {
   bool acting_user;      /* OAuth connects name the acting user too (as
                             an API key's do: Lever perform_as, Workable
                             member_id), for ATSes whose writes need one */
+  bool exact_phrases;    /* the phrases engfx_log_count, engfx_log_when and
+                            engfx_expect_* look for match as written (case
+                            and all); by default they match ignoring case */
 };
 
 #define ENGFX_WEBHOOK_SECRET "whsec_engfx_0123456789abcdef"
@@ -51,6 +54,7 @@ struct engfx {
   char job_id[64];       /* the job as the ATS shows it (sim_wire_id) */
   char webhook_url[128]; /* the engine's endpoint for organization "acme" */
   bool acting_user;      /* as engfx_opts.acting_user */
+  bool exact_phrases;    /* as engfx_opts.exact_phrases */
 };
 
 struct engfx *engfx_new(const struct engfx_opts *o);
@@ -86,6 +90,13 @@ void engfx_restart(struct engfx *f);
  * mapped stage; aborts the test with a message otherwise. */
 void engfx_check_exactly_once(struct engfx *f, const char *stage);
 
+/* The engine's record of every approved candidate agrees with the ATS: the
+ * stage recorded is 'stage', the ATS's candidate and application ids are
+ * there, no error, and one application on f->job. Returns false with the
+ * first problem in 'problem' otherwise. */
+bool engfx_records_agree(struct engfx *f, const char *stage, char *problem,
+                         size_t len);
+
 /* ---- counting, for stories on any ATS ---- */
 
 /* Journal entries after entry 'mark' (0 = all; sim_journal_last() before
@@ -102,7 +113,95 @@ size_t engfx_requests(struct engfx *f, uint64_t mark, const char *route,
 int engfx_apps_on_job(struct engfx *f, const char *email, int64_t job);
 
 /* Entries of the engine's sync log of 'kind' (NULL = any) whose message
- * holds 'phrase' (ignoring case). */
+ * holds 'phrase' (ignoring case, unless f->exact_phrases). */
 int engfx_log_count(struct engfx *f, const char *kind, const char *phrase);
+
+/* Does 'text' hold 'phrase' (ignoring case, unless f->exact_phrases)? */
+bool engfx_has_phrase(const struct engfx *f, const char *text,
+                      const char *phrase);
+
+/* The entries of the sync log of 'kind' (NULL = any) holding 'phrase' (as
+ * engfx_log_count): how many, when the first and the last were written (0
+ * with none), and whose the first was. */
+struct engfx_log_when {
+  int n;
+  int64_t first, last;
+  char first_ref[64];
+};
+struct engfx_log_when engfx_log_when(struct engfx *f, const char *kind,
+                                     const char *phrase);
+
+/* The virtual time now (ms). */
+int64_t engfx_now(struct engfx *f);
+
+/* The number of the journal's last entry: a mark to count after. */
+uint64_t engfx_mark(struct engfx *f);
+
+/* engfx_requests without the times: requests after 'mark' (0 = the whole
+ * journal) matching 'route' answered with 'status' (0 = any, -1 = none). */
+size_t engfx_journal_since(struct engfx *f, uint64_t mark, const char *route,
+                           int status);
+size_t engfx_journal(struct engfx *f, const char *route, int status);
+
+/* Every journal entry after 'mark' (0 = all), in order; *n gets how many.
+ * The caller frees the array. */
+struct sim_journal_entry *engfx_journal_read(struct engfx *f, uint64_t mark,
+                                             size_t *n);
+
+/* Refreshes racing: the API requests on 'api' after 'mark' refused with
+ * 401 ('denied'), and of those the ones answered after the first request
+ * to the token endpoint 'token' after 'mark' ('late': sent with the old
+ * token, refused when the new one was there). */
+struct engfx_race {
+  size_t denied, late;
+};
+struct engfx_race engfx_race_seen(struct engfx *f, uint64_t mark,
+                                  const char *token, const char *api);
+
+/* Every candidate of the organization is synced. */
+bool engfx_all_synced(struct engfx *f);
+
+/* Run the loop in steps of 250 ms until candidate 'ref' has status 'want'
+ * (our status: "onsite", "hired" ...); returns the time that took, or -1
+ * when 'limit' ms passed first. */
+int64_t engfx_wait_status(struct engfx *f, const char *ref, const char *want,
+                          int64_t limit);
+
+/* Greenhouse's routes (as a fault's route pattern) of the requests a push
+ * makes, with a v1 key (ENGFX_V1_KEY) or on v3 (OAuth). */
+struct engfx_gh_routes {
+  const char *create;   /* a new person, with the application */
+  const char *add_app;  /* an application for a person who exists */
+  const char *move;     /* the application to another stage */
+  const char *patch;    /* the person's data */
+  const char *job_read; /* the job */
+};
+const struct engfx_gh_routes *engfx_gh_routes(enum engfx_auth a);
+
+/* A webhook signature header into 'hdr': 'prefix' (the header's name and
+ * what comes before the digest: "Ashby-Signature: sha256=") then the hex
+ * HMAC-SHA256 of 'body' with 'secret'. */
+void engfx_sign_header(char *hdr, size_t len, const char *prefix,
+                       const char *body, const char *secret);
+
+/* ---- the fake ATS's faults and control actions ---- */
+
+/* A key=value string for fx_fault/fx_action from a printf format ('~'
+ * stands for a space in a value), in one of 8 static buffers used in
+ * turn; aborts when it does not fit (512 bytes). */
+const char *engfx_kv(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2)));
+
+/* 's' with every space as '~', for a value in a key=value string (one of
+ * 8 static buffers used in turn). */
+const char *engfx_sq(const char *s);
+
+/* Run the sim's control action 'name' with the key=value string of 'fmt'
+ * (NULL or "" = none; as engfx_kv), dropping its result; fault 'kind' the
+ * same way, returning the fault's id. Both abort on an error. */
+void engfx_action(struct engfx *f, const char *name, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+int engfx_fault(struct engfx *f, const char *kind, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 #endif

@@ -41,11 +41,12 @@ static void lv_window(enum atsync_auth auth, int64_t *window, bool *fixed)
 
 /* Lever documents its bucket (10 req/s steady, bursts to 20: ats-apis.md
  * 2.4) but no rate-limit header (docs/fidelity/lever.md, rate_headers):
- * 20 per rolling 2 s window, per key or token, until an answer says. */
+ * per rolling 2 s window, per key or token, until an answer says. An
+ * OAuth client's token requests come out of the same bucket, and the
+ * pacer counts only API requests: leave room for them. */
 static int lv_default_limit(enum atsync_auth auth)
 {
-  (void)auth;
-  return 20;
+  return auth == ATSYNC_AUTH_API_KEY ? 20 : 18;
 }
 
 static void auth_headers(const struct conn_view *v, struct http_req *r)

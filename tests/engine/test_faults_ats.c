@@ -851,8 +851,16 @@ static void close_job_story(const struct ats *a, bool cached)
     assert_true(engfx_journal(f, app_write(a), 0) >= 2);
   else
     assert_int_equal(writes_since(f, a, 0), 0);
-  assert_int_equal(engfx_people_total(f),
-                   cached ? 1 + left_by_refusal(a, 2) : 0);
+  if (cached) {
+    /* Ashby: the first refusal makes the engine read the job again, so
+     * the other push may learn it is closed before it creates its person
+     * (which one, and whether, depends on the latency draw) */
+    int total = engfx_people_total(f);
+    assert_true(total >= 1 + left_by_refusal(a, 1));
+    assert_true(total <= 1 + left_by_refusal(a, 2));
+  } else {
+    assert_int_equal(engfx_people_total(f), 0);
+  }
   engfx_expect_apps(f, "alice@example.com", 0);
   engfx_expect_apps(f, "bob@example.com", 0);
   const char *held[] = {"alice", "bob"};

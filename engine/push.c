@@ -398,20 +398,32 @@ static void data_refused(struct push *p, struct op_result *r)
 {
   char msg[600], name[300];
   who(p, name, sizeof name);
+  const char *label = r->what[0] && p->c->ops->field_label
+                          ? p->c->ops->field_label(r->what)
+                          : NULL;
   if (p->cand[0]) {
     /* the ATS holds the person and judged its data (so it is built):
      * remember that data, unless a refusal is remembered already (what
      * an update sent since is folded into it), so that what the
      * recruiter changes reaches the person */
+    bool ours = p->created_now; /* made from this data by this push */
     p->created_now = false;
     if (!p->refused.set) {
       struct person_data d = person_of(p);
       refused_take(&p->refused, &d);
+      if (!ours) {
+        /* a person found by email: the refused value is the ATS's own;
+         * what we hold of it goes to the person at once */
+        struct person_update u;
+        refused_unknown(&p->refused, &d, label ? label : r->what);
+        if (refused_changes(&p->refused, &d, p->c->ops->update_person, &u)) {
+          save_ids(p, "refused");
+          step(p);
+          return;
+        }
+      }
     }
   }
-  const char *label = r->what[0] && p->c->ops->field_label
-                          ? p->c->ops->field_label(r->what)
-                          : NULL;
   if (label == NULL)
     label = r->what[0] ? r->what : "a field";
   if (names(r->what, "source")) {

@@ -48,6 +48,32 @@ void refused_take(struct refused *r, const struct person_data *d)
     r->field[r->nfield++] = print_of(d->fkeys[i], d->fvals[i]);
 }
 
+void refused_unknown(struct refused *r, const struct person_data *d,
+                     const char *label)
+{
+  bool all = label == NULL || *label == '\0', field = false;
+  for (size_t i = 0; !all && i < d->nfields; i++)
+    field |= strcmp(label, d->fkeys[i]) == 0;
+  if (all || field) { /* that key's prints go: the others' stay */
+    size_t n = 0;
+    for (size_t i = 0; i < r->nfield; i++) {
+      bool that = false;
+      for (size_t k = 0; !all && k < d->nfields; k++)
+        that |= strcmp(label, d->fkeys[k]) == 0 &&
+                r->field[i] == print_of(d->fkeys[k], d->fvals[k]);
+      if (!all && !that)
+        r->field[n++] = r->field[i];
+    }
+    r->nfield = n;
+  }
+  if (all || (!field && strstr(label, "phone")))
+    r->phone = 0; /* no value prints to 0 in practice */
+  if (all || (!field && strstr(label, "email")))
+    r->nemail = 0;
+  if (all || (!field && strstr(label, "name")))
+    r->name = 0;
+}
+
 const char *refused_step(const struct refused *r, char *buf, size_t len)
 {
   size_t o = (size_t)snprintf(buf, len, "refused n%016" PRIx64 " p%016" PRIx64,

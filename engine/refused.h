@@ -57,6 +57,14 @@ struct person_update {
 /* Remember the data as it is now (the ATS just refused it). */
 void refused_take(struct refused *r, const struct person_data *d);
 
+/* The person was not made from this data (found in the ATS by email):
+ * what the ATS refused under 'label' (the connector's field label:
+ * "phone", "email", "first name", a custom field's key; NULL: not known)
+ * is the ATS's own value, not ours. Forget our fingerprint of it, so
+ * that what we hold of it counts as changed and is sent. */
+void refused_unknown(struct refused *r, const struct person_data *d,
+                     const char *label);
+
 /* The step that keeps them, in buf (REFUSED_STEP_MAX); returns buf. */
 const char *refused_step(const struct refused *r, char *buf, size_t len);
 

@@ -119,12 +119,55 @@ static void test_changes_and_fold(void **state)
                       "the name, the custom fields level");
 }
 
+/* A person found by email: the value the ATS refused is its own, so what
+ * we hold of that field is sent at once; the other fields still wait for
+ * a change. */
+static void test_unknown_is_sent(void **state)
+{
+  (void)state;
+  struct person p;
+  person(&p, "Ada", "Lovelace", "+14155550123", "ada@example.com", NULL,
+         "Senior");
+  struct refused r;
+  struct person_update u;
+  refused_take(&r, &p.d);
+  assert_int_equal(refused_changes(&r, &p.d, ALL, &u), 0);
+  refused_unknown(&r, &p.d, "phone");
+  assert_int_equal(refused_changes(&r, &p.d, ALL, &u), PERSON_PHONE);
+  /* sent: nothing more */
+  refused_fold(&r, &p.d, &u);
+  assert_int_equal(refused_changes(&r, &p.d, ALL, &u), 0);
+  /* a custom field by its key: that one only */
+  refused_take(&r, &p.d);
+  refused_unknown(&r, &p.d, "level");
+  assert_int_equal(refused_changes(&r, &p.d, ALL, &u), PERSON_FIELDS);
+  assert_int_equal(u.nfield, 1);
+  assert_string_equal(u.fvals[0], "Senior");
+  /* the name; and what the connector cannot set is not sent */
+  refused_take(&r, &p.d);
+  refused_unknown(&r, &p.d, "first name");
+  assert_int_equal(refused_changes(&r, &p.d, ALL, &u), PERSON_NAME);
+  assert_int_equal(refused_changes(&r, &p.d, PERSON_PHONE, &u), 0);
+  /* a field not known: all we hold */
+  refused_take(&r, &p.d);
+  refused_unknown(&r, &p.d, NULL);
+  assert_int_equal(refused_changes(&r, &p.d, ALL, &u) &
+                       (PERSON_NAME | PERSON_PHONE | PERSON_FIELDS),
+                   PERSON_NAME | PERSON_PHONE | PERSON_FIELDS);
+  /* a phone we do not hold is never sent blank */
+  person(&p, "Ada", "Lovelace", "", "ada@example.com", NULL, "Senior");
+  refused_take(&r, &p.d);
+  refused_unknown(&r, &p.d, "phone");
+  assert_int_equal(refused_changes(&r, &p.d, ALL, &u), 0);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_step_round_trip),
       cmocka_unit_test(test_nothing_to_send),
       cmocka_unit_test(test_changes_and_fold),
+      cmocka_unit_test(test_unknown_is_sent),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -250,7 +250,8 @@ bool sim_journal_match(const struct sim_journal_entry *e, const char *pattern);
  * stages), "find" (people by email), "create" (a new person, with the
  * application where the ATS makes both at once), "apply" (an application
  * for a person who exists, where the ATS has such a call), "move" (an
- * application to another stage). */
+ * application to another stage), "update" (a person's data, where the ATS
+ * has such a call). */
 extern const char *const sim_request_kinds[];
 /* Is entry 'e' of this sim's ATS a request of that kind? */
 bool sim_journal_is(const struct sim *s, const struct sim_journal_entry *e,

@@ -293,8 +293,8 @@ static int c_requests(struct parser *p, struct line *L, struct scn_cond *c)
         return p_err_tok(p, L, t, "'%s' is not a kind of request (did you "
                          "mean '%s'?)", t->text, scn_hint_best(&h));
       return p_err_tok(p, L, t, "'%s' is not a kind of request (token, job, "
-                       "find, create, apply, move; or a \"ROUTE\" in "
-                       "quotes)", t->text);
+                       "find, create, apply, move, update; or a \"ROUTE\" "
+                       "in quotes)", t->text);
     }
     c->of = p_xstrdup(t->text);
     L->pos++;

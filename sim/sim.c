@@ -42,8 +42,8 @@ const char *sim_field_alias(const struct sim_personality *p,
   return name;
 }
 
-const char *const sim_request_kinds[] = {"token", "job",  "find", "create",
-                                         "apply", "move", NULL};
+const char *const sim_request_kinds[] = {"token", "job",   "find",   "create",
+                                         "apply", "move",  "update", NULL};
 
 bool sim_journal_is(const struct sim *s, const struct sim_journal_entry *e,
                     const char *kind)

@@ -1297,6 +1297,7 @@ static const struct sim_request_kind ab_kinds[] = {
     {"create", "POST /candidate.create"},
     {"apply", "POST /application.create"},
     {"move", "POST /application.changeStage"},
+    {"update", "POST /candidate.update"},
     {NULL, NULL}};
 
 static const struct sim_alias ab_aliases[] = {

@@ -1841,14 +1841,16 @@ static const struct sim_request_kind gh_kinds[] = {
     {"job", "GET /v3/job_interview_stages"},
     {"job", "GET /v1/jobs/{id}"},
     {"job", "GET /v1/jobs/{id}/stages"},
-    {"find", "GET /v3/candidates?*email=*"},
-    {"find", "GET /v1/candidates?*email=*"},
+    {"find", "GET /v3/candidates[?]*email=*"},
+    {"find", "GET /v1/candidates[?]*email=*"},
     {"create", "POST /v3/candidates"},
     {"create", "POST /v1/candidates"},
     {"apply", "POST /v3/applications"},
     {"apply", "POST /v1/candidates/{id}/applications"},
     {"move", "POST /v3/applications/{id}/move"},
     {"move", "POST /v1/applications/{id}/move"},
+    {"update", "PATCH /v3/candidates/{id}"},
+    {"update", "PATCH /v1/candidates/{id}"},
     {NULL, NULL}};
 
 static const struct sim_alias gh_aliases[] = {

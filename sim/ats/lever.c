@@ -1247,7 +1247,7 @@ static const struct sim_request_kind lv_kinds[] = {
     {"token", "POST /token"},
     {"job", "GET /v1/postings/{id}"},
     {"job", "GET /v1/stages"},
-    {"find", "GET /v1/opportunities?*email=*"},
+    {"find", "GET /v1/opportunities[?]*email=*"},
     {"create", "POST /v1/opportunities"},
     {"move", "PUT /v1/opportunities/{id}/stage"},
     {NULL, NULL}};

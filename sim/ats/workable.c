@@ -1145,7 +1145,7 @@ static const struct sim_request_kind wk_kinds[] = {
     {"token", "POST /token"},
     {"job", "GET " WK_BASE "/jobs/{shortcode}"},
     {"job", "GET " WK_BASE "/jobs/{shortcode}/stages"},
-    {"find", "GET " WK_BASE "/candidates?*email=*"},
+    {"find", "GET " WK_BASE "/candidates[?]*email=*"},
     {"create", "POST " WK_BASE "/jobs/{shortcode}/candidates"},
     {"move", "POST " WK_BASE "/candidates/{id}/move"},
     {NULL, NULL}};

@@ -1053,8 +1053,8 @@ static const struct bad_case bad_cases[] = {
     {HEAD "expect ats people\n", "2:18: missing an operator"},
     {HEAD "expect requests /v1/x == 1\n", "2:17: '/v1/x' is not a kind of "
                                           "request (token, job, find, create, "
-                                          "apply, move; or a \"ROUTE\" in "
-                                          "quotes)"},
+                                          "apply, move, update; or a "
+                                          "\"ROUTE\" in quotes)"},
     {HEAD "expect requests creat == 1\n", "2:17: 'creat' is not a kind of "
                                           "request (did you mean 'create'?)"},
     {HEAD "expect requests create \"/v1/x\" == 1\n",

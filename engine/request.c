@@ -130,6 +130,10 @@ static int64_t throttled_until(struct conn *c, const struct op_result *res,
 {
   if (res->retry_at != 0)
     return res->retry_at > now ? res->retry_at : now + 1000;
+  /* requests that were in flight together share one hold: the ladder
+   * climbs once per hold, not once per 429 of the same burst */
+  if (c->pace.blocked_until > now)
+    return c->pace.blocked_until;
   struct atsync *e = c->e;
   int64_t base = e->cfg.backoff_base_ms;
   int64_t cap = e->cfg.backoff_cap_ms < THROTTLE_CAP_MS ? e->cfg.backoff_cap_ms

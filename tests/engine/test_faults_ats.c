@@ -375,6 +375,34 @@ static void test_rate_limit_storm_lever_no_headers(void **state)
   rate_limit_storm_story(&LEVER, false);
 }
 
+/* Four requests in flight together all get a 429 that says nothing about
+ * when (Lever's default): one hold of about a second for all of them, not
+ * a ladder climbed once per 429 (1 s, 2 s, 4 s, 8 s). */
+static void test_burst_429_one_hold_lever(void **state)
+{
+  (void)state;
+  struct engfx *f = start(&LEVER);
+  setting(f, "create_rate_limit", "off");
+  engfx_approve(f, "early", NULL); /* the job is read and cached */
+  engfx_settle(f, MIN);
+  uint64_t mark = engfx_mark(f);
+  int fid = engfx_fault(f, "rate_limit", "limit=0 window=1s for=1s route=%s",
+                        LEVER.api);
+  static const char *const refs[] = {"a1", "a2", "a3", "a4"};
+  for (size_t i = 0; i < 4; i++)
+    engfx_approve(f, refs[i], NULL);
+  int64_t took = engfx_settle(f, 5 * MIN);
+  for (size_t i = 0; i < 4; i++)
+    engfx_expect_cand(f, refs[i], ATSYNC_SYNCED, NULL);
+  size_t n429 = engfx_requests(f, mark, NULL, 429, NULL, NULL);
+  print_message("Lever: %zu 429s in one burst, all synced after %lld ms\n",
+                n429, (long long)took);
+  if (g_latency) /* with latency the four are in flight together */
+    assert_true(n429 >= 2);
+  assert_true(took < 3 * SEC);
+  engfx_clear(f, fid);
+}
+
 /* 429s on the create only: a clean refusal (not applied), so the create is
  * sent again after the wait; one person. */
 static void rate_limit_create(const struct ats *a)
@@ -1282,6 +1310,7 @@ int main(void)
       T3(vendor_burst),
       TEST(test_vendor_burst_lever_no_headers),
       TEST(test_rate_limit_storm_lever_no_headers),
+      TEST(test_burst_429_one_hold_lever),
       T3(outage_503),
       T3(outage_503_requests),
       T3(outage_500),

@@ -512,6 +512,9 @@ static void on_not_found(struct push *p, struct op_result *r)
     return;
   }
   if (p->rereads < 2) { /* merged or deleted in the ATS: look again */
+    if (p->op == OP_FIND) /* a search scoped to the job (Workable's) says
+                             the job is not there: read the job again */
+      conn_forget_job(p->c, p->ats_job);
     p->rereads++;
     p->cand[0] = p->app[0] = p->stage_id[0] = '\0';
     p->apps_checked = false;

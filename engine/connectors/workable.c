@@ -537,10 +537,6 @@ static void wk_parse(const struct conn_view *v, enum op op,
     /* invalid_grant, invalid_client ...: the grant is unusable */
   } else if (r->status == 422) {
     unprocessable(j, text, out);
-  } else if (r->status == 404 && op == OP_FIND) {
-    /* the search is per job (shortcode=): a 404 is the job, gone */
-    out->outcome = OUT_INVALID;
-    snprintf(out->what, sizeof out->what, "job_id");
   } else if (out->outcome == OUT_PERMISSION) {
     const char *scope = strstr(text, "scope: ");
     if (strncmp(text, "Member ", 7) == 0)

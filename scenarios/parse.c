@@ -552,6 +552,11 @@ static const struct p_keyword *find_keyword(struct parser *p,
               pre->text);
     return NULL;
   }
+  if (p_is_word(t, "on")) {
+    p_err_tok(p, L, t, "'on' comes first: on NAME,... %s ...",
+              pre ? pre->text : "STATEMENT");
+    return NULL;
+  }
   scn_hint_init(&h, t->text);
   scn_hint_offer(&h, "at", 2);
   scn_hint_offer(&h, "after", 5);
@@ -623,6 +628,10 @@ static int parse_on(struct parser *p, struct line *L, struct scn_stmt *st)
   L->pos++;
   st->on_loc = p_loc_of(L, on);
   const char *s = t->text;
+  size_t tl = strlen(s);
+  if (tl > 0 && s[tl - 1] == ',')
+    return p_err_tok(p, L, t, "'%s' ends with a comma: write on NAME,NAME "
+                     "without spaces", t->text);
   while (*s) {
     size_t n = strcspn(s, ",");
     char name[64];

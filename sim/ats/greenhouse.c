@@ -2338,9 +2338,11 @@ static void cand_patch(struct sim_call *c)
     cJSON *shape = v1_cand_json(c->s, cd), *e;
     cJSON_ArrayForEach(e, body)
     {
-      if (strcmp(e->string, "custom_fields") != 0 && !cJSON_IsNull(e))
-        cJSON_ReplaceItemInObjectCaseSensitive(shape, e->string,
-                                               cJSON_Duplicate(e, true));
+      if (strcmp(e->string, "custom_fields") != 0 && !cJSON_IsNull(e)) {
+        cJSON *dup = cJSON_Duplicate(e, true);
+        if (!cJSON_ReplaceItemInObjectCaseSensitive(shape, e->string, dup))
+          cJSON_Delete(dup); /* a member the person has not: not judged */
+      }
     }
     patch_fields(body, w3,
                  cJSON_GetObjectItemCaseSensitive(shape, "custom_fields"));

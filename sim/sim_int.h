@@ -545,6 +545,12 @@ struct sim_call;
 
 /* A JSON answer ("application/json; charset=utf-8"); takes 'body'. */
 struct at_resp *sim_json_resp(unsigned status, cJSON *body);
+/* Match a request path against a route pattern ("/v1/candidates/{id}"):
+ * a "{...}" placeholder takes one non-empty segment of characters 'ok'
+ * accepts (NULL: any but '/'), copied to 'seg' (it must be shorter than
+ * seglen); a trailing slash is tolerated. */
+bool sim_path_match(const char *pat, const char *path, int (*ok)(int ch),
+                    char *seg, size_t seglen);
 /* A hex digit's value, or -1. */
 int sim_hexval(int ch);
 /* Decode %XX and '+' (a space) in place, as in a query string or a form

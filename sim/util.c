@@ -219,6 +219,34 @@ struct at_resp *sim_json_resp(unsigned status, cJSON *body)
   return r;
 }
 
+bool sim_path_match(const char *pat, const char *path, int (*ok)(int ch),
+                    char *seg, size_t seglen)
+{
+  while (*pat && *path) {
+    if (*pat == '{') {
+      const char *pe = strchr(pat, '}');
+      const char *e = path;
+      while (*e && *e != '/' && (ok == NULL || ok((unsigned char)*e)))
+        e++;
+      size_t n = (size_t)(e - path);
+      if (pe == NULL || n == 0 || n >= seglen)
+        return false;
+      memcpy(seg, path, n);
+      seg[n] = '\0';
+      pat = pe + 1;
+      path = e;
+      continue;
+    }
+    if (*pat != *path)
+      return false;
+    pat++;
+    path++;
+  }
+  if (*path == '/' && path[1] == '\0')
+    path++;
+  return *pat == '\0' && *path == '\0';
+}
+
 int sim_hexval(int ch)
 {
   if (ch >= '0' && ch <= '9')

@@ -186,32 +186,17 @@ static const struct gh_route routes[] = {
 #define NROUTES (sizeof routes / sizeof *routes)
 
 /* Match "/v1/candidates/123/applications" against a pattern; the number
- * that stands for "{id}" goes to *id. */
+ * (at most 18 digits) that stands for "{id}" goes to *id. */
+static int digit(int ch) { return isdigit(ch); }
+
 static bool path_match(const char *pat, const char *path, int64_t *id)
 {
-  while (*pat && *path) {
-    if (strncmp(pat, "{id}", 4) == 0) {
-      const char *e = path;
-      while (isdigit((unsigned char)*e))
-        e++;
-      if (e == path || e - path > 18)
-        return false;
-      char num[20];
-      memcpy(num, path, (size_t)(e - path));
-      num[e - path] = '\0';
-      parse_id(num, id);
-      pat += 4;
-      path = e;
-      continue;
-    }
-    if (*pat != *path)
-      return false;
-    pat++;
-    path++;
-  }
-  if (*path == '/' && path[1] == '\0') /* tolerate a trailing slash */
-    path++;
-  return *pat == '\0' && *path == '\0';
+  char num[19];
+  if (!sim_path_match(pat, path, digit, num, sizeof num))
+    return false;
+  if (strchr(pat, '{'))
+    parse_id(num, id);
+  return true;
 }
 
 /* Per-call context kept by the personality. */

@@ -354,30 +354,6 @@ static const struct lv_route routes[] = {
 };
 #define NROUTES (sizeof routes / sizeof *routes)
 
-/* Match a path against a pattern; "{id}" takes one segment (copied to id). */
-static bool path_match(const char *pat, const char *path, char *id,
-                       size_t idlen)
-{
-  while (*pat && *path) {
-    if (strncmp(pat, "{id}", 4) == 0) {
-      size_t n = strcspn(path, "/");
-      if (n == 0 || n >= idlen)
-        return false;
-      memcpy(id, path, n);
-      id[n] = '\0';
-      pat += 4;
-      path += n;
-      continue;
-    }
-    if (*pat != *path)
-      return false;
-    pat++;
-    path++;
-  }
-  if (*path == '/' && path[1] == '\0')
-    path++;
-  return *pat == '\0' && *path == '\0';
-}
 
 struct lv_ctx {
   const struct lv_route *r;
@@ -398,7 +374,7 @@ static bool lv_route(struct sim_call *c, struct sim_route *out)
                : LV_AUTH;
   for (size_t i = 0; i < NROUTES; i++) {
     char id[72] = "";
-    if (!path_match(routes[i].path, c->path, id, sizeof id) ||
+    if (!sim_path_match(routes[i].path, c->path, NULL, id, sizeof id) ||
         strcmp(routes[i].method, c->method) != 0)
       continue;
     x->r = &routes[i];

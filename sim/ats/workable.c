@@ -191,35 +191,8 @@ static const struct wk_route routes[] = {
 };
 #define NROUTES (sizeof routes / sizeof *routes)
 
-/* Match a path against a pattern; the segment standing for "{...}" goes to
- * 'arg' (letters, digits, '-' and '_'). */
-static bool path_match(const char *pat, const char *path, char *arg,
-                       size_t arglen)
-{
-  while (*pat && *path) {
-    if (*pat == '{') {
-      const char *pe = strchr(pat, '}');
-      const char *e = path;
-      while (isalnum((unsigned char)*e) || *e == '-' || *e == '_')
-        e++;
-      size_t n = (size_t)(e - path);
-      if (pe == NULL || n == 0 || n >= arglen)
-        return false;
-      memcpy(arg, path, n);
-      arg[n] = '\0';
-      pat = pe + 1;
-      path = e;
-      continue;
-    }
-    if (*pat != *path)
-      return false;
-    pat++;
-    path++;
-  }
-  if (*path == '/' && path[1] == '\0')
-    path++;
-  return *pat == '\0' && *path == '\0';
-}
+/* A path segment standing for "{...}": letters, digits, '-' and '_'. */
+static int slug_char(int ch) { return isalnum(ch) || ch == '-' || ch == '_'; }
 
 struct wk_ctx {
   const struct wk_route *r;
@@ -237,7 +210,7 @@ static bool wk_route(struct sim_call *c, struct sim_route *out)
   c->pctx = x;
   for (size_t i = 0; i < NROUTES; i++) {
     char arg[64] = "";
-    if (!path_match(routes[i].path, c->path, arg, sizeof arg) ||
+    if (!sim_path_match(routes[i].path, c->path, slug_char, arg, sizeof arg) ||
         strcmp(routes[i].method, c->method) != 0)
       continue;
     x->r = &routes[i];

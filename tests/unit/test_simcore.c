@@ -148,10 +148,42 @@ static void test_fault_parameters(void **state)
   fault_free(f);
 }
 
+static int digit(int ch) { return ch >= '0' && ch <= '9'; }
+
+/* The personalities' route matcher: one segment per placeholder, of the
+ * characters the personality accepts, and a trailing slash tolerated. */
+static void test_path_match(void **state)
+{
+  (void)state;
+  char seg[8];
+  assert_true(sim_path_match("/v1/jobs/{id}/stages", "/v1/jobs/4001/stages",
+                             digit, seg, sizeof seg));
+  assert_string_equal(seg, "4001");
+  assert_true(sim_path_match("/v1/jobs/{id}", "/v1/jobs/4001/", digit, seg,
+                             sizeof seg));
+  assert_false(sim_path_match("/v1/jobs/{id}", "/v1/jobs/abc", digit, seg,
+                              sizeof seg));
+  assert_false(sim_path_match("/v1/jobs/{id}", "/v1/jobs/", NULL, seg,
+                              sizeof seg));
+  assert_false(sim_path_match("/v1/jobs/{id}", "/v1/jobs/12345678", NULL,
+                              seg, sizeof seg)); /* does not fit */
+  assert_true(sim_path_match("/jobs/{shortcode}/candidates",
+                             "/jobs/0FA1-x/candidates", NULL, seg,
+                             sizeof seg));
+  assert_string_equal(seg, "0FA1-x");
+  assert_false(sim_path_match("/jobs/{shortcode}", "/jobs/a/b", NULL, seg,
+                              sizeof seg));
+  assert_true(sim_path_match("/v1/users", "/v1/users", NULL, seg,
+                             sizeof seg));
+  assert_false(sim_path_match("/v1/users", "/v1/user", NULL, seg,
+                              sizeof seg));
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_route_patterns),
+      cmocka_unit_test(test_path_match),
       cmocka_unit_test(test_rolling_window),
       cmocka_unit_test(test_fixed_window_and_off),
       cmocka_unit_test(test_latency_percentiles),

@@ -560,7 +560,9 @@ void sim_pct_decode(char *p);
  * out[*o], never past cap (the result is cut, always terminated). */
 void sim_url_put(char *out, size_t *o, size_t cap, const char *s);
 /* Split "Authorization: Basic base64(user:pass)". False when it is not
- * Basic, does not decode, holds a NUL or a part does not fit. */
+ * Basic, does not decode, holds a NUL or a part does not fit. With pass
+ * NULL only the user is wanted, and the colon is optional (an API key
+ * sent as "base64(key)"). */
 bool sim_basic_pair(const char *auth, char *user, size_t ul, char *pass,
                     size_t pl);
 /* The token of "Authorization: Bearer TOKEN" (may be ""), or NULL. */

@@ -317,10 +317,12 @@ bool sim_basic_pair(const char *auth, char *user, size_t ul, char *pass,
   if (memchr(dec, '\0', (size_t)dl) != NULL) /* no NUL inside credentials */
     return false;
   char *colon = strchr((char *)dec, ':');
-  if (colon == NULL)
+  if (colon == NULL && pass != NULL)
     return false;
-  *colon = '\0';
-  return copy_fit(user, ul, (char *)dec) && copy_fit(pass, pl, colon + 1);
+  if (colon)
+    *colon = '\0';
+  return copy_fit(user, ul, (char *)dec) &&
+         (pass == NULL || copy_fit(pass, pl, colon + 1));
 }
 
 const char *sim_bearer(struct sim_call *c)

@@ -322,32 +322,7 @@ static struct at_resp *ab_outage(struct sim_call *c, unsigned status,
  * absent or not Basic. */
 static bool basic_key(const char *auth, char *out, size_t len)
 {
-  if (auth == NULL || strncasecmp(auth, "Basic ", 6) != 0)
-    return false;
-  const char *b = auth + 6;
-  while (*b == ' ')
-    b++;
-  size_t n = strlen(b);
-  if (n == 0 || n > 512 || n % 4 != 0)
-    return false;
-  unsigned char dec[400];
-  int dl = EVP_DecodeBlock(dec, (const unsigned char *)b, (int)n);
-  if (dl < 0)
-    return false;
-  if (b[n - 1] == '=')
-    dl--;
-  if (n >= 2 && b[n - 2] == '=')
-    dl--;
-  dec[dl] = '\0';
-  if (memchr(dec, '\0', (size_t)dl) != NULL)
-    return false;
-  char *colon = strchr((char *)dec, ':');
-  if (colon)
-    *colon = '\0';
-  if (strlen((char *)dec) >= len)
-    return false;
-  snprintf(out, len, "%s", (char *)dec);
-  return true;
+  return sim_basic_pair(auth, out, len, NULL, 0);
 }
 
 static void ab_identify(struct sim_call *c, char *cred, size_t len)
